@@ -1,0 +1,186 @@
+// The scenario, as plain data: what a scenario file (sim/scenario.h) parses into and what the
+// simulation (sim/simulation.h) runs. Every field has its documented default here; the loader
+// fills the defaults, validates ranges and cross-field consistency, and echoes the result into
+// results.json, so a run is fully described by this struct plus nothing else.
+//
+// Units: times are Nanos (integer nanoseconds), sizes are bytes, probabilities are exact Ratios.
+#ifndef DSIM_SIM_CONFIG_H_
+#define DSIM_SIM_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/ratio.h"
+#include "sim/time.h"
+
+namespace dsim::sim {
+
+using NodeId = uint32_t;
+
+// [simulation]
+struct SimulationConfig {
+  uint64_t seed = 1;
+  // Stop at this true time. 0 means no time limit (run to quiescence, the event budget, or the
+  // workload's own end).
+  Nanos duration = 0;
+  // Stop after this many processed events. 0 means no budget.
+  uint64_t max_events = 0;
+};
+
+// One datacenter of [cluster]: its name, node count and rack count (nodes are dealt to racks
+// round-robin). Node ids are dense, 0..N-1, datacenter by datacenter in file order.
+struct DatacenterConfig {
+  std::string name;
+  uint32_t nodes = 0;
+  uint32_t racks = 1;
+};
+
+// [cluster]
+struct ClusterConfig {
+  // Total node count. With `datacenters` empty, all nodes form one datacenter "dc1" of one rack.
+  uint32_t nodes = 3;
+  std::vector<DatacenterConfig> datacenters;
+};
+
+// A one-way delay distribution.
+struct LatencyConfig {
+  enum class Kind { kConstant, kUniform, kNormal, kLogNormal };
+  Kind kind = Kind::kConstant;
+  Nanos value = kMillisecond;  // kConstant
+  Nanos min = 0;               // kUniform: [min, max]
+  Nanos max = 0;
+  Nanos mean = 0;  // kNormal: truncated at 0
+  Nanos stddev = 0;
+  Nanos median = 0;    // kLogNormal: exp(N(ln median, sigma^2))
+  double sigma = 0.0;  // kLogNormal, dimensionless
+};
+
+// The behaviour of one class of directed link.
+struct LinkClassConfig {
+  LatencyConfig latency;
+  Ratio loss;       // probability a message is dropped
+  Ratio duplicate;  // probability a delivered message is delivered twice
+  Ratio reorder;    // probability a message skips the per-link FIFO order
+  uint64_t bandwidth_bytes_per_sec = 0;  // serialisation delay = bytes / bandwidth; 0 = unlimited
+};
+
+// An explicit inter-datacenter link (both directions unless one_way).
+struct DcLinkConfig {
+  std::string from;
+  std::string to;
+  LinkClassConfig link;
+  bool one_way = false;
+};
+
+// [network]
+struct NetworkConfig {
+  // Links between nodes of the same rack (and every link of a single-datacenter, single-rack
+  // cluster: the full mesh).
+  LinkClassConfig link;
+  // Links between racks of one datacenter. Unset: same as `link`.
+  std::optional<LinkClassConfig> inter_rack;
+  // Links between datacenters when `dc_links` is empty (datacenters fully meshed). Unset: same
+  // as `link`.
+  std::optional<LinkClassConfig> inter_dc;
+  // The datacenter-level graph. When non-empty, only these datacenter pairs are linked and
+  // messages between datacenters route over shortest paths (by mean latency) of this graph.
+  std::vector<DcLinkConfig> dc_links;
+};
+
+// Per-node clock overrides in [[clocks.node]].
+struct ClockNodeConfig {
+  NodeId node = 0;
+  std::optional<Nanos> offset;         // initial offset from true time
+  std::optional<double> drift_ppm;     // frequency error
+};
+
+// [clocks]
+struct ClocksConfig {
+  // Each node's initial offset is uniform in [-offset_max, +offset_max].
+  Nanos offset_max = 0;
+  // Each node's drift is uniform in [-drift_ppm_max, +drift_ppm_max] parts per million.
+  double drift_ppm_max = 0.0;
+  // NTP-like correction every ntp_period (0 = never): the offset is reset to a residual error
+  // drawn from N(0, ntp_residual^2). Drift is a property of the oscillator and is not corrected.
+  Nanos ntp_period = 0;
+  Nanos ntp_residual = 0;
+  // Where write timestamps come from: the node's wall clock, or a hybrid logical clock.
+  enum class Timestamps { kWall, kHlc };
+  Timestamps timestamps = Timestamps::kWall;
+  std::vector<ClockNodeConfig> nodes;
+};
+
+// [workload] kind = "relay": each node starts with messages_per_node messages; a node that
+// receives one forwards it to a uniformly random other node; a message lost on a link is replaced
+// by a fresh one from its sender; the run stops after `deliveries` deliveries.
+struct RelayWorkloadConfig {
+  uint32_t messages_per_node = 10;
+  uint64_t deliveries = 1'000'000;
+  uint32_t message_bytes = 64;
+};
+
+// [workload]
+struct WorkloadConfig {
+  enum class Kind { kRelay };
+  Kind kind = Kind::kRelay;
+  RelayWorkloadConfig relay;
+};
+
+// One entry of [[faults]]: an action at a true time, optionally undone after `duration`.
+struct FaultConfig {
+  enum class Kind {
+    kPartition,     // split nodes into groups; messages between groups are dropped
+    kCutLink,       // drop every message on one node pair (from -> to, and back unless one_way)
+    kDegradeLink,   // replace the link class of one node pair (both ways unless one_way)
+    kHeal,          // undo the named fault, or every network fault when `target` is empty
+    kClockJump,     // step a node's clock by `jump` (may be negative)
+    kDriftChange,   // set a node's drift to `drift_ppm`
+  };
+  Kind kind = Kind::kPartition;
+  std::string name;             // optional id, for `heal` and reports
+  Nanos at = 0;                 // when the action happens (true time)
+  std::optional<Nanos> duration;  // undo after this long (network faults only)
+
+  // kPartition: two or more disjoint node groups. Nodes in no group form an extra group.
+  // With one_way, messages from groups[0] to the other groups are dropped, the reverse passes.
+  std::vector<std::vector<NodeId>> groups;
+  bool one_way = false;  // kPartition, kCutLink, kDegradeLink
+
+  // kCutLink, kDegradeLink
+  NodeId from = 0;
+  NodeId to = 0;
+  LinkClassConfig link;  // kDegradeLink: the class used while degraded
+
+  // kHeal
+  std::string target;
+
+  // kClockJump, kDriftChange
+  NodeId node = 0;
+  Nanos jump = 0;
+  double drift_ppm = 0.0;
+};
+
+// [metrics]
+struct MetricsConfig {
+  // Interval between rows of timeseries.csv (0 = no time series).
+  Nanos sample_interval = 100 * kMillisecond;
+};
+
+// A whole scenario.
+struct Scenario {
+  std::string name;  // file stem unless set in [simulation] name
+  std::string description;
+  SimulationConfig simulation;
+  ClusterConfig cluster;
+  NetworkConfig network;
+  ClocksConfig clocks;
+  WorkloadConfig workload;
+  std::vector<FaultConfig> faults;
+  MetricsConfig metrics;
+};
+
+}  // namespace dsim::sim
+
+#endif  // DSIM_SIM_CONFIG_H_
