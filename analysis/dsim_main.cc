@@ -1,6 +1,49 @@
-// The dsim command. Placeholder until the CLI lands.
+// The dsim command: dispatches to the subcommands of sim/ (run, validate) and analysis/.
 #include <cstdio>
-int main() {
-  std::puts("dsim: not yet implemented");
-  return 2;
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "sim/cli_args.h"
+#include "sim/commands.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: dsim COMMAND [arguments]\n"
+    "\n"
+    "dsim is a deterministic discrete-event simulator of a replicated, Cassandra-like database.\n"
+    "\n"
+    "commands:\n"
+    "  run FILE        run a scenario; writes results.json and timeseries.csv\n"
+    "  validate FILE   check a scenario file without running it\n"
+    "  help scenario   print the reference of every scenario key\n"
+    "  version         print the dsim version\n"
+    "\n"
+    "'dsim COMMAND --help' describes a command's options. Exit codes: 0 ok, 1 regression\n"
+    "(dsim check), 2 usage or input error, 3 results not written, 4 simulation failed.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::fputs(kUsage, stderr);
+    return dsim::sim::kExitUsage;
+  }
+  const std::string cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (cmd == "run") return dsim::sim::RunCommand(rest, stdout, stderr);
+  if (cmd == "validate") return dsim::sim::ValidateCommand(rest, stdout, stderr);
+  if (cmd == "version" || cmd == "--version") {
+    std::printf("dsim %s\n", DSIM_VERSION);
+    return dsim::sim::kExitOk;
+  }
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    if (!rest.empty() && rest[0] == "scenario") return dsim::sim::ScenarioReferenceCommand(stdout);
+    std::fputs(kUsage, stdout);
+    return dsim::sim::kExitOk;
+  }
+  std::fprintf(stderr, "dsim: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+  return dsim::sim::kExitUsage;
 }

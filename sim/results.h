@@ -1,0 +1,37 @@
+// Results files of one run: DIR/results.json and DIR/timeseries.csv.
+//
+// results.json holds only deterministic content (same scenario and seed -> same bytes): the dsim
+// version, the scenario echo with defaults filled in, the seed, the trace hash, events processed,
+// simulated time, the stop reason and the metrics. Wall time and host facts never go in it.
+// Every file is written atomically: to a temporary file in the same directory, flushed, then
+// renamed over the target, so a reader never sees half a file.
+#ifndef DSIM_SIM_RESULTS_H_
+#define DSIM_SIM_RESULTS_H_
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "sim/config.h"
+#include "sim/simulation.h"
+
+namespace dsim::sim {
+
+// The results.json document.
+nlohmann::json ResultsJson(const Scenario& scenario, const RunOutput& output);
+
+// "0x" followed by 16 lower-case hex digits.
+std::string FormatTraceHash(uint64_t hash);
+
+// Writes `content` to `path` atomically (temp file + rename). Creates no directories.
+[[nodiscard]] absl::Status WriteFileAtomically(const std::string& path, std::string_view content);
+
+// Creates `dir` (and parents) if needed and writes results.json and timeseries.csv into it.
+[[nodiscard]] absl::Status WriteResults(const std::string& dir, const Scenario& scenario,
+                                        const RunOutput& output);
+
+}  // namespace dsim::sim
+
+#endif  // DSIM_SIM_RESULTS_H_

@@ -1,0 +1,802 @@
+#include "sim/scenario.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "sim/scenario_reader.h"
+#include "sim/units.h"
+
+namespace dsim::sim {
+namespace {
+
+using scenario_internal::Context;
+using scenario_internal::DocEntry;
+using scenario_internal::Section;
+
+absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+constexpr uint32_t kMaxNodes = 1'000'000;
+constexpr Nanos kMaxLatency = kHour;
+
+// ---------------------------------------------------------------------------------------------
+// Section readers. Each reads one part of the Scenario; in reference mode they document it.
+
+void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
+  Context* ctx = parent.ctx();
+  const char* kDoc =
+      "one-way delay: a duration (constant), or a table {kind = \"constant\" | \"uniform\" | "
+      "\"normal\" | \"lognormal\", ...} (see the latency table below)";
+  const toml::node* n = parent.Raw(key, "duration or table", absl::StrCat("\"", FormatDuration(out->value), "\""), kDoc);
+  if (ctx->documenting()) {
+    if (parent.path() != "network.link") return;  // documented once
+    Section doc(ctx, nullptr, "latency", "latency (table form)");
+    doc.Enum("kind", &out->kind,
+             {{"constant", LatencyConfig::Kind::kConstant},
+              {"uniform", LatencyConfig::Kind::kUniform},
+              {"normal", LatencyConfig::Kind::kNormal},
+              {"lognormal", LatencyConfig::Kind::kLogNormal}},
+             "the distribution");
+    doc.Duration("value", &out->value, 0, kMaxLatency, "constant: the delay");
+    doc.Duration("min", &out->min, 0, kMaxLatency, "uniform: lower bound (inclusive)");
+    doc.Duration("max", &out->max, 0, kMaxLatency, "uniform: upper bound (inclusive)");
+    doc.Duration("mean", &out->mean, 0, kMaxLatency, "normal: mean (samples below 0 are clamped to 0)");
+    doc.Duration("stddev", &out->stddev, 0, kMaxLatency, "normal: standard deviation");
+    doc.Duration("median", &out->median, 0, kMaxLatency, "lognormal: median, exp(mu)");
+    doc.Double("sigma", &out->sigma, 0, 5, "lognormal: shape, the standard deviation of ln(delay)");
+    return;
+  }
+  if (n == nullptr) return;
+  std::string path = absl::StrCat(parent.path(), ".", AV(key));
+  if (n->is_string() || n->is_integer()) {
+    // Shorthand: a constant delay.
+    LatencyConfig l;
+    if (n->is_integer() && *n->value<int64_t>() != 0) {
+      parent.ErrorAtNode(*n, key, "expected a duration string such as \"5ms\" or a latency table");
+      return;
+    }
+    if (n->is_string()) {
+      absl::StatusOr<Nanos> d = ParseDuration(*n->value<std::string_view>());
+      if (!d.ok() || *d < 0 || *d > kMaxLatency) {
+        parent.ErrorAtNode(*n, key, d.ok() ? "expected a delay between 0s and 1h" : std::string(d.status().message()));
+        return;
+      }
+      l.value = *d;
+    }
+    l.kind = LatencyConfig::Kind::kConstant;
+    *out = l;
+    return;
+  }
+  if (!n->is_table()) {
+    parent.ErrorAtNode(*n, key, "expected a duration such as \"5ms\" or a table such as {kind = \"uniform\", min = \"1ms\", max = \"10ms\"}");
+    return;
+  }
+  Section s(ctx, n->as_table(), path);
+  LatencyConfig l;
+  if (!s.Has("kind")) {
+    s.ErrorAtKey("kind", "missing: a latency table needs kind = \"constant\", \"uniform\", \"normal\" or \"lognormal\"");
+  }
+  s.Enum("kind", &l.kind,
+         {{"constant", LatencyConfig::Kind::kConstant},
+          {"uniform", LatencyConfig::Kind::kUniform},
+          {"normal", LatencyConfig::Kind::kNormal},
+          {"lognormal", LatencyConfig::Kind::kLogNormal}},
+         "");
+  auto require = [&](std::string_view k) {
+    if (!s.Has(k)) {
+      s.ErrorAtKey(k, absl::StrCat("missing: required for kind = \"",
+                                   l.kind == LatencyConfig::Kind::kConstant  ? "constant"
+                                   : l.kind == LatencyConfig::Kind::kUniform ? "uniform"
+                                   : l.kind == LatencyConfig::Kind::kNormal  ? "normal"
+                                                                             : "lognormal",
+                                   "\""));
+    }
+  };
+  switch (l.kind) {
+    case LatencyConfig::Kind::kConstant:
+      require("value");
+      s.Duration("value", &l.value, 0, kMaxLatency, "");
+      break;
+    case LatencyConfig::Kind::kUniform:
+      require("min");
+      require("max");
+      s.Duration("min", &l.min, 0, kMaxLatency, "");
+      s.Duration("max", &l.max, 0, kMaxLatency, "");
+      if (l.min > l.max) s.ErrorAtKey("max", absl::StrCat("must not be below min (", FormatDuration(l.min), ")"));
+      break;
+    case LatencyConfig::Kind::kNormal:
+      require("mean");
+      require("stddev");
+      s.Duration("mean", &l.mean, 0, kMaxLatency, "");
+      s.Duration("stddev", &l.stddev, 0, kMaxLatency, "");
+      break;
+    case LatencyConfig::Kind::kLogNormal:
+      require("median");
+      require("sigma");
+      s.Duration("median", &l.median, 1, kMaxLatency, "");
+      s.Double("sigma", &l.sigma, 0, 5, "");
+      break;
+  }
+  s.Finish();
+  *out = l;
+}
+
+void ReadLinkClass(Section& s, LinkClassConfig* link) {
+  ReadLatency(s, "latency", &link->latency);
+  s.Probability("loss", &link->loss, "probability that a message is dropped");
+  s.Probability("duplicate", &link->duplicate, "probability that a delivered message arrives twice");
+  s.Probability("reorder", &link->reorder,
+                "probability that a message skips the link's FIFO order (arrives by its own latency)");
+  s.Bandwidth("bandwidth", &link->bandwidth_bytes_per_sec,
+              "link bandwidth; a message occupies the link for size / bandwidth (\"unlimited\": no "
+              "serialisation delay)");
+}
+
+void ReadSimulation(Section s, Scenario* sc) {
+  s.String("name", &sc->name, "scenario name for reports (default: the file name without .toml)");
+  s.String("description", &sc->description, "free text, echoed into results.json");
+  s.Uint("seed", &sc->simulation.seed, 0, std::numeric_limits<int64_t>::max(),
+         "root seed: every random choice derives from it (dsim run --seed overrides)");
+  s.Duration("duration", &sc->simulation.duration, 0, 365 * 24 * kHour,
+             "stop at this simulated time (0: no limit; the workload or the event budget ends the run)");
+  s.Uint("max_events", &sc->simulation.max_events, 0, std::numeric_limits<int64_t>::max(),
+         "stop after this many events (0: no budget)");
+  s.Finish();
+}
+
+void ReadCluster(Section s, Scenario* sc) {
+  ClusterConfig& c = sc->cluster;
+  s.Uint32("nodes", &c.nodes, 1, kMaxNodes,
+           "number of nodes (with datacenters: must equal their sum, or be left out)");
+  std::vector<Section> dcs = s.Tables("datacenters", "datacenters and racks; default: one datacenter \"dc1\" with one rack");
+  if (s.ctx()->documenting()) {
+    Section d(s.ctx(), nullptr, "cluster.datacenters", "[[cluster.datacenters]]");
+    DatacenterConfig dc;
+    d.String("name", &dc.name, "datacenter name (unique)");
+    d.Uint32("nodes", &dc.nodes, 1, kMaxNodes, "nodes in this datacenter");
+    d.Uint32("racks", &dc.racks, 1, kMaxNodes, "racks; nodes are dealt to racks round-robin");
+  }
+  absl::btree_set<std::string> names;
+  uint64_t total = 0;
+  for (Section& d : dcs) {
+    DatacenterConfig dc;
+    if (!d.Has("name")) d.ErrorAtKey("name", "missing: every datacenter needs a name");
+    if (!d.Has("nodes")) d.ErrorAtKey("nodes", "missing: every datacenter needs a node count");
+    d.String("name", &dc.name, "");
+    d.Uint32("nodes", &dc.nodes, 1, kMaxNodes, "");
+    d.Uint32("racks", &dc.racks, 1, kMaxNodes, "");
+    if (dc.racks > dc.nodes) d.ErrorAtKey("racks", absl::StrCat("more racks than nodes (", dc.nodes, ")"));
+    if (!dc.name.empty() && !names.insert(dc.name).second) {
+      d.ErrorAtKey("name", absl::StrCat("duplicate datacenter name \"", dc.name, "\""));
+    }
+    d.Finish();
+    total += dc.nodes;
+    c.datacenters.push_back(dc);
+  }
+  if (!dcs.empty()) {
+    if (s.Has("nodes") && total != c.nodes) {
+      s.ErrorAtKey("nodes", absl::StrCat("is ", c.nodes, " but the datacenters hold ", total,
+                                          " nodes; leave it out or make them agree"));
+    }
+    if (total > kMaxNodes) s.ErrorAtKey("datacenters", absl::StrCat("more than ", kMaxNodes, " nodes"));
+    c.nodes = static_cast<uint32_t>(total);
+  }
+  s.Finish();
+}
+
+void ReadNetwork(Section s, Scenario* sc) {
+  NetworkConfig& n = sc->network;
+  Section link = s.Table("link", "the default link class: links within a rack (every link when the cluster is one rack)");
+  ReadLinkClass(link, &n.link);
+  link.Finish();
+  for (std::string_view key : {"inter_rack", "inter_dc"}) {
+    std::optional<LinkClassConfig>& slot = key == "inter_rack" ? n.inter_rack : n.inter_dc;
+    Section t = s.Table(key, key == "inter_rack"
+                                 ? "link class between racks of one datacenter (same keys as [network.link]; unset: [network.link])"
+                                 : "link class between datacenters (same keys as [network.link]; unset: [network.link])");
+    if (t.present()) {
+      // Keys left out inherit from [network.link].
+      LinkClassConfig c = n.link;
+      ReadLinkClass(t, &c);
+      t.Finish();
+      slot = c;
+    }
+  }
+  std::vector<Section> links = s.Tables(
+      "dc_links", "explicit datacenter graph: when given, only these datacenter pairs are linked and "
+                  "traffic routes over shortest paths");
+  if (s.ctx()->documenting()) {
+    Section d(s.ctx(), nullptr, "network.dc_links", "[[network.dc_links]]");
+    DcLinkConfig l;
+    d.String("from", &l.from, "datacenter name");
+    d.String("to", &l.to, "datacenter name");
+    d.Bool("one_way", &l.one_way, "link only from -> to");
+    d.Raw("(link keys)", "", "[network.inter_dc]", "latency, loss, duplicate, reorder, bandwidth as in [network.link]");
+  }
+  for (Section& d : links) {
+    DcLinkConfig l;
+    l.link = n.inter_dc.value_or(n.link);
+    if (!d.Has("from")) d.ErrorAtKey("from", "missing: a datacenter link needs from and to");
+    if (!d.Has("to")) d.ErrorAtKey("to", "missing: a datacenter link needs from and to");
+    d.String("from", &l.from, "");
+    d.String("to", &l.to, "");
+    d.Bool("one_way", &l.one_way, "");
+    ReadLinkClass(d, &l.link);
+    d.Finish();
+    n.dc_links.push_back(l);
+  }
+  s.Finish();
+}
+
+void ReadClocks(Section s, Scenario* sc) {
+  ClocksConfig& c = sc->clocks;
+  s.Duration("offset_max", &c.offset_max, 0, kHour,
+             "each node's initial clock offset is uniform in [-offset_max, +offset_max]");
+  s.Double("drift_ppm_max", &c.drift_ppm_max, 0, 100'000,
+           "each node's drift is uniform in [-drift_ppm_max, +drift_ppm_max] parts per million");
+  s.Duration("ntp_period", &c.ntp_period, 0, 365 * 24 * kHour,
+             "NTP-like correction interval (0: never corrected)");
+  s.Duration("ntp_residual", &c.ntp_residual, 0, kHour,
+             "standard deviation of the offset left right after a correction");
+  s.Enum("timestamps", &c.timestamps,
+         {{"wall", ClocksConfig::Timestamps::kWall}, {"hlc", ClocksConfig::Timestamps::kHlc}},
+         "write timestamps from the node's wall clock (as Cassandra) or a hybrid logical clock");
+  std::vector<Section> nodes = s.Tables("node", "per-node overrides of the initial offset and drift");
+  if (s.ctx()->documenting()) {
+    Section d(s.ctx(), nullptr, "clocks.node", "[[clocks.node]]");
+    ClockNodeConfig cn;
+    d.Uint32("node", &cn.node, 0, kMaxNodes, "node id");
+    d.OptionalDuration("offset", &cn.offset, -kHour, kHour, "initial offset (may be negative)");
+    d.OptionalDouble("drift_ppm", &cn.drift_ppm, -100'000, 100'000, "drift in ppm (may be negative)");
+  }
+  for (Section& d : nodes) {
+    ClockNodeConfig cn;
+    if (!d.Has("node")) d.ErrorAtKey("node", "missing: which node this override is for");
+    d.Uint32("node", &cn.node, 0, kMaxNodes, "");
+    d.OptionalDuration("offset", &cn.offset, -kHour, kHour, "");
+    d.OptionalDouble("drift_ppm", &cn.drift_ppm, -100'000, 100'000, "");
+    d.Finish();
+    c.nodes.push_back(cn);
+  }
+  s.Finish();
+}
+
+void ReadWorkload(Section s, Scenario* sc) {
+  WorkloadConfig& w = sc->workload;
+  s.Enum("kind", &w.kind, {{"relay", WorkloadConfig::Kind::kRelay}},
+         "what the nodes do; \"relay\": forward messages between random nodes (the network benchmark)");
+  Section r = s.Table("relay", "parameters of the relay workload");
+  r.Uint32("messages_per_node", &w.relay.messages_per_node, 1, 1'000'000,
+           "messages each node starts with (K)");
+  r.Uint("deliveries", &w.relay.deliveries, 0, std::numeric_limits<int64_t>::max(),
+         "stop after this many deliveries (M; 0: run until simulation.duration)");
+  uint64_t size = w.relay.message_bytes;
+  r.Size("message_size", &size, 1, 64 << 20, "size of each relay message");
+  w.relay.message_bytes = static_cast<uint32_t>(size);
+  r.Finish();
+  s.Finish();
+}
+
+constexpr std::pair<std::string_view, FaultConfig::Kind> kFaultKinds[] = {
+    {"partition", FaultConfig::Kind::kPartition},
+    {"cut_link", FaultConfig::Kind::kCutLink},
+    {"degrade_link", FaultConfig::Kind::kDegradeLink},
+    {"heal", FaultConfig::Kind::kHeal},
+    {"clock_jump", FaultConfig::Kind::kClockJump},
+    {"drift_change", FaultConfig::Kind::kDriftChange},
+};
+
+std::string_view FaultKindName(FaultConfig::Kind k) {
+  for (const auto& [name, kind] : kFaultKinds)
+    if (kind == k) return name;
+  return "?";
+}
+
+bool IsNetworkFault(FaultConfig::Kind k) {
+  return k == FaultConfig::Kind::kPartition || k == FaultConfig::Kind::kCutLink ||
+         k == FaultConfig::Kind::kDegradeLink;
+}
+
+// Resolves one member of a partition group: a node id, an inclusive range "a..b", or a
+// datacenter name. Appends to `out`; returns false (after reporting) on error.
+bool ResolveGroupMember(Section& s, const toml::node& e, const Scenario& sc, std::vector<NodeId>* out) {
+  const uint32_t n = sc.cluster.nodes;
+  if (e.is_integer()) {
+    int64_t v = *e.value<int64_t>();
+    if (v < 0 || v >= n) {
+      s.ErrorAtNode(e, "groups", absl::StrCat("node id ", v, " out of range: the cluster has nodes 0..", n - 1));
+      return false;
+    }
+    out->push_back(static_cast<NodeId>(v));
+    return true;
+  }
+  if (e.is_string()) {
+    std::string_view text = *e.value<std::string_view>();
+    size_t dots = text.find("..");
+    if (dots != std::string_view::npos) {
+      uint64_t a = 0, b = 0;
+      bool ok = absl::SimpleAtoi(AV(text.substr(0, dots)), &a) && absl::SimpleAtoi(AV(text.substr(dots + 2)), &b);
+      if (!ok || a > b || b >= n) {
+        s.ErrorAtNode(e, "groups", absl::StrCat("expected a node range \"a..b\" with a <= b < ", n, ", got \"", AV(text), "\""));
+        return false;
+      }
+      for (uint64_t i = a; i <= b; ++i) out->push_back(static_cast<NodeId>(i));
+      return true;
+    }
+    NodeId first = 0;
+    std::vector<DatacenterConfig> dcs = sc.cluster.datacenters;
+    if (dcs.empty()) dcs.push_back(DatacenterConfig{"dc1", n, 1});
+    for (const DatacenterConfig& dc : dcs) {
+      if (dc.name == text) {
+        for (uint32_t i = 0; i < dc.nodes; ++i) out->push_back(first + i);
+        return true;
+      }
+      first += dc.nodes;
+    }
+    s.ErrorAtNode(e, "groups", absl::StrCat("\"", AV(text), "\" is neither a node range \"a..b\" nor a datacenter name"));
+    return false;
+  }
+  s.ErrorAtNode(e, "groups", "expected node ids, \"a..b\" ranges or datacenter names");
+  return false;
+}
+
+void ReadNodeId(Section& s, std::string_view key, NodeId* out, const Scenario& sc, std::string_view doc) {
+  uint32_t max = sc.cluster.nodes > 0 ? sc.cluster.nodes - 1 : 0;
+  if (!s.ctx()->documenting() && !s.Has(key)) s.ErrorAtKey(key, "missing: a node id is required");
+  s.Uint32(key, out, 0, s.ctx()->documenting() ? kMaxNodes : max, doc);
+}
+
+void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
+  Context* ctx = f.ctx();
+  FaultConfig& c = *out;
+  if (!ctx->documenting() && !f.Has("action")) {
+    f.ErrorAtKey("action", "missing: every fault needs an action (partition, cut_link, degrade_link, heal, clock_jump, drift_change)");
+  }
+  f.Enum("action", &c.kind,
+         {kFaultKinds[0], kFaultKinds[1], kFaultKinds[2], kFaultKinds[3], kFaultKinds[4], kFaultKinds[5]},
+         "what happens");
+  if (!ctx->documenting() && !f.Has("at")) f.ErrorAtKey("at", "missing: when the fault happens");
+  f.Duration("at", &c.at, 0, 365 * 24 * kHour, "when it happens (simulated time)");
+  f.String("name", &c.name, "a name, for heal and reports");
+  const bool doc = ctx->documenting();
+  if (doc || IsNetworkFault(c.kind)) {
+    f.OptionalDuration("duration", &c.duration, 1, 365 * 24 * kHour,
+                       "network faults: heal automatically after this long (unset: until a heal)");
+  }
+  if (doc || c.kind == FaultConfig::Kind::kPartition) {
+    const toml::node* g = f.Raw("groups", "array of arrays", "",
+                                "partition: disjoint node groups; members are node ids, \"a..b\" ranges or "
+                                "datacenter names; nodes in no group form one more group");
+    if (!doc) {
+      if (g == nullptr) {
+        f.ErrorAtKey("groups", "missing: a partition needs groups, e.g. groups = [[0, 1], [2, 3, 4]]");
+      } else if (!g->is_array() || g->as_array()->empty()) {
+        f.ErrorAtNode(*g, "groups", "expected a non-empty array of node groups, e.g. [[0, 1], [2, 3, 4]]");
+      } else {
+        absl::btree_set<NodeId> seen;
+        for (const toml::node& ge : *g->as_array()) {
+          std::vector<NodeId> group;
+          if (!ge.is_array()) {
+            f.ErrorAtNode(ge, "groups", "each group must be an array, e.g. [0, 1] or [\"0..9\"] or [\"dc1\"]");
+            continue;
+          }
+          for (const toml::node& e : *ge.as_array()) ResolveGroupMember(f, e, sc, &group);
+          for (NodeId id : group) {
+            if (!seen.insert(id).second) {
+              f.ErrorAtNode(ge, "groups", absl::StrCat("node ", id, " is in more than one group"));
+              break;
+            }
+          }
+          c.groups.push_back(std::move(group));
+        }
+        if (c.groups.size() == 1 && seen.size() == sc.cluster.nodes) {
+          f.ErrorAtNode(*g, "groups", "a single group holding every node partitions nothing");
+        }
+      }
+    }
+  }
+  if (doc || IsNetworkFault(c.kind)) {
+    f.Bool("one_way", &c.one_way,
+           "partition: only messages from groups[0] to the others are dropped; cut_link, "
+           "degrade_link: only from -> to");
+  }
+  if (doc || c.kind == FaultConfig::Kind::kCutLink || c.kind == FaultConfig::Kind::kDegradeLink) {
+    ReadNodeId(f, "from", &c.from, sc, "cut_link, degrade_link: one end of the link (node id)");
+    ReadNodeId(f, "to", &c.to, sc, "cut_link, degrade_link: the other end (node id)");
+    if (!doc && c.from == c.to && f.Has("from") && f.Has("to")) {
+      f.ErrorAtKey("to", "a link needs two different nodes");
+    }
+  }
+  if (doc || c.kind == FaultConfig::Kind::kDegradeLink) {
+    Section l = f.Table("link", "degrade_link: the link class while degraded (keys as [network.link]; "
+                                "keys left out keep the class the link had)");
+    if (!doc) {
+      if (!l.present()) f.ErrorAtKey("link", "missing: degrade_link needs link = {loss = ..., latency = ...}");
+      c.link = sc.network.link;  // the loader replaces this with the pair's own class when it knows it
+      ReadLinkClass(l, &c.link);
+      l.Finish();
+    }
+  }
+  if (doc || c.kind == FaultConfig::Kind::kHeal) {
+    f.String("target", &c.target, "heal: the name of the fault to undo (empty: every network fault)");
+  }
+  if (doc || c.kind == FaultConfig::Kind::kClockJump || c.kind == FaultConfig::Kind::kDriftChange) {
+    ReadNodeId(f, "node", &c.node, sc, "clock_jump, drift_change: the node whose clock changes");
+  }
+  if (doc || c.kind == FaultConfig::Kind::kClockJump) {
+    if (!doc && !f.Has("jump")) f.ErrorAtKey("jump", "missing: how far the clock steps, e.g. \"-500ms\"");
+    f.Duration("jump", &c.jump, -365 * 24 * kHour, 365 * 24 * kHour, "clock_jump: step (may be negative)");
+  }
+  if (doc || c.kind == FaultConfig::Kind::kDriftChange) {
+    if (!doc && !f.Has("drift_ppm")) f.ErrorAtKey("drift_ppm", "missing: the new drift in ppm");
+    f.Double("drift_ppm", &c.drift_ppm, -100'000, 100'000, "drift_change: the new drift (ppm)");
+  }
+  f.Finish();
+}
+
+void ReadFaults(Section& top, Scenario* sc) {
+  std::vector<Section> faults = top.Tables("faults", "the fault schedule: [[faults]] entries, in any order");
+  Context* ctx = top.ctx();
+  if (ctx->documenting()) {
+    Section d(ctx, nullptr, "faults", "[[faults]]");
+    FaultConfig f;
+    ReadFault(d, *sc, &f);
+    return;
+  }
+  absl::btree_map<std::string, FaultConfig::Kind> named;
+  for (Section& f : faults) {
+    FaultConfig c;
+    ReadFault(f, *sc, &c);
+    if (!c.name.empty() && !named.emplace(c.name, c.kind).second) {
+      f.ErrorAtKey("name", absl::StrCat("duplicate fault name \"", c.name, "\""));
+    }
+    if (c.kind == FaultConfig::Kind::kHeal && !c.target.empty()) {
+      auto it = named.find(c.target);
+      if (it == named.end() || !IsNetworkFault(it->second)) {
+        f.ErrorAtKey("target", absl::StrCat("no earlier network fault is named \"", c.target, "\""));
+      }
+    }
+    if (sc->simulation.duration > 0 && c.at > sc->simulation.duration) {
+      f.ErrorAtKey("at", absl::StrCat("is after the end of the run (simulation.duration = ",
+                                      FormatDuration(sc->simulation.duration), ")"));
+    }
+    sc->faults.push_back(std::move(c));
+  }
+}
+
+void ReadMetrics(Section s, Scenario* sc) {
+  s.Duration("sample_interval", &sc->metrics.sample_interval, 0, 365 * 24 * kHour,
+             "interval between rows of timeseries.csv (0: no time series)");
+  s.Finish();
+}
+
+// Cross-section checks that need the whole scenario.
+void CheckConsistency(Section& top, Scenario* sc) {
+  const ClusterConfig& c = sc->cluster;
+  absl::btree_set<std::string> dc_names;
+  for (const DatacenterConfig& dc : c.datacenters) dc_names.insert(dc.name);
+  if (dc_names.empty()) dc_names.insert("dc1");
+  for (size_t i = 0; i < sc->network.dc_links.size(); ++i) {
+    const DcLinkConfig& l = sc->network.dc_links[i];
+    for (const std::string* end : {&l.from, &l.to}) {
+      if (!end->empty() && !dc_names.contains(*end)) {
+        top.ctx()->ErrorAt(top.Where(), absl::StrCat("network.dc_links[", i, "]"),
+                           absl::StrCat("unknown datacenter \"", *end, "\" (known: ", absl::StrJoin(dc_names, ", "), ")"));
+      }
+    }
+    if (l.from == l.to && !l.from.empty()) {
+      top.ctx()->ErrorAt(top.Where(), absl::StrCat("network.dc_links[", i, "]"), "from and to are the same datacenter");
+    }
+  }
+  absl::btree_set<NodeId> overridden;
+  for (size_t i = 0; i < sc->clocks.nodes.size(); ++i) {
+    NodeId id = sc->clocks.nodes[i].node;
+    std::string key = absl::StrCat("clocks.node[", i, "].node");
+    if (id >= c.nodes) {
+      top.ctx()->ErrorAt(top.Where(), key, absl::StrCat("node ", id, " out of range: the cluster has nodes 0..", c.nodes - 1));
+    } else if (!overridden.insert(id).second) {
+      top.ctx()->ErrorAt(top.Where(), key, absl::StrCat("node ", id, " has two overrides"));
+    }
+  }
+  if (sc->workload.kind == WorkloadConfig::Kind::kRelay) {
+    if (c.nodes < 2) top.ctx()->ErrorAt(top.Where(), "cluster.nodes", "the relay workload needs at least 2 nodes");
+    if (sc->workload.relay.deliveries == 0 && sc->simulation.duration == 0 && sc->simulation.max_events == 0) {
+      top.ctx()->ErrorAt(top.Where(), "workload.relay.deliveries",
+                         "is 0 (unbounded) and neither simulation.duration nor simulation.max_events is "
+                         "set: the run would never end");
+    }
+  }
+}
+
+// Reads everything, in reading or reference mode.
+void ReadScenario(Context* ctx, const toml::table* root, Scenario* sc) {
+  Section top(ctx, root, "");
+  ReadSimulation(top.Table("simulation", "seed, duration, event budget"), sc);
+  ReadCluster(top.Table("cluster", "nodes, datacenters, racks"), sc);
+  ReadNetwork(top.Table("network", "link classes and the datacenter graph"), sc);
+  ReadClocks(top.Table("clocks", "clock skew, drift and correction"), sc);
+  ReadWorkload(top.Table("workload", "what the nodes do"), sc);
+  ReadFaults(top, sc);
+  ReadMetrics(top.Table("metrics", "sampling of timeseries.csv"), sc);
+  if (!ctx->documenting()) {
+    top.Finish();
+    CheckConsistency(top, sc);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overrides.
+
+absl::Status ApplyOverride(toml::table* root, const std::string& assignment) {
+  size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--set ", assignment, ": expected key.path=value, e.g. --set network.link.loss=0.05"));
+  }
+  std::string path = assignment.substr(0, eq);
+  std::string value = assignment.substr(eq + 1);
+  std::string source = absl::StrCat("--set ", path);
+  toml::table parsed;
+  try {
+    parsed = toml::parse(absl::StrCat("v = ", value), std::string_view(source));
+  } catch (const toml::parse_error&) {
+    // Not TOML: take the text as a string (so --set clocks.timestamps=hlc works unquoted).
+    std::string escaped;
+    for (char ch : value) {
+      if (ch == '"' || ch == '\\') escaped += '\\';
+      escaped += ch;
+    }
+    try {
+      parsed = toml::parse(absl::StrCat("v = \"", escaped, "\""), std::string_view(source));
+    } catch (const toml::parse_error& e) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": cannot read the value: ", AV(e.description())));
+    }
+  }
+  std::vector<std::string> parts = absl::StrSplit(path, '.');
+  toml::node* cur = root;
+  std::string walked;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    if (p.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": empty segment in the key path"));
+    walked = walked.empty() ? p : absl::StrCat(walked, ".", p);
+    if (toml::array* arr = cur->as_array()) {
+      size_t idx = 0;
+      if (!absl::SimpleAtoi(p, &idx) || idx >= arr->size()) {
+        return absl::InvalidArgumentError(absl::StrCat(source, ": ", walked, ": no such element (the array has ",
+                                                       arr->size(), " elements, indexed from 0)"));
+      }
+      cur = arr->get(idx);
+      continue;
+    }
+    toml::table* t = cur->as_table();
+    if (t == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": ", walked, " is not a table"));
+    }
+    toml::node* next = t->get(p);
+    if (next == nullptr) {
+      t->insert(p, toml::table{});
+      next = t->get(p);
+    }
+    cur = next;
+  }
+  const std::string& last = parts.back();
+  if (last.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": empty segment in the key path"));
+  toml::node* v = parsed.get("v");
+  if (toml::array* arr = cur->as_array()) {
+    size_t idx = 0;
+    if (!absl::SimpleAtoi(last, &idx) || idx >= arr->size()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": no such element"));
+    }
+    arr->replace(arr->cbegin() + static_cast<std::ptrdiff_t>(idx), std::move(*v));
+    return absl::OkStatus();
+  }
+  toml::table* t = cur->as_table();
+  if (t == nullptr) return absl::InvalidArgumentError(absl::StrCat(source, ": ", walked, " is not a table"));
+  t->insert_or_assign(last, std::move(*v));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Scenario> Load(std::string_view text, std::string_view source_name,
+                              const std::vector<std::string>& overrides, bool from_file) {
+  const std::string name(source_name);
+  if (text.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": not a text file (NUL byte at offset ", text.find('\0'), "); expected a TOML scenario"));
+  }
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": the file is empty; expected a TOML scenario (see scenarios/README.md)"));
+  }
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(name));
+  } catch (const toml::parse_error& e) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ":", e.source().begin.line, ":",
+                                                   e.source().begin.column, ": TOML syntax error: ",
+                                                   AV(e.description())));
+  }
+  if (root.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": holds no keys (only comments?); expected a TOML scenario (see scenarios/README.md)"));
+  }
+  for (const std::string& o : overrides) {
+    absl::Status st = ApplyOverride(&root, o);
+    if (!st.ok()) return st;
+  }
+  Scenario sc;
+  Context ctx;
+  ReadScenario(&ctx, &root, &sc);
+  if (!ctx.errors().empty()) {
+    std::string msg = absl::StrJoin(ctx.errors(), "\n");
+    if (ctx.suppressed() > 0) absl::StrAppend(&msg, "\n(", ctx.suppressed(), " more problems not shown)");
+    return absl::InvalidArgumentError(msg);
+  }
+  if (sc.name.empty()) {
+    sc.name = from_file ? std::filesystem::path(name).stem().string() : name;
+  }
+  return sc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Echo.
+
+nlohmann::json LatencyJson(const LatencyConfig& l) {
+  switch (l.kind) {
+    case LatencyConfig::Kind::kConstant: return {{"kind", "constant"}, {"value", FormatDuration(l.value)}};
+    case LatencyConfig::Kind::kUniform:
+      return {{"kind", "uniform"}, {"min", FormatDuration(l.min)}, {"max", FormatDuration(l.max)}};
+    case LatencyConfig::Kind::kNormal:
+      return {{"kind", "normal"}, {"mean", FormatDuration(l.mean)}, {"stddev", FormatDuration(l.stddev)}};
+    case LatencyConfig::Kind::kLogNormal:
+      return {{"kind", "lognormal"}, {"median", FormatDuration(l.median)}, {"sigma", l.sigma}};
+  }
+  return nullptr;
+}
+
+nlohmann::json LinkJson(const LinkClassConfig& l) {
+  return {{"latency", LatencyJson(l.latency)},
+          {"loss", FormatRatio(l.loss)},
+          {"duplicate", FormatRatio(l.duplicate)},
+          {"reorder", FormatRatio(l.reorder)},
+          {"bandwidth", l.bandwidth_bytes_per_sec == 0 ? std::string("unlimited")
+                                                       : FormatBandwidth(l.bandwidth_bytes_per_sec)}};
+}
+
+}  // namespace
+
+absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path, const std::vector<std::string>& overrides) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, expected a TOML scenario file"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return Load(buf.str(), path, overrides, /*from_file=*/true);
+}
+
+absl::StatusOr<Scenario> LoadScenarioText(std::string_view text, std::string_view source_name,
+                                          const std::vector<std::string>& overrides) {
+  return Load(text, source_name, overrides, /*from_file=*/false);
+}
+
+nlohmann::json ScenarioToJson(const Scenario& sc) {
+  nlohmann::json j;
+  j["simulation"] = {{"name", sc.name},
+                     {"description", sc.description},
+                     {"seed", sc.simulation.seed},
+                     {"duration", FormatDuration(sc.simulation.duration)},
+                     {"max_events", sc.simulation.max_events}};
+  nlohmann::json dcs = nlohmann::json::array();
+  for (const DatacenterConfig& dc : sc.cluster.datacenters) {
+    dcs.push_back({{"name", dc.name}, {"nodes", dc.nodes}, {"racks", dc.racks}});
+  }
+  j["cluster"] = {{"nodes", sc.cluster.nodes}, {"datacenters", dcs}};
+  nlohmann::json net = {{"link", LinkJson(sc.network.link)}};
+  net["inter_rack"] = LinkJson(sc.network.inter_rack.value_or(sc.network.link));
+  net["inter_dc"] = LinkJson(sc.network.inter_dc.value_or(sc.network.link));
+  nlohmann::json links = nlohmann::json::array();
+  for (const DcLinkConfig& l : sc.network.dc_links) {
+    nlohmann::json e = LinkJson(l.link);
+    e["from"] = l.from;
+    e["to"] = l.to;
+    e["one_way"] = l.one_way;
+    links.push_back(e);
+  }
+  net["dc_links"] = links;
+  j["network"] = net;
+  nlohmann::json clock_nodes = nlohmann::json::array();
+  for (const ClockNodeConfig& n : sc.clocks.nodes) {
+    nlohmann::json e = {{"node", n.node}};
+    if (n.offset) e["offset"] = FormatDuration(*n.offset);
+    if (n.drift_ppm) e["drift_ppm"] = *n.drift_ppm;
+    clock_nodes.push_back(e);
+  }
+  j["clocks"] = {{"offset_max", FormatDuration(sc.clocks.offset_max)},
+                 {"drift_ppm_max", sc.clocks.drift_ppm_max},
+                 {"ntp_period", FormatDuration(sc.clocks.ntp_period)},
+                 {"ntp_residual", FormatDuration(sc.clocks.ntp_residual)},
+                 {"timestamps", sc.clocks.timestamps == ClocksConfig::Timestamps::kHlc ? "hlc" : "wall"},
+                 {"node", clock_nodes}};
+  j["workload"] = {{"kind", "relay"},
+                   {"relay",
+                    {{"messages_per_node", sc.workload.relay.messages_per_node},
+                     {"deliveries", sc.workload.relay.deliveries},
+                     {"message_size", FormatSize(sc.workload.relay.message_bytes)}}}};
+  nlohmann::json faults = nlohmann::json::array();
+  for (const FaultConfig& f : sc.faults) {
+    nlohmann::json e = {{"action", FaultKindName(f.kind)}, {"at", FormatDuration(f.at)}};
+    if (!f.name.empty()) e["name"] = f.name;
+    if (f.duration) e["duration"] = FormatDuration(*f.duration);
+    switch (f.kind) {
+      case FaultConfig::Kind::kPartition:
+        e["groups"] = f.groups;
+        e["one_way"] = f.one_way;
+        break;
+      case FaultConfig::Kind::kCutLink:
+        e["from"] = f.from;
+        e["to"] = f.to;
+        e["one_way"] = f.one_way;
+        break;
+      case FaultConfig::Kind::kDegradeLink:
+        e["from"] = f.from;
+        e["to"] = f.to;
+        e["one_way"] = f.one_way;
+        e["link"] = LinkJson(f.link);
+        break;
+      case FaultConfig::Kind::kHeal: e["target"] = f.target; break;
+      case FaultConfig::Kind::kClockJump:
+        e["node"] = f.node;
+        e["jump"] = FormatDuration(f.jump);
+        break;
+      case FaultConfig::Kind::kDriftChange:
+        e["node"] = f.node;
+        e["drift_ppm"] = f.drift_ppm;
+        break;
+    }
+    faults.push_back(e);
+  }
+  j["faults"] = faults;
+  j["metrics"] = {{"sample_interval", FormatDuration(sc.metrics.sample_interval)}};
+  return j;
+}
+
+std::string ScenarioReference() {
+  std::vector<DocEntry> docs;
+  Context ctx(&docs);
+  Scenario sc;
+  ReadScenario(&ctx, nullptr, &sc);
+  std::string out;
+  std::string section;
+  for (const DocEntry& d : docs) {
+    if (d.type == "table" || d.type == "array of tables") {
+      if (d.section.empty()) continue;  // top-level sections get their own heading below
+    }
+    if (d.section.empty()) continue;
+    if (d.section != section) {
+      section = d.section;
+      std::string heading = section.find('[') == std::string::npos && section.find('(') == std::string::npos
+                                ? absl::StrCat("[", section, "]")
+                                : section;
+      absl::StrAppend(&out, out.empty() ? "" : "\n", "#### `", heading, "`\n\n",
+                      "| key | type | default | meaning |\n|---|---|---|---|\n");
+    }
+    std::string def = d.default_text.empty() ? "" : absl::StrCat("`", d.default_text, "`");
+    absl::StrAppend(&out, "| `", d.key, "` | ", d.type, " | ", def, " | ", d.doc, " |\n");
+  }
+  return out;
+}
+
+}  // namespace dsim::sim
