@@ -362,9 +362,9 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
   }
   f.Enum("action", &c.kind,
          {kFaultKinds[0], kFaultKinds[1], kFaultKinds[2], kFaultKinds[3], kFaultKinds[4], kFaultKinds[5]},
-         "what happens");
+         "what happens (required)");
   if (!ctx->documenting() && !f.Has("at")) f.ErrorAtKey("at", "missing: when the fault happens");
-  f.Duration("at", &c.at, 0, 365 * 24 * kHour, "when it happens (simulated time)");
+  f.Duration("at", &c.at, 0, 365 * 24 * kHour, "when it happens, in simulated time (required)");
   f.String("name", &c.name, "a name, for heal and reports");
   const bool doc = ctx->documenting();
   if (doc || IsNetworkFault(c.kind)) {
@@ -417,7 +417,7 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
   }
   if (doc || c.kind == FaultConfig::Kind::kDegradeLink) {
     Section l = f.Table("link", "degrade_link: the link class while degraded (keys as [network.link]; "
-                                "keys left out keep the class the link had)");
+                                "keys left out take their value from [network.link])");
     if (!doc) {
       if (!l.present()) f.ErrorAtKey("link", "missing: degrade_link needs link = {loss = ..., latency = ...}");
       c.link = sc.network.link;  // the loader replaces this with the pair's own class when it knows it
@@ -778,23 +778,33 @@ std::string ScenarioReference() {
   Context ctx(&docs);
   Scenario sc;
   ReadScenario(&ctx, nullptr, &sc);
-  std::string out;
-  std::string section;
+  // Group by section, sections in order of first appearance.
+  std::vector<std::string> order;
+  absl::btree_map<std::string, std::vector<const DocEntry*>> by_section;
   for (const DocEntry& d : docs) {
-    if (d.type == "table" || d.type == "array of tables") {
-      if (d.section.empty()) continue;  // top-level sections get their own heading below
+    if (d.section.empty()) continue;  // the top-level tables get their own headings
+    if (!by_section.contains(d.section)) order.push_back(d.section);
+    by_section[d.section].push_back(&d);
+  }
+  auto cell = [](std::string text) {
+    std::string escaped;
+    for (char c : text) {
+      if (c == '|') escaped += '\\';
+      escaped += c;
     }
-    if (d.section.empty()) continue;
-    if (d.section != section) {
-      section = d.section;
-      std::string heading = section.find('[') == std::string::npos && section.find('(') == std::string::npos
-                                ? absl::StrCat("[", section, "]")
-                                : section;
-      absl::StrAppend(&out, out.empty() ? "" : "\n", "#### `", heading, "`\n\n",
-                      "| key | type | default | meaning |\n|---|---|---|---|\n");
+    return escaped;
+  };
+  std::string out;
+  for (const std::string& section : order) {
+    std::string heading = section.find('[') == std::string::npos && section.find('(') == std::string::npos
+                              ? absl::StrCat("[", section, "]")
+                              : section;
+    absl::StrAppend(&out, out.empty() ? "" : "\n", "#### `", heading, "`\n\n",
+                    "| key | type | default | meaning |\n|---|---|---|---|\n");
+    for (const DocEntry* d : by_section[section]) {
+      std::string def = d->default_text.empty() ? "" : absl::StrCat("`", d->default_text, "`");
+      absl::StrAppend(&out, "| `", d->key, "` | ", cell(d->type), " | ", cell(def), " | ", cell(d->doc), " |\n");
     }
-    std::string def = d.default_text.empty() ? "" : absl::StrCat("`", d.default_text, "`");
-    absl::StrAppend(&out, "| `", d.key, "` | ", d.type, " | ", def, " | ", d.doc, " |\n");
   }
   return out;
 }

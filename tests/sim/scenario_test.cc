@@ -1,0 +1,241 @@
+#include "sim/scenario.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace dsim::sim {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Message(const absl::StatusOr<Scenario>& s) { return std::string(s.status().message()); }
+
+absl::StatusOr<Scenario> Load(const std::string& text, std::vector<std::string> overrides = {}) {
+  return LoadScenarioText(text, "test.toml", overrides);
+}
+
+TEST(Scenario, EveryShippedScenarioValidates) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(DSIM_SOURCE_DIR "/scenarios")) {
+    if (entry.path().extension() != ".toml") continue;
+    ++count;
+    absl::StatusOr<Scenario> s = LoadScenarioFile(entry.path().string());
+    EXPECT_TRUE(s.ok()) << entry.path() << ": " << s.status();
+  }
+  EXPECT_GE(count, 3);
+}
+
+TEST(Scenario, ReadsValuesAndFillsDefaults) {
+  absl::StatusOr<Scenario> s = Load(R"(
+[simulation]
+seed = 7
+duration = "3s"
+[cluster]
+nodes = 5
+[network.link]
+latency = { kind = "uniform", min = "1ms", max = "10ms" }
+loss = "1%"
+[[faults]]
+action = "partition"
+at = "1s"
+duration = "500ms"
+groups = [[0, 1], ["2..3"]]
+)");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->simulation.seed, 7u);
+  EXPECT_EQ(s->simulation.duration, 3 * kSecond);
+  EXPECT_EQ(s->cluster.nodes, 5u);
+  EXPECT_EQ(s->network.link.latency.kind, LatencyConfig::Kind::kUniform);
+  EXPECT_EQ(s->network.link.latency.max, 10 * kMillisecond);
+  EXPECT_EQ(s->network.link.loss, (Ratio{1, 100}));
+  EXPECT_TRUE(s->network.link.duplicate.IsZero());  // default
+  ASSERT_EQ(s->faults.size(), 1u);
+  EXPECT_EQ(s->faults[0].groups, (std::vector<std::vector<NodeId>>{{0, 1}, {2, 3}}));
+  EXPECT_EQ(s->faults[0].duration, 500 * kMillisecond);
+  EXPECT_EQ(s->name, "test.toml");
+  nlohmann::json echo = ScenarioToJson(*s);
+  EXPECT_EQ(echo["network"]["link"]["loss"], "1/100");
+  EXPECT_EQ(echo["network"]["inter_dc"]["loss"], "1/100");  // defaults filled in
+  EXPECT_EQ(echo["metrics"]["sample_interval"], "100ms");
+}
+
+TEST(Scenario, UnknownKeyNamesFileLineColumnAndSuggests) {
+  absl::StatusOr<Scenario> s = Load("[simulation]\nseed = 1\nduraton = \"1s\"\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(s), HasSubstr("test.toml:3:1: simulation.duraton: unknown key"));
+  EXPECT_THAT(Message(s), HasSubstr("did you mean \"duration\"?"));
+}
+
+TEST(Scenario, UnknownSectionIsRejected) {
+  absl::StatusOr<Scenario> s = Load("[simulaton]\nseed = 1\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("simulaton: unknown key (did you mean \"simulation\"?)"));
+}
+
+TEST(Scenario, WrongTypeSaysWhatWasExpected) {
+  absl::StatusOr<Scenario> s = Load("[cluster]\nnodes = \"five\"\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("test.toml:2:9: cluster.nodes: expected an integer in [1, 1000000], "
+                                    "got the string \"five\""));
+}
+
+TEST(Scenario, OutOfRangeValue) {
+  absl::StatusOr<Scenario> s = Load("[network.link]\nloss = 1.5\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("network.link.loss"));
+  EXPECT_THAT(Message(s), HasSubstr("more than 1"));
+}
+
+TEST(Scenario, BadUnit) {
+  absl::StatusOr<Scenario> s = Load("[simulation]\nduration = \"10 parsecs\"\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("test.toml:2:12: simulation.duration: expected a duration"));
+  EXPECT_THAT(Message(s), HasSubstr("unknown unit \"parsecs\""));
+}
+
+TEST(Scenario, SyntaxErrorHasLineAndColumn) {
+  absl::StatusOr<Scenario> s = Load("[simulation]\nseed = = 3\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("test.toml:2:"));
+  EXPECT_THAT(Message(s), HasSubstr("TOML syntax error"));
+}
+
+TEST(Scenario, EmptyAndCommentOnlyFilesAreErrors) {
+  EXPECT_THAT(Message(Load("")), HasSubstr("test.toml: the file is empty"));
+  EXPECT_THAT(Message(Load("  \n\n")), HasSubstr("the file is empty"));
+  EXPECT_THAT(Message(Load("# just a comment\n")), HasSubstr("holds no keys"));
+}
+
+TEST(Scenario, BinaryGarbageIsAnErrorNotACrash) {
+  std::string garbage;
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (int i = 0; i < 4096; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    garbage.push_back(static_cast<char>(x & 0xff));
+  }
+  absl::StatusOr<Scenario> s = Load(garbage);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("test.toml"));
+  // The same without NUL bytes reaches the TOML parser, which must reject it cleanly too.
+  for (char& c : garbage)
+    if (c == '\0') c = '\x01';
+  s = Load(garbage);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("test.toml"));
+}
+
+TEST(Scenario, MissingFileAndDirectory) {
+  absl::StatusOr<Scenario> s = LoadScenarioFile("/nonexistent/dir/x.toml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(Message(s), HasSubstr("/nonexistent/dir/x.toml: no such file"));
+  s = LoadScenarioFile(DSIM_SOURCE_DIR "/scenarios");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("is a directory"));
+}
+
+TEST(Scenario, ReportsEveryProblemAtOnce) {
+  absl::StatusOr<Scenario> s = Load("[cluster]\nnodes = 0\n[clocks]\nntp_period = 5\nbogus = 1\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("cluster.nodes"));
+  EXPECT_THAT(Message(s), HasSubstr("clocks.ntp_period"));
+  EXPECT_THAT(Message(s), HasSubstr("clocks.bogus: unknown key"));
+}
+
+TEST(Scenario, InconsistentCombinations) {
+  // Node id beyond the cluster, overlapping groups, unknown heal target, uniform min > max.
+  absl::StatusOr<Scenario> s = Load(R"(
+[cluster]
+nodes = 4
+[network.link]
+latency = { kind = "uniform", min = "10ms", max = "1ms" }
+[[faults]]
+action = "partition"
+at = "1s"
+groups = [[0, 1], [1, 7]]
+[[faults]]
+action = "heal"
+at = "2s"
+target = "nope"
+)");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("network.link.latency.max: must not be below min"));
+  EXPECT_THAT(Message(s), HasSubstr("faults[0].groups: node id 7 out of range"));
+  EXPECT_THAT(Message(s), HasSubstr("faults[0].groups: node 1 is in more than one group"));
+  EXPECT_THAT(Message(s), HasSubstr("faults[1].target: no earlier network fault is named \"nope\""));
+}
+
+TEST(Scenario, DatacenterCountsMustAgree) {
+  absl::StatusOr<Scenario> s = Load(R"(
+[cluster]
+nodes = 5
+datacenters = [{ name = "a", nodes = 2 }, { name = "b", nodes = 2 }]
+)");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("cluster.nodes: is 5 but the datacenters hold 4 nodes"));
+}
+
+TEST(Scenario, FaultKeysDependOnTheAction) {
+  absl::StatusOr<Scenario> s = Load("[[faults]]\naction = \"clock_jump\"\nat = \"1s\"\nnode = 0\njump = \"1s\"\ngroups = [[0]]\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("faults[0].groups: unknown key"));
+}
+
+TEST(Scenario, OverridesAreValidatedLikeFileKeys) {
+  absl::StatusOr<Scenario> s = Load("[cluster]\nnodes = 3\n", {"cluster.nodes=9", "network.link.loss=\"5%\"",
+                                                               "clocks.timestamps=hlc"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->cluster.nodes, 9u);
+  EXPECT_EQ(s->network.link.loss, (Ratio{1, 20}));
+  EXPECT_EQ(s->clocks.timestamps, ClocksConfig::Timestamps::kHlc);
+
+  s = Load("[cluster]\nnodes = 3\n", {"cluster.nodes=lots"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("--set cluster.nodes: cluster.nodes: expected an integer"));
+
+  s = Load("[cluster]\nnodes = 3\n", {"cluster.nodez=4"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("cluster.nodez: unknown key (did you mean \"nodes\"?)"));
+
+  s = Load("[cluster]\nnodes = 3\n", {"novalue"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("expected key.path=value"));
+}
+
+TEST(Scenario, OverrideReachesIntoArraysByIndex) {
+  const char* text = "[cluster]\nnodes = 3\n[[faults]]\naction = \"cut_link\"\nat = \"1s\"\nfrom = 0\nto = 1\n";
+  absl::StatusOr<Scenario> s = Load(text, {"faults.0.at=2s"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->faults[0].at, 2 * kSecond);
+  s = Load(text, {"faults.3.at=2s"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(Message(s), HasSubstr("no such element"));
+}
+
+TEST(Scenario, ReferenceDocumentsEveryKeyWithItsDefault) {
+  std::string ref = ScenarioReference();
+  for (const char* needle : {"#### `[simulation]`", "| `seed` | integer | `1` |", "| `loss` | probability | `0` |",
+                             "#### `[[faults]]`", "| `groups` |", "| `sample_interval` | duration | `\"100ms\"` |",
+                             "#### `latency (table form)`"}) {
+    EXPECT_THAT(ref, HasSubstr(needle));
+  }
+}
+
+TEST(Scenario, ReadmeReferenceMatchesTheLoader) {
+  // scenarios/README.md embeds the generated reference; regenerate it with `dsim help scenario`.
+  std::ifstream in(DSIM_SOURCE_DIR "/scenarios/README.md");
+  ASSERT_TRUE(in.good());
+  std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(readme, HasSubstr(ScenarioReference()))
+      << "scenarios/README.md is out of date: paste the output of `dsim help scenario` into it";
+}
+
+}  // namespace
+}  // namespace dsim::sim
