@@ -1,0 +1,391 @@
+#include "engine/store.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "engine/check.h"
+#include "engine/merging_iterator.h"
+#include "engine/sstable_builder.h"
+
+namespace dsim::engine {
+namespace {
+
+// Parses "<prefix><digits>.db"; false for any other name.
+bool ParseSSTableName(std::string_view name, std::string_view prefix, uint64_t* id) {
+  constexpr std::string_view kSuffix = ".db";
+  if (name.size() <= prefix.size() + kSuffix.size() || name.substr(0, prefix.size()) != prefix ||
+      name.substr(name.size() - kSuffix.size()) != kSuffix) {
+    return false;
+  }
+  const std::string_view digits =
+      name.substr(prefix.size(), name.size() - prefix.size() - kSuffix.size());
+  return absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), id);
+}
+
+}  // namespace
+
+double StoreStats::ObservedBloomFpRate() const {
+  const uint64_t absent = bloom_false_positives + bloom_true_negatives;
+  return absent == 0 ? 0.0 : static_cast<double>(bloom_false_positives) / static_cast<double>(absent);
+}
+
+Store::Store(StoreOptions options, Disk* disk) : options_(std::move(options)), disk_(disk) {
+  DSIM_CHECK(disk_ != nullptr);
+  DSIM_CHECK(options_.memtable_flush_threshold_bytes > 0);
+  DSIM_CHECK(options_.bloom_fp_chance > 0.0 && options_.bloom_fp_chance < 1.0);
+  DSIM_CHECK(options_.gc_grace_us >= 0);
+  DSIM_CHECK(options_.compaction.min_threshold >= 2 &&
+             options_.compaction.min_threshold <= options_.compaction.max_threshold);
+  DSIM_CHECK(options_.hll_precision >= HyperLogLog::kMinPrecision &&
+             options_.hll_precision <= HyperLogLog::kMaxPrecision);
+  DSIM_CHECK(options_.commitlog_sync_period_us > 0);
+  DSIM_CHECK(options_.sstable_block_size_bytes > 0);
+  DSIM_CHECK(options_.merkle_max_depth >= 0 && options_.merkle_max_depth <= MerkleTree::kMaxDepth);
+  DSIM_CHECK(!options_.sstable_prefix.empty() && !options_.commitlog_prefix.empty() &&
+             options_.sstable_prefix != options_.commitlog_prefix);
+}
+
+Store::~Store() = default;
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options, Disk* disk) {
+  auto store = std::make_unique<Store>(std::move(options), disk);
+  absl::StatusOr<RecoveryReport> report = store->Recover();
+  if (!report.ok()) return report.status();
+  return store;
+}
+
+SSTableOptions Store::sstable_options() const {
+  return SSTableOptions{options_.bloom_fp_chance, options_.hll_precision,
+                        options_.sstable_block_size_bytes};
+}
+
+std::string Store::NextSSTableName() {
+  return absl::StrFormat("%s%08d.db", options_.sstable_prefix, next_sstable_id_++);
+}
+
+absl::StatusOr<RecoveryReport> Store::Recover() {
+  DSIM_CHECK_MSG(!up_, "Recover on a store that is up");
+  RecoveryReport report;
+  memtable_.Clear();
+  sstables_.clear();
+  next_sstable_id_ = 0;
+  for (const std::string& name : disk_->List()) {  // sorted: ids ascend (fixed width)
+    uint64_t id = 0;
+    if (!ParseSSTableName(name, options_.sstable_prefix, &id)) continue;
+    next_sstable_id_ = std::max(next_sstable_id_, id + 1);
+    absl::StatusOr<std::unique_ptr<SSTable>> table = SSTable::Open(disk_, name);
+    if (table.ok()) {
+      sstables_.push_back(*std::move(table));
+      ++report.sstables_loaded;
+    } else if (absl::IsDataLoss(table.status())) {
+      report.corrupt_sstables.push_back(name);
+    } else {
+      return table.status();
+    }
+  }
+
+  absl::StatusOr<ReplayResult> replay =
+      CommitLog::Replay(disk_, options_.commitlog_prefix,
+                        [this](Mutation&& m) { memtable_.Apply(m.partition); });
+  if (!replay.ok()) return replay.status();
+  report.replay = *replay;
+
+  commit_log_ = std::make_unique<CommitLog>(
+      disk_, CommitLogOptions{options_.commitlog_sync, options_.commitlog_sync_period_us,
+                              options_.commitlog_prefix});
+  if (absl::Status s = commit_log_->Open(); !s.ok()) return s;
+  up_ = true;
+  // Like Cassandra after replay: flush, then drop the replayed segments, so a later recovery
+  // neither replays nor re-counts them.
+  if (!memtable_.empty()) {
+    if (absl::Status s = Flush(); !s.ok()) return s;
+  } else if (absl::Status s = commit_log_->DiscardAndRoll(); !s.ok()) {
+    return s;
+  }
+  ++stats_.recoveries;
+  stats_.records_replayed += report.replay.records_replayed;
+  stats_.records_dropped += report.replay.records_dropped;
+  return report;
+}
+
+void Store::Crash() {
+  DSIM_CHECK_MSG(up_, "Crash on a store that is down");
+  up_ = false;
+  memtable_.Clear();
+  sstables_.clear();
+  commit_log_.reset();
+  disk_->DropUnsyncedData();
+}
+
+absl::StatusOr<ApplyResult> Store::Apply(const Mutation& mutation, int64_t now_us) {
+  DSIM_CHECK_MSG(up_, "Apply on a store that is down");
+  DSIM_CHECK_MSG(!mutation.partition.empty(), "empty mutation");
+  const uint64_t log_bytes = commit_log_->bytes_written();
+  const uint64_t syncs = commit_log_->syncs();
+  absl::StatusOr<bool> durable = commit_log_->Append(mutation, now_us);
+  if (!durable.ok()) return durable.status();
+  stats_.commitlog_bytes_written += commit_log_->bytes_written() - log_bytes;
+  stats_.commitlog_syncs += commit_log_->syncs() - syncs;
+  memtable_.Apply(mutation.partition);
+  ++stats_.mutations_applied;
+  ApplyResult result{*durable, false};
+  if (memtable_.ApproximateBytes() >= options_.memtable_flush_threshold_bytes) {
+    if (absl::Status s = Flush(); !s.ok()) return s;
+    result.durable = true;
+    result.flushed = true;
+  }
+  return result;
+}
+
+absl::Status Store::Sync(int64_t now_us) {
+  DSIM_CHECK_MSG(up_, "Sync on a store that is down");
+  if (absl::Status s = commit_log_->Sync(now_us); !s.ok()) return s;
+  ++stats_.commitlog_syncs;
+  return absl::OkStatus();
+}
+
+int64_t Store::NextSyncDueUs() const {
+  return commit_log_ == nullptr ? 0 : commit_log_->NextSyncDueUs();
+}
+
+absl::StatusOr<bool> Store::MaybeSync(int64_t now_us) {
+  DSIM_CHECK(up_);
+  if (!commit_log_->SyncDue(now_us)) return false;
+  if (absl::Status s = Sync(now_us); !s.ok()) return s;
+  return true;
+}
+
+absl::StatusOr<std::optional<Partition>> Store::Read(std::string_view key, ReadStats* stats) {
+  DSIM_CHECK_MSG(up_, "Read on a store that is down");
+  ReadStats local;
+  const uint64_t token = Token(key);
+  std::optional<Partition> result;
+  if (const Partition* p = memtable_.Get(token, key); p != nullptr) {
+    result = *p;
+    local.memtable_hit = true;
+  }
+  for (auto it = sstables_.rbegin(); it != sstables_.rend(); ++it) {  // newest first
+    const SSTable& table = **it;
+    if (!table.MayContain(token)) {
+      ++local.bloom_true_negatives;
+      continue;
+    }
+    ++local.sstables_consulted;
+    const uint64_t before = table.bytes_read();
+    absl::StatusOr<std::optional<Partition>> got = table.Get(token, key);
+    local.bytes_read += table.bytes_read() - before;
+    if (!got.ok()) {
+      stats_.bytes_read += local.bytes_read;
+      return got.status();
+    }
+    if (!got->has_value()) {
+      ++local.bloom_false_positives;
+      continue;
+    }
+    ++local.bloom_true_positives;
+    if (result.has_value()) {
+      result->MergeFrom(**got);
+    } else {
+      result = *std::move(*got);
+    }
+  }
+  ++stats_.reads;
+  stats_.reads_found += result.has_value() ? 1 : 0;
+  stats_.sstables_consulted += local.sstables_consulted;
+  stats_.bloom_true_negatives += local.bloom_true_negatives;
+  stats_.bloom_false_positives += local.bloom_false_positives;
+  stats_.bloom_true_positives += local.bloom_true_positives;
+  stats_.bytes_read += local.bytes_read;
+  if (stats != nullptr) *stats = local;
+  return result;
+}
+
+absl::StatusOr<std::unique_ptr<SSTable>> Store::WriteSSTable(const std::string& file) {
+  const std::string name = NextSSTableName();
+  DSIM_CHECK_MSG(!disk_->Exists(name), "SSTable name reused");
+  if (absl::Status s = disk_->Append(name, file); !s.ok()) return s;
+  if (absl::Status s = disk_->Sync(name); !s.ok()) return s;
+  stats_.sstable_bytes_written += file.size();
+  return SSTable::Open(disk_, name);
+}
+
+absl::Status Store::Flush() {
+  DSIM_CHECK_MSG(up_, "Flush on a store that is down");
+  if (memtable_.empty()) return absl::OkStatus();
+  SSTableBuilder builder(sstable_options(), memtable_.partition_count());
+  for (const auto& [key, partition] : memtable_.partitions()) builder.Add(partition);
+  absl::StatusOr<std::unique_ptr<SSTable>> table = WriteSSTable(builder.Finish());
+  if (!table.ok()) return table.status();
+  sstables_.push_back(*std::move(table));
+  // The SSTable is synced, so the commit log's content is no longer needed.
+  if (absl::Status s = commit_log_->DiscardAndRoll(); !s.ok()) return s;
+  memtable_.Clear();
+  ++stats_.flushes;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<CompactionRecord>> Store::MaybeCompact(int64_t now_us) {
+  DSIM_CHECK_MSG(up_, "MaybeCompact on a store that is down");
+  std::vector<uint64_t> sizes;
+  sizes.reserve(sstables_.size());
+  for (const auto& t : sstables_) sizes.push_back(t->file_bytes());
+  const std::vector<size_t> picked = SelectSizeTieredCompaction(sizes, options_.compaction);
+  if (picked.empty()) return std::nullopt;
+  return Compact(picked, now_us);
+}
+
+absl::StatusOr<std::optional<CompactionRecord>> Store::CompactAll(int64_t now_us) {
+  DSIM_CHECK_MSG(up_, "CompactAll on a store that is down");
+  if (sstables_.empty()) return std::nullopt;
+  std::vector<size_t> all(sstables_.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  return Compact(all, now_us);
+}
+
+absl::StatusOr<std::optional<CompactionRecord>> Store::Compact(const std::vector<size_t>& indices,
+                                                               int64_t now_us) {
+  std::vector<bool> in_compaction(sstables_.size(), false);
+  std::vector<const SSTable*> inputs;
+  for (size_t i : indices) {
+    DSIM_CHECK(i < sstables_.size() && !in_compaction[i]);
+    in_compaction[i] = true;
+    inputs.push_back(sstables_[i].get());
+  }
+  // Data outside the compaction that may hold a partition bounds which tombstones can go.
+  auto max_purgeable = [&](const Partition& p) {
+    int64_t ts = std::numeric_limits<int64_t>::max();
+    if (const Partition* m = memtable_.Get(p.token(), p.key()); m != nullptr) {
+      ts = std::min(ts, m->MinTimestampUs());
+    }
+    for (size_t i = 0; i < sstables_.size(); ++i) {
+      if (!in_compaction[i] && sstables_[i]->MayContain(p.token())) {
+        ts = std::min(ts, sstables_[i]->metadata().min_timestamp_us);
+      }
+    }
+    return ts;
+  };
+  absl::StatusOr<CompactionOutput> out =
+      CompactSSTables(inputs, now_us, options_.gc_grace_us, sstable_options(), max_purgeable);
+  if (!out.ok()) return out.status();
+
+  std::unique_ptr<SSTable> output;
+  if (out->file.has_value()) {
+    absl::StatusOr<std::unique_ptr<SSTable>> table = WriteSSTable(*out->file);
+    if (!table.ok()) return table.status();
+    output = *std::move(table);
+  }
+  // Drop the inputs (files and handles), keep the others in order, append the output.
+  std::vector<std::unique_ptr<SSTable>> kept;
+  for (size_t i = 0; i < sstables_.size(); ++i) {
+    if (!in_compaction[i]) {
+      kept.push_back(std::move(sstables_[i]));
+      continue;
+    }
+    if (absl::Status s = disk_->Delete(sstables_[i]->name()); !s.ok()) return s;
+  }
+  if (output != nullptr) kept.push_back(std::move(output));
+  sstables_ = std::move(kept);
+
+  const CompactionRecord& r = out->record;
+  ++stats_.compactions;
+  stats_.compaction_bytes_read += r.input_bytes;
+  stats_.tombstones_purged += r.tombstones_purged;
+  stats_.compaction_history.push_back(r);
+  return std::optional<CompactionRecord>(r);
+}
+
+absl::Status Store::ForEachPartitionInRange(const TokenRange& range,
+                                            absl::FunctionRef<void(const Partition&)> fn) {
+  DSIM_CHECK_MSG(up_, "ForEachPartitionInRange on a store that is down");
+  // The range as inclusive token intervals in ring order.
+  struct Interval {
+    uint64_t lo, hi;
+  };
+  std::vector<Interval> intervals;
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  if (!range.Wraps()) {
+    intervals.push_back({range.begin() + 1, range.end()});
+  } else {
+    if (range.begin() != kMax) intervals.push_back({range.begin() + 1, kMax});
+    intervals.push_back({0, range.end()});
+  }
+  for (const Interval& interval : intervals) {
+    std::vector<std::unique_ptr<PartitionIterator>> children;
+    children.push_back(memtable_.NewIterator());
+    for (const auto& t : sstables_) children.push_back(t->NewIterator());
+    MergingIterator it(std::move(children));
+    for (it.Seek(interval.lo); it.Valid() && it.token() <= interval.hi; it.Next()) {
+      fn(it.partition());
+    }
+    if (!it.status().ok()) return it.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<MerkleTree> Store::BuildMerkleTree(const TokenRange& range, int depth) {
+  MerkleTree tree(range, depth);
+  absl::Status s = ForEachPartitionInRange(
+      range, [&tree](const Partition& p) { tree.Add(p.token(), p.Digest()); });
+  if (!s.ok()) return s;
+  tree.Finalize();
+  return tree;
+}
+
+double Store::EstimatePartitions(const TokenRange& range) const {
+  HyperLogLog merged(options_.hll_precision);
+  // Tables sketched at another precision (options changed across a restart) cannot merge;
+  // their exact counts are added instead (an overestimate if their keys overlap).
+  double unmergeable = 0;
+  for (const auto& t : sstables_) {
+    if (t->hll().precision() == merged.precision()) {
+      merged.Merge(t->hll());
+    } else {
+      unmergeable += static_cast<double>(t->metadata().partition_count);
+    }
+  }
+  for (const auto& [key, p] : memtable_.partitions()) merged.AddHash(p.token());
+  return (merged.Estimate() + unmergeable) * range.RingFraction();
+}
+
+int Store::MerkleDepthForRange(const TokenRange& range) const {
+  const double estimate = EstimatePartitions(range);
+  return MerkleDepthFor(static_cast<uint64_t>(std::llround(estimate)), options_.merkle_max_depth);
+}
+
+absl::Status Store::IngestPartitions(std::vector<Partition> partitions) {
+  DSIM_CHECK_MSG(up_, "IngestPartitions on a store that is down");
+  std::sort(partitions.begin(), partitions.end(), [](const Partition& a, const Partition& b) {
+    return PartitionKeyLess(a.token(), a.key(), b.token(), b.key());
+  });
+  std::vector<Partition> merged;
+  for (Partition& p : partitions) {
+    if (p.empty()) continue;
+    if (!merged.empty() && merged.back().key() == p.key()) {
+      merged.back().MergeFrom(p);
+    } else {
+      merged.push_back(std::move(p));
+    }
+  }
+  if (merged.empty()) return absl::OkStatus();
+  SSTableBuilder builder(sstable_options(), merged.size());
+  for (const Partition& p : merged) builder.Add(p);
+  absl::StatusOr<std::unique_ptr<SSTable>> table = WriteSSTable(builder.Finish());
+  if (!table.ok()) return table.status();
+  sstables_.push_back(*std::move(table));
+  ++stats_.ingests;
+  stats_.partitions_ingested += merged.size();
+  return absl::OkStatus();
+}
+
+double Store::BloomTheoreticalFpRate() const {
+  if (sstables_.empty()) return 0.0;
+  double sum = 0;
+  for (const auto& t : sstables_) sum += t->bloom().TheoreticalFpRate();
+  return sum / static_cast<double>(sstables_.size());
+}
+
+}  // namespace dsim::engine

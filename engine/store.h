@@ -1,0 +1,197 @@
+// Store: one node's storage engine — commit log, memtable, SSTables, compaction, Merkle trees.
+//
+// The facade the cluster layer gives every virtual node. It owns its in-memory state and
+// keeps every durable byte on a Disk (not owned; REQUIRES: the disk outlives the store).
+// Time (microseconds) comes in as arguments: the store never reads a clock.
+//
+// Lifecycle: a Store starts down; Recover() brings it up (on an empty disk too; Open() does
+// both). Crash() models a process crash with power loss: the memtable is lost and the disk
+// drops every unsynced byte (so under periodic sync the commit-log records since the last
+// Sync are gone); the store is down until Recover(), which loads the SSTables, replays the
+// commit log (stopping at a torn or corrupt tail, counting what it drops), flushes the
+// replayed data to an SSTable and starts a fresh commit log. Statistics are cumulative across
+// crashes (they describe the node, not the process).
+//
+// Writes: Apply appends to the commit log and merges into the memtable; once the memtable
+// reaches memtable_flush_threshold_bytes it is flushed to a new SSTable (synced), which makes
+// every write so far durable. Reads: the memtable plus every SSTable whose Bloom filter says
+// "maybe", newest first, CRDT-merged. Range scans and Merkle trees see the same merged view.
+// Tombstones are returned like any cell (callers need them to reconcile replicas).
+//
+//   MemDisk disk;
+//   auto store = Store::Open(StoreOptions{}, &disk).value();
+//   store->Apply(Mutation::Put("k", "c", "v", now_us), now_us);
+//   auto p = store->Read("k");  // StatusOr<optional<Partition>>
+#ifndef DSIM_ENGINE_STORE_H_
+#define DSIM_ENGINE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/commit_log.h"
+#include "engine/compaction.h"
+#include "engine/disk.h"
+#include "engine/memtable.h"
+#include "engine/merkle_tree.h"
+#include "engine/mutation.h"
+#include "engine/partition.h"
+#include "engine/sstable.h"
+#include "engine/store_options.h"
+#include "engine/token.h"
+
+namespace dsim::engine {
+
+// What one Read did.
+struct ReadStats {
+  bool memtable_hit = false;
+  uint64_t sstables_consulted = 0;     // filter said "maybe", so the data block was read
+  uint64_t bloom_true_negatives = 0;   // filter said "no"
+  uint64_t bloom_false_positives = 0;  // filter said "maybe", the partition was absent
+  uint64_t bloom_true_positives = 0;   // filter said "maybe", the partition was there
+  uint64_t bytes_read = 0;             // data-block bytes read from the disk
+};
+
+// Cumulative counters of a store (kept across Crash/Recover).
+struct StoreStats {
+  uint64_t mutations_applied = 0;
+  uint64_t commitlog_bytes_written = 0;
+  uint64_t commitlog_syncs = 0;
+  uint64_t flushes = 0;
+  uint64_t sstable_bytes_written = 0;  // flushes, compactions and ingests
+  uint64_t reads = 0;
+  uint64_t reads_found = 0;
+  uint64_t sstables_consulted = 0;
+  uint64_t bloom_true_negatives = 0;
+  uint64_t bloom_false_positives = 0;
+  uint64_t bloom_true_positives = 0;
+  uint64_t bytes_read = 0;             // data-block bytes read by Read
+  uint64_t compactions = 0;
+  uint64_t compaction_bytes_read = 0;  // input SSTable bytes
+  uint64_t tombstones_purged = 0;
+  uint64_t ingests = 0;
+  uint64_t partitions_ingested = 0;
+  uint64_t recoveries = 0;
+  uint64_t records_replayed = 0;
+  uint64_t records_dropped = 0;
+  std::vector<CompactionRecord> compaction_history;  // one per compaction, in order
+
+  uint64_t bytes_written() const { return commitlog_bytes_written + sstable_bytes_written; }
+  // FP / (FP + TN): the observed rate of "maybe" answers for absent partitions; 0 if none.
+  double ObservedBloomFpRate() const;
+};
+
+struct RecoveryReport {
+  uint64_t sstables_loaded = 0;
+  std::vector<std::string> corrupt_sstables;  // failed verification on open; left out
+  ReplayResult replay;                        // commit-log records replayed / dropped
+};
+
+struct ApplyResult {
+  bool durable = false;  // the write survives a crash (batch sync, or a flush it triggered)
+  bool flushed = false;  // the write triggered a memtable flush
+};
+
+class Store {
+ public:
+  // A down store over `disk`. REQUIRES: options are valid (checked); disk != nullptr.
+  Store(StoreOptions options, Disk* disk);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Constructs and recovers.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Store>> Open(StoreOptions options,
+                                                                   Disk* disk);
+
+  // Brings the store up from what is on the disk. REQUIRES: !up().
+  [[nodiscard]] absl::StatusOr<RecoveryReport> Recover();
+
+  // Loses the memtable and drops the disk's unsynced bytes; the store goes down.
+  // REQUIRES: up().
+  void Crash();
+  bool up() const { return up_; }
+
+  // Appends to the commit log, merges into the memtable, flushes at the threshold.
+  // REQUIRES: up(); !mutation.partition.empty().
+  [[nodiscard]] absl::StatusOr<ApplyResult> Apply(const Mutation& mutation, int64_t now_us);
+
+  // Syncs the commit log (the periodic policy's tick). REQUIRES: up().
+  [[nodiscard]] absl::Status Sync(int64_t now_us);
+  // When the next periodic sync is due (meaningless under batch).
+  int64_t NextSyncDueUs() const;
+  // Syncs if the periodic policy says it is due; returns whether it synced. REQUIRES: up().
+  [[nodiscard]] absl::StatusOr<bool> MaybeSync(int64_t now_us);
+
+  // The merged partition, or nullopt if no source holds the key. DataLoss if a consulted
+  // SSTable block is corrupt. REQUIRES: up().
+  [[nodiscard]] absl::StatusOr<std::optional<Partition>> Read(std::string_view key,
+                                                              ReadStats* stats = nullptr);
+
+  // Writes the memtable to a new SSTable (no-op when empty). REQUIRES: up().
+  [[nodiscard]] absl::Status Flush();
+
+  // Runs at most one size-tiered compaction; returns its record, or nullopt if no bucket
+  // qualifies. REQUIRES: up().
+  [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> MaybeCompact(int64_t now_us);
+  // Compacts every SSTable into one (a major compaction); nullopt when there are none.
+  [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> CompactAll(int64_t now_us);
+
+  // Calls fn for every partition with a token in `range`, merged across memtable and SSTables,
+  // in ring order from range.begin() (ascending token, then key, for a non-wrapping range).
+  // REQUIRES: up(); fn does not modify the store.
+  [[nodiscard]] absl::Status ForEachPartitionInRange(const TokenRange& range,
+                                                     absl::FunctionRef<void(const Partition&)> fn);
+
+  // A finalized Merkle tree of the merged view over `range` at `depth` (see MerkleDepthFor
+  // and MerkleDepthForRange). REQUIRES: up().
+  [[nodiscard]] absl::StatusOr<MerkleTree> BuildMerkleTree(const TokenRange& range, int depth);
+  // Estimated partitions in `range`: the merged HLL of the SSTables and the memtable keys,
+  // times the range's ring fraction.
+  double EstimatePartitions(const TokenRange& range) const;
+  // Cassandra's depth rule over EstimatePartitions(range), capped at merkle_max_depth.
+  int MerkleDepthForRange(const TokenRange& range) const;
+
+  // Writes streamed partitions as one new SSTable (duplicates merged, any order, empty
+  // partitions ignored; no-op if nothing is left). REQUIRES: up().
+  [[nodiscard]] absl::Status IngestPartitions(std::vector<Partition> partitions);
+
+  const StoreOptions& options() const { return options_; }
+  const StoreStats& stats() const { return stats_; }
+  const Memtable& memtable() const { return memtable_; }
+  // Live SSTables, oldest first.
+  const std::vector<std::unique_ptr<SSTable>>& sstables() const { return sstables_; }
+  // The configured fp chance, and the mean theoretical FP rate of the live filters (each read
+  // of an absent key queries every filter once, so the plain mean is the expected rate); 0
+  // with no SSTable.
+  double bloom_fp_chance() const { return options_.bloom_fp_chance; }
+  double BloomTheoreticalFpRate() const;
+
+ private:
+  SSTableOptions sstable_options() const;
+  std::string NextSSTableName();
+  // Writes `file` durably under a new name and opens it.
+  [[nodiscard]] absl::StatusOr<std::unique_ptr<SSTable>> WriteSSTable(const std::string& file);
+  // Compacts sstables_[i] for i in `indices`.
+  [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> Compact(
+      const std::vector<size_t>& indices, int64_t now_us);
+
+  StoreOptions options_;
+  Disk* disk_;
+  bool up_ = false;
+  Memtable memtable_;
+  std::unique_ptr<CommitLog> commit_log_;
+  std::vector<std::unique_ptr<SSTable>> sstables_;
+  uint64_t next_sstable_id_ = 0;
+  StoreStats stats_;
+};
+
+}  // namespace dsim::engine
+
+#endif  // DSIM_ENGINE_STORE_H_
