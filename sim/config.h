@@ -151,6 +151,11 @@ struct FaultConfig {
   // kCutLink, kDegradeLink
   NodeId from = 0;
   NodeId to = 0;
+  // kCutLink, kDegradeLink at the datacenter level: when both are set (datacenter names), the
+  // fault applies to the DC-level link(s) between the two datacenters instead of a node pair;
+  // traffic reroutes over the remaining DC graph (or is dropped when no route is left).
+  std::string from_dc;
+  std::string to_dc;
   LinkClassConfig link;  // kDegradeLink: the class used while degraded
 
   // kHeal

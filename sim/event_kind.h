@@ -1,0 +1,32 @@
+// The kinds of scheduler events, one registry for the whole simulator so that kinds never
+// collide. The scheduler dispatches by kind through a table (Scheduler::SetHandler), so a new
+// layer (cluster, repair, workload) adds its kinds here and registers one handler per kind.
+// Values are part of the trace hash: never renumber an existing kind.
+#ifndef DSIM_SIM_EVENT_KIND_H_
+#define DSIM_SIM_EVENT_KIND_H_
+
+#include <cstdint>
+
+namespace dsim::sim {
+
+enum class EventKind : uint8_t {
+  kNone = 0,
+  // Network (sim/network.h).
+  kNetworkDeliver = 1,  // a message arrives: node = to, a = payload, b = sent_at, c = from|bytes
+  // Fault schedule (sim/fault_schedule.h).
+  kFaultApply = 8,  // a = fault index
+  kFaultUndo = 9,   // a = fault index (the end of a fault's `duration`)
+  // Runner (sim/simulation.cc).
+  kSample = 16,  // take a timeseries row (a daemon event)
+  // Relay workload (sim/relay_workload.h).
+  kRelayStart = 24,   // every node sends its initial messages
+  kRelayResend = 25,  // node = sender that lost a message and sends a fresh one
+  // 32..63: reserved for the cluster layer (writes, reads, hints, repair, timeouts).
+};
+
+// Handler tables are this large; every kind must be below it.
+inline constexpr int kMaxEventKinds = 64;
+
+}  // namespace dsim::sim
+
+#endif  // DSIM_SIM_EVENT_KIND_H_

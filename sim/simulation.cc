@@ -1,0 +1,153 @@
+#include "sim/simulation.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/check.h"
+#include "sim/clock.h"
+#include "sim/fault_schedule.h"
+#include "sim/network.h"
+#include "sim/relay_workload.h"
+#include "sim/scheduler.h"
+#include "sim/topology.h"
+
+namespace dsim::sim {
+
+namespace {
+
+// Takes one timeseries row every `interval` (daemon events: sampling never keeps a run alive).
+// Columns: events, relay_sent, relay_delivered, relay_dropped, relay_duplicated,
+// relay_in_flight, net_sent_messages, net_sent_bytes, net_delivered_messages,
+// net_dropped_messages, net_faults_active.
+class Sampler : public EventHandler {
+ public:
+  Sampler(Scheduler* scheduler, const Network* network, const RelayWorkload* relay,
+          Nanos interval)
+      : scheduler_(scheduler),
+        network_(network),
+        relay_(relay),
+        interval_(interval),
+        series_({"events", "relay_sent", "relay_delivered", "relay_dropped", "relay_duplicated",
+                 "relay_in_flight", "net_sent_messages", "net_sent_bytes",
+                 "net_delivered_messages", "net_dropped_messages", "net_faults_active"}) {
+    scheduler_->SetHandler(EventKind::kSample, this);
+  }
+
+  void Start() {
+    if (interval_ > 0) scheduler_->ScheduleDaemon(0, EventKind::kSample, 0);
+  }
+
+  void OnEvent(const Event& event) override {
+    Row(event.time);
+    scheduler_->ScheduleDaemon(event.time + interval_, EventKind::kSample, 0);
+  }
+
+  // A last row at the end time, unless one was just taken there.
+  void Finish(Nanos end_time) {
+    if (interval_ > 0 && (series_.rows() == 0 || series_.time(series_.rows() - 1) < end_time)) {
+      Row(end_time);
+    }
+  }
+
+  Timeseries Take() { return std::move(series_); }
+
+ private:
+  void Row(Nanos time) {
+    const CategoryStats total = network_->stats().Total();
+    auto d = [](uint64_t v) { return static_cast<double>(v); };
+    series_.AddRow(time, {d(scheduler_->events_processed()), d(relay_->sent()),
+                          d(relay_->delivered()), d(relay_->dropped()), d(relay_->duplicated()),
+                          d(relay_->in_flight()), d(total.sent.messages), d(total.sent.bytes),
+                          d(total.delivered.messages),
+                          d(total.dropped_loss.messages + total.dropped_unreachable.messages),
+                          d(network_->active_faults())});
+  }
+
+  Scheduler* scheduler_;
+  const Network* network_;
+  const RelayWorkload* relay_;
+  Nanos interval_;
+  Timeseries series_;
+};
+
+const char* StopReasonName(StopReason reason) {
+  switch (reason) {
+    case StopReason::kQuiescent:
+      return "quiescent";
+    case StopReason::kTimeLimit:
+      return "duration";
+    case StopReason::kEventBudget:
+      return "max_events";
+    case StopReason::kStopRequested:
+      return "workload_done";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+absl::StatusOr<RunOutput> RunScenario(const Scenario& scenario, const RunOptions& options) {
+  absl::StatusOr<Topology> topology = Topology::Create(scenario.cluster, scenario.network);
+  if (!topology.ok()) return topology.status();
+  const uint32_t nodes = topology->nodes();
+  if (scenario.workload.kind == WorkloadConfig::Kind::kRelay && nodes < 2) {
+    return absl::InvalidArgumentError("the relay workload needs at least 2 nodes");
+  }
+  const uint64_t seed = scenario.simulation.seed;
+  const RelayWorkloadConfig& relay_config = scenario.workload.relay;
+
+  Scheduler scheduler(size_t{nodes} * relay_config.messages_per_node + 1024);
+  Network network(&scheduler, *std::move(topology), seed);
+  std::vector<NodeClock> clocks = MakeNodeClocks(scenario.clocks, nodes, seed);
+  FaultSchedule faults(scenario.faults, &scheduler, &network, &clocks);
+  RelayWorkload relay(relay_config, &scheduler, &network, seed);
+  Sampler sampler(&scheduler, &network, &relay, scenario.metrics.sample_interval);
+
+  // Order of the time-0 events: samples, faults, then the workload's start.
+  sampler.Start();
+  if (absl::Status s = faults.Install(); !s.ok()) return s;
+  relay.ScheduleStart(0);
+
+  RunLimits limits;
+  if (scenario.simulation.duration > 0) limits.until = scenario.simulation.duration;
+  const uint64_t budget =
+      scenario.simulation.max_events > 0 ? scenario.simulation.max_events : UINT64_MAX;
+  const uint64_t every = options.progress ? options.progress_every_events : 0;
+  StopReason reason;
+  while (true) {
+    limits.max_events = budget;
+    if (every > 0 && budget - scheduler.events_processed() > every) {
+      limits.max_events = scheduler.events_processed() + every;
+    }
+    reason = scheduler.Run(limits);
+    if (reason == StopReason::kEventBudget && limits.max_events < budget) {
+      options.progress(scheduler.now(), scheduler.events_processed());
+      continue;
+    }
+    break;
+  }
+
+  RunOutput out;
+  out.trace_hash = scheduler.trace_hash();
+  out.events_processed = scheduler.events_processed();
+  out.end_time = scheduler.now();
+  out.stop_reason = StopReasonName(reason);
+  sampler.Finish(out.end_time);
+  out.timeseries = sampler.Take();
+
+  relay.ExportTo(&out.metrics);
+  network.stats().ExportTo(&out.metrics);
+  faults.ExportTo(&out.metrics);
+  Nanos offset_abs_max = 0;
+  for (NodeClock& clock : clocks) {
+    offset_abs_max = std::max(offset_abs_max, std::abs(clock.OffsetAt(out.end_time)));
+  }
+  out.metrics.Set("clocks.offset_abs_max", ToSeconds(offset_abs_max), "s");
+  return out;
+}
+
+}  // namespace dsim::sim
