@@ -177,6 +177,13 @@ std::vector<TokenRange> MerkleTree::Difference(const MerkleTree& a, const Merkle
     ranges.emplace_back(a.LeafRange(leaves[i]).begin(), a.LeafRange(leaves[j]).end());
     i = j + 1;
   }
+  // On a full-ring tree the last leaf ends where the first begins: join a run ending at the
+  // last leaf with one starting at the first.
+  if (a.range_.IsFullRing() && ranges.size() >= 2 && leaves.front() == 0 &&
+      leaves.back() == a.leaf_count() - 1) {
+    ranges.front() = TokenRange(ranges.back().begin(), ranges.front().end());
+    ranges.pop_back();
+  }
   return ranges;
 }
 

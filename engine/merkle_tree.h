@@ -10,7 +10,8 @@
 //
 // Comparison (Difference) walks both trees from the root, descends only where digests differ,
 // and returns the differing leaf ranges in ring order, with contiguous leaves merged into one
-// range. Serialised form: fixed64 begin, fixed64 end, one byte depth, then every node in
+// range (on a full-ring tree a run through the last leaf and one from the first leaf are
+// contiguous too: they are joined into one wrapping range, listed first). Serialised form: fixed64 begin, fixed64 end, one byte depth, then every node in
 // breadth-first order (root first) as fixed64 low, fixed64 high: SerializedSizeBytes() =
 // 17 + 16 * (2^(depth+1) - 1).
 //
