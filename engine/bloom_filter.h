@@ -54,14 +54,17 @@ class BloomFilter {
   void Add(std::string_view key);
 
   // False: the key was certainly never added. True: it may have been.
+  // Branch-free over the probes: k independent loads beat early exit, whose unpredictable
+  // branch costs more than the loads it saves (measured by engine_bloom_filter_benchmark).
   bool MayContainHash(uint64_t hash) const {
     const uint64_t h2 = Mix(hash);
     uint64_t g = hash;
+    uint64_t all = 1;
     for (int i = 0; i < probes_; ++i, g += h2) {
       const uint64_t bit = Reduce(g);
-      if ((words_[bit >> 6] & (uint64_t{1} << (bit & 63))) == 0) return false;
+      all &= words_[bit >> 6] >> (bit & 63);
     }
-    return true;
+    return (all & 1) != 0;
   }
   bool MayContain(std::string_view key) const;
 

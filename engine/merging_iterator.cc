@@ -29,7 +29,7 @@ void MergingIterator::Next() {
 
 const Partition& MergingIterator::partition() const {
   DSIM_CHECK(valid_);
-  return current_;
+  return *current_ptr_;
 }
 
 void MergingIterator::FindCurrent() {
@@ -52,11 +52,16 @@ void MergingIterator::FindCurrent() {
     }
   }
   if (best == nullptr) return;
+  valid_ = true;
+  if (at_current_.size() == 1) {
+    current_ptr_ = best;  // a single source: no copy
+    return;
+  }
   current_ = children_[at_current_[0]]->partition();
   for (size_t j = 1; j < at_current_.size(); ++j) {
     current_.MergeFrom(children_[at_current_[j]]->partition());
   }
-  valid_ = true;
+  current_ptr_ = &current_;
 }
 
 }  // namespace dsim::engine
