@@ -1,6 +1,9 @@
 #include "sim/simulation.h"
 
 #include <cmath>
+#include <string>
+
+#include <xxhash.h>
 
 #include <gtest/gtest.h>
 
@@ -222,6 +225,37 @@ TEST(SimulationTest, MultiDatacenterRelayWithDcLinkCut) {
   // Max latency: two WAN hops plus serialisation.
   EXPECT_GE(a.metrics.Get("relay.latency.max")["value"].get<double>(), 60e-3);
   EXPECT_EQ(RunOk(s).trace_hash, a.trace_hash);
+}
+
+}  // namespace
+}  // namespace dsim::sim
+
+namespace dsim::sim {
+namespace {
+
+// Golden trace hashes: every build type (Release, Debug, ASan+UBSan) must reproduce them. A
+// change means every seeded run of that kind changed: update deliberately, never casually.
+TEST(SimulationTest, GoldenTraceHashesAgreeAcrossBuilds) {
+  Scenario uniform = SmallRelay();
+  Scenario lognormal = SmallRelay();
+  lognormal.network.link.latency = {.kind = LatencyConfig::Kind::kLogNormal,
+                                    .median = 2 * kMillisecond,
+                                    .sigma = 0.6};
+  lognormal.network.inter_rack = lognormal.network.link;
+  lognormal.network.inter_rack->latency = {.kind = LatencyConfig::Kind::kNormal,
+                                           .mean = 3 * kMillisecond,
+                                           .stddev = kMillisecond};
+  lognormal.cluster.datacenters = {{.name = "dc1", .nodes = 20, .racks = 3}};
+  lognormal.clocks.offset_max = 5 * kMillisecond;
+  lognormal.clocks.drift_ppm_max = 50;
+  lognormal.clocks.ntp_period = 16 * kMillisecond;
+  lognormal.clocks.ntp_residual = 100 * kMicrosecond;
+  const RunOutput a = RunOk(uniform);
+  const RunOutput b = RunOk(lognormal);
+  const std::string metrics = b.metrics.json().dump();
+  EXPECT_EQ(a.trace_hash, 0x73a7638b4c457607ULL);
+  EXPECT_EQ(b.trace_hash, 0x7171861e5934d955ULL);
+  EXPECT_EQ(XXH3_64bits(metrics.data(), metrics.size()), 0x4b1a68df601d8304ULL) << metrics;
 }
 
 }  // namespace
