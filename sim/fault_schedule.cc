@@ -19,8 +19,8 @@ FaultSchedule::FaultSchedule(const std::vector<FaultConfig>& faults, Scheduler* 
 absl::Status FaultSchedule::Check(size_t index) const {
   const FaultConfig& f = faults_[index];
   const uint32_t n = network_->nodes();
-  const std::string where = absl::StrCat("faults[", index, "]", f.name.empty() ? "" : " (",
-                                         f.name, f.name.empty() ? "" : ")");
+  const std::string where = absl::StrCat("faults[", index, "]", f.name.empty() ? "" : " (", f.name,
+                                         f.name.empty() ? "" : ")");
   auto bad_node = [&](NodeId node) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": node ", node, " does not exist (", n, " nodes)"));

@@ -19,7 +19,8 @@ Network::Network(Scheduler* scheduler, Topology topology, uint64_t root_seed)
       dc_edge_busy_until_(topology_.dc_edges().size(), 0) {
   DSIM_CHECK(scheduler_ != nullptr);
   rngs_.reserve(n_);
-  for (NodeId node = 0; node < n_; ++node) rngs_.emplace_back(StreamSeed(root_seed, "network", node));
+  for (NodeId node = 0; node < n_; ++node)
+    rngs_.emplace_back(StreamSeed(root_seed, "network", node));
   scheduler_->SetHandler(EventKind::kNetworkDeliver, this);
 }
 
@@ -136,8 +137,8 @@ Network::SendResult Network::Send(const Message& m) {
                        static_cast<uint64_t>(now), from_bytes, aux_category);
   if (duplicated) {
     ++in_flight_;
-    scheduler_->Schedule(arrival + last_model->SampleLatency(rng), EventKind::kNetworkDeliver,
-                         m.to, m.payload, static_cast<uint64_t>(now), from_bytes,
+    scheduler_->Schedule(arrival + last_model->SampleLatency(rng), EventKind::kNetworkDeliver, m.to,
+                         m.payload, static_cast<uint64_t>(now), from_bytes,
                          static_cast<uint16_t>(aux_category | 0x100));
   }
   return {SendResult::Outcome::kInFlight, arrival};
@@ -269,8 +270,7 @@ void Network::Recompute() {
           absl::btree_map<std::pair<uint32_t, uint32_t>, uint32_t> renumber;
           for (NodeId node = 0; node < n_; ++node) {
             const auto key = std::make_pair(partition_label_[node], group_of[node]);
-            auto [it, inserted] =
-                renumber.emplace(key, static_cast<uint32_t>(renumber.size()));
+            auto [it, inserted] = renumber.emplace(key, static_cast<uint32_t>(renumber.size()));
             partition_label_[node] = it->second;
           }
           partition_labels_active_ = true;

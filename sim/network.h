@@ -164,7 +164,7 @@ class Network : public EventHandler {
   bool partition_labels_active_ = false;
   std::vector<uint32_t> partition_label_;  // per node
   uint32_t one_way_words_ = 0;
-  std::vector<uint64_t> one_way_bits_;  // per node, one_way_words_ words
+  std::vector<uint64_t> one_way_bits_;                      // per node, one_way_words_ words
   absl::flat_hash_map<uint64_t, uint32_t> cut_pairs_;       // pair -> number of cuts
   absl::flat_hash_map<uint64_t, uint32_t> degraded_pairs_;  // pair -> model index
   bool dc_routes_dirty_ = false;  // DC-level faults were active at the last Recompute

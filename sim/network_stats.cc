@@ -43,8 +43,7 @@ void ExportCategory(std::string_view name, const CategoryStats& s, MetricSet* me
 void NetworkStats::ExportTo(MetricSet* metrics) const {
   for (int c = 0; c < kMessageCategoryCount; ++c) {
     if (by_category[c].sent.messages == 0) continue;
-    ExportCategory(MessageCategoryName(static_cast<MessageCategory>(c)), by_category[c],
-                   metrics);
+    ExportCategory(MessageCategoryName(static_cast<MessageCategory>(c)), by_category[c], metrics);
   }
   ExportCategory("total", Total(), metrics);
 }

@@ -86,7 +86,8 @@ double Helper1(double x) {
 
 // expm1(x) / x, accurate near 0.
 double Helper2(double x) {
-  return std::abs(x) > 1e-8 ? std::expm1(x) / x : 1.0 + x * 0.5 * (1.0 + x / 3.0 * (1.0 + 0.25 * x));
+  return std::abs(x) > 1e-8 ? std::expm1(x) / x
+                            : 1.0 + x * 0.5 * (1.0 + x / 3.0 * (1.0 + 0.25 * x));
 }
 
 }  // namespace
@@ -120,8 +121,7 @@ uint64_t ZipfDistribution::Sample(Rng& rng) const {
     if (k_real < 1.0) k_real = 1.0;
     if (k_real > static_cast<double>(n_)) k_real = static_cast<double>(n_);
     const uint64_t k = static_cast<uint64_t>(k_real);
-    if (k_real - x <= shift_ ||
-        u >= H(k_real + 0.5) - std::exp(-s_ * std::log(k_real))) {
+    if (k_real - x <= shift_ || u >= H(k_real + 0.5) - std::exp(-s_ * std::log(k_real))) {
       return k;
     }
   }

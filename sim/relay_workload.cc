@@ -15,9 +15,7 @@ RelayWorkload::RelayWorkload(const RelayWorkloadConfig& config, Scheduler* sched
   network_->SetSink(MessageCategory::kRelay, this);
 }
 
-void RelayWorkload::ScheduleStart(Nanos at) {
-  scheduler_->Schedule(at, EventKind::kRelayStart, 0);
-}
+void RelayWorkload::ScheduleStart(Nanos at) { scheduler_->Schedule(at, EventKind::kRelayStart, 0); }
 
 void RelayWorkload::SendFrom(NodeId node) {
   // Uniform over the n - 1 other nodes.

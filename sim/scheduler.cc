@@ -50,8 +50,8 @@ void Scheduler::FreeSlot(uint32_t slot) {
   free_head_ = slot;
 }
 
-EventId Scheduler::Push(Nanos time, EventKind kind, NodeId node, uint64_t a, uint64_t b,
-                        uint64_t c, uint16_t aux, bool daemon) {
+EventId Scheduler::Push(Nanos time, EventKind kind, NodeId node, uint64_t a, uint64_t b, uint64_t c,
+                        uint16_t aux, bool daemon) {
   DSIM_CHECK_MSG(time >= now_, "event scheduled in the past");
   DSIM_CHECK(static_cast<int>(kind) < kMaxEventKinds);
   DSIM_CHECK_MSG(next_seq_ <= kMaxSeq, "more than 2^40 events scheduled");
@@ -152,9 +152,10 @@ StopReason Scheduler::Run(const RunLimits& limits) {
     FreeSlot(slot);  // before dispatch, so the handler's own Schedule can reuse it
     ++processed_;
 
-    const TraceRecord record{time,
-                             static_cast<uint32_t>(event.kind) | uint32_t{event.aux} << 16,
-                             event.node, event.a, event.b, event.c};
+    const TraceRecord record{
+        time,       static_cast<uint32_t>(event.kind) | uint32_t{event.aux} << 16,
+        event.node, event.a,
+        event.b,    event.c};
     trace_hash_ = XXH3_64bits_withSeed(&record, sizeof(record), trace_hash_);
 
     EventHandler* handler = handlers_[static_cast<int>(event.kind)];

@@ -101,14 +101,14 @@ class Scheduler {
     return Push(time, kind, node, a, b, c, aux, /*daemon=*/false);
   }
   // As Schedule, `delay` after now(). REQUIRES: delay >= 0.
-  EventId ScheduleAfter(Nanos delay, EventKind kind, NodeId node, uint64_t a = 0,
-                        uint64_t b = 0, uint64_t c = 0, uint16_t aux = 0) {
+  EventId ScheduleAfter(Nanos delay, EventKind kind, NodeId node, uint64_t a = 0, uint64_t b = 0,
+                        uint64_t c = 0, uint16_t aux = 0) {
     DSIM_CHECK(delay >= 0);
     return Push(now_ + delay, kind, node, a, b, c, aux, /*daemon=*/false);
   }
   // As Schedule, but the event does not keep the run alive (see the header comment).
-  EventId ScheduleDaemon(Nanos time, EventKind kind, NodeId node, uint64_t a = 0,
-                         uint64_t b = 0, uint64_t c = 0, uint16_t aux = 0) {
+  EventId ScheduleDaemon(Nanos time, EventKind kind, NodeId node, uint64_t a = 0, uint64_t b = 0,
+                         uint64_t c = 0, uint16_t aux = 0) {
     return Push(time, kind, node, a, b, c, aux, /*daemon=*/true);
   }
 

@@ -25,15 +25,14 @@ namespace {
 // net_dropped_messages, net_faults_active.
 class Sampler : public EventHandler {
  public:
-  Sampler(Scheduler* scheduler, const Network* network, const RelayWorkload* relay,
-          Nanos interval)
+  Sampler(Scheduler* scheduler, const Network* network, const RelayWorkload* relay, Nanos interval)
       : scheduler_(scheduler),
         network_(network),
         relay_(relay),
         interval_(interval),
         series_({"events", "relay_sent", "relay_delivered", "relay_dropped", "relay_duplicated",
-                 "relay_in_flight", "net_sent_messages", "net_sent_bytes",
-                 "net_delivered_messages", "net_dropped_messages", "net_faults_active"}) {
+                 "relay_in_flight", "net_sent_messages", "net_sent_bytes", "net_delivered_messages",
+                 "net_dropped_messages", "net_faults_active"}) {
     scheduler_->SetHandler(EventKind::kSample, this);
   }
 
@@ -59,12 +58,12 @@ class Sampler : public EventHandler {
   void Row(Nanos time) {
     const CategoryStats total = network_->stats().Total();
     auto d = [](uint64_t v) { return static_cast<double>(v); };
-    series_.AddRow(time, {d(scheduler_->events_processed()), d(relay_->sent()),
-                          d(relay_->delivered()), d(relay_->dropped()), d(relay_->duplicated()),
-                          d(relay_->in_flight()), d(total.sent.messages), d(total.sent.bytes),
-                          d(total.delivered.messages),
-                          d(total.dropped_loss.messages + total.dropped_unreachable.messages),
-                          d(network_->active_faults())});
+    series_.AddRow(time,
+                   {d(scheduler_->events_processed()), d(relay_->sent()), d(relay_->delivered()),
+                    d(relay_->dropped()), d(relay_->duplicated()), d(relay_->in_flight()),
+                    d(total.sent.messages), d(total.sent.bytes), d(total.delivered.messages),
+                    d(total.dropped_loss.messages + total.dropped_unreachable.messages),
+                    d(network_->active_faults())});
   }
 
   Scheduler* scheduler_;

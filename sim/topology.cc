@@ -1,10 +1,9 @@
 #include "sim/topology.h"
 
 #include <algorithm>
-#include <limits>
-
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "engine/check.h"
@@ -15,11 +14,9 @@ namespace {
 
 // Vertices are datacenters; each edge carries its DcEdge index and its weight (mean latency in
 // ns, +1 so that zero-latency links still prefer fewer hops).
-using DcGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS,
-                                      boost::no_property,
-                                      boost::property<boost::edge_weight_t, int64_t,
-                                                      boost::property<boost::edge_index_t,
-                                                                      uint32_t>>>;
+using DcGraph = boost::adjacency_list<
+    boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+    boost::property<boost::edge_weight_t, int64_t, boost::property<boost::edge_index_t, uint32_t>>>;
 
 }  // namespace
 
@@ -31,8 +28,8 @@ absl::StatusOr<Topology> Topology::Create(const ClusterConfig& cluster,
   uint64_t total = 0;
   for (const DatacenterConfig& dc : dcs) total += dc.nodes;
   if (total != cluster.nodes) {
-    return absl::InvalidArgumentError(absl::StrCat("cluster.nodes is ", cluster.nodes,
-                                                   " but the datacenters hold ", total));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cluster.nodes is ", cluster.nodes, " but the datacenters hold ", total));
   }
   uint32_t rack_base = 0;
   for (uint32_t d = 0; d < dcs.size(); ++d) {
@@ -110,9 +107,8 @@ void Topology::RecomputeRoutes() {
     const DcEdge& edge = dc_edges_[e];
     if (!edge.up) continue;
     boost::add_edge(edge.from_dc, edge.to_dc,
-                    DcGraph::edge_property_type(
-                        models_[edge.current_model].MeanLatency() + 1,
-                        DcGraph::edge_property_type::next_type(e)),
+                    DcGraph::edge_property_type(models_[edge.current_model].MeanLatency() + 1,
+                                                DcGraph::edge_property_type::next_type(e)),
                     graph);
   }
   const auto weight = boost::get(boost::edge_weight, graph);
@@ -122,11 +118,10 @@ void Topology::RecomputeRoutes() {
   std::vector<int64_t> dist(d_count);
   std::vector<uint32_t> path;
   for (uint32_t src = 0; src < d_count; ++src) {
-    boost::dijkstra_shortest_paths(
-        graph, src,
-        boost::predecessor_map(pred.data())
-            .distance_map(dist.data())
-            .distance_inf(std::numeric_limits<int64_t>::max()));
+    boost::dijkstra_shortest_paths(graph, src,
+                                   boost::predecessor_map(pred.data())
+                                       .distance_map(dist.data())
+                                       .distance_inf(std::numeric_limits<int64_t>::max()));
     for (uint32_t dst = 0; dst < d_count; ++dst) {
       RouteRef& route = routes_[src * d_count + dst];
       if (dst == src) {

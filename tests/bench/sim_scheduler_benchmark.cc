@@ -3,13 +3,13 @@
 // work done by a bare std::priority_queue loop of (time, seq) pairs is the reference; the
 // target is the Scheduler within 1.5x of it. The Scheduler additionally keeps the trace hash
 // (XXH3 per event), dispatches through its handler table, and supports cancellation.
+#include <benchmark/benchmark.h>
+
 #include <cstdint>
 #include <functional>
 #include <queue>
 #include <utility>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "sim/random.h"
 #include "sim/scheduler.h"

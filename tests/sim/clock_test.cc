@@ -1,8 +1,8 @@
 #include "sim/clock.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace dsim::sim {
 namespace {
@@ -103,7 +103,8 @@ TEST(NodeClockTest, JumpWithoutNtpIsPermanentAndDriftChangePersistsAcrossCorrect
   NodeClock c(NtpParams());
   c.SetDriftPpb(1000 * kMillisecond, -100'000);  // now 100 us per second slow
   EXPECT_EQ(c.drift_ppb(), -100'000);
-  EXPECT_EQ(c.OffsetAt(1300 * kMillisecond + 500 * kMillisecond), c.Residual(1) - 50 * kMicrosecond);
+  EXPECT_EQ(c.OffsetAt(1300 * kMillisecond + 500 * kMillisecond),
+            c.Residual(1) - 50 * kMicrosecond);
 }
 
 TEST(NodeClockTest, MakeNodeClocksDrawsWithinBoundsAndAppliesOverrides) {

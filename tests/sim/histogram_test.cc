@@ -1,9 +1,9 @@
 #include "sim/histogram.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "sim/random.h"
 
@@ -24,9 +24,9 @@ TEST(LatencyHistogramTest, SmallValuesAreExact) {
 }
 
 TEST(LatencyHistogramTest, BucketsTileTheLineWithBoundedWidth) {
-  for (uint64_t v : {uint64_t{0}, uint64_t{1023}, uint64_t{1024}, uint64_t{1025}, uint64_t{2047},
-                     uint64_t{2048}, uint64_t{123456789}, uint64_t{1} << 62,
-                     (uint64_t{1} << 63) - 1}) {
+  for (uint64_t v :
+       {uint64_t{0}, uint64_t{1023}, uint64_t{1024}, uint64_t{1025}, uint64_t{2047}, uint64_t{2048},
+        uint64_t{123456789}, uint64_t{1} << 62, (uint64_t{1} << 63) - 1}) {
     const size_t b = LatencyHistogram::BucketOf(v);
     EXPECT_GE(LatencyHistogram::BucketUpperBound(b), v) << v;
     if (b > 0) {

@@ -2,10 +2,10 @@
 // the steady-state population, a relay delivery (pop, trace hash, dispatch, network send,
 // schedule) performs no heap allocation. Counted by replacing the global operator new, which
 // this binary does only outside sanitizer builds (ASan has its own allocator hooks).
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <new>
-
-#include <gtest/gtest.h>
 
 #include "sim/network.h"
 #include "sim/relay_workload.h"

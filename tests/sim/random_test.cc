@@ -1,9 +1,9 @@
 #include "sim/random.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace dsim::sim {
 namespace {

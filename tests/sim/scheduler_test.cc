@@ -1,9 +1,9 @@
 #include "sim/scheduler.h"
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace dsim::sim {
 namespace {

@@ -1,11 +1,10 @@
 #include "sim/simulation.h"
 
-#include <cmath>
-#include <string>
-
+#include <gtest/gtest.h>
 #include <xxhash.h>
 
-#include <gtest/gtest.h>
+#include <cmath>
+#include <string>
 
 namespace dsim::sim {
 namespace {
@@ -238,13 +237,11 @@ namespace {
 TEST(SimulationTest, GoldenTraceHashesAgreeAcrossBuilds) {
   Scenario uniform = SmallRelay();
   Scenario lognormal = SmallRelay();
-  lognormal.network.link.latency = {.kind = LatencyConfig::Kind::kLogNormal,
-                                    .median = 2 * kMillisecond,
-                                    .sigma = 0.6};
+  lognormal.network.link.latency = {
+      .kind = LatencyConfig::Kind::kLogNormal, .median = 2 * kMillisecond, .sigma = 0.6};
   lognormal.network.inter_rack = lognormal.network.link;
-  lognormal.network.inter_rack->latency = {.kind = LatencyConfig::Kind::kNormal,
-                                           .mean = 3 * kMillisecond,
-                                           .stddev = kMillisecond};
+  lognormal.network.inter_rack->latency = {
+      .kind = LatencyConfig::Kind::kNormal, .mean = 3 * kMillisecond, .stddev = kMillisecond};
   lognormal.cluster.datacenters = {{.name = "dc1", .nodes = 20, .racks = 3}};
   lognormal.clocks.offset_max = 5 * kMillisecond;
   lognormal.clocks.drift_ppm_max = 50;
