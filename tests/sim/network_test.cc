@@ -359,5 +359,44 @@ TEST(NetworkTest, LossDecisionsDoNotDependOnOtherSendersDraws) {
   EXPECT_EQ(losses_of_node0(false), losses_of_node0(true));
 }
 
+TEST(NetworkTest, LargeClustersUseSparsePairStateWithTheSameBehaviour) {
+  // Above PairClock::kDenseMaxNodes the FIFO and bandwidth clocks live in a hash map.
+  LinkClassConfig link = Uniform(kMillisecond, 10 * kMillisecond);
+  link.bandwidth_bytes_per_sec = 1'000'000;
+  World w(PairClock::kDenseMaxNodes + 100, link);
+  const NodeId last = PairClock::kDenseMaxNodes + 99;
+  for (uint64_t i = 0; i < 200; ++i) {
+    w.Send(0, last, i, 1000);  // 1 ms of serialisation each
+    w.Send(last, 1, i, 1000);
+  }
+  w.sched.Run();
+  ASSERT_EQ(w.sink.got.size(), 400u);
+  uint64_t next_a = 0, next_b = 0;
+  Nanos prev_a = 0;
+  for (const Received& r : w.sink.got) {
+    if (r.d.message.from == 0) {
+      EXPECT_EQ(r.d.message.payload, next_a++);
+      EXPECT_GE(r.at - prev_a, 0);
+      prev_a = r.at;
+    } else {
+      EXPECT_EQ(r.d.message.payload, next_b++);
+    }
+  }
+  EXPECT_GE(prev_a, 200 * kMillisecond);  // serialised one after another
+}
+
+TEST(NetworkTest, MessagesToSelfArriveAtOnce) {
+  LinkClassConfig link = Constant(kMillisecond);
+  link.loss = Ratio{1, 1};
+  World w(2, link);
+  const auto r = w.Send(1, 1, 5);
+  EXPECT_EQ(r.outcome, Network::SendResult::Outcome::kInFlight);
+  EXPECT_EQ(r.arrival, 0);
+  EXPECT_EQ(w.Send(0, 1).outcome, Network::SendResult::Outcome::kLost);
+  w.sched.Run();
+  ASSERT_EQ(w.sink.got.size(), 1u);
+  EXPECT_EQ(w.sink.got[0].d.message.payload, 5u);
+}
+
 }  // namespace
 }  // namespace dsim::sim
