@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <vector>
+
+#include "sim/random.h"
 
 namespace dsim::sim {
 namespace {
@@ -56,6 +59,41 @@ TEST(SchedulerTest, ManyTiesKeepInsertionOrderThroughHeapReshuffles) {
     const Event& p = r.seen[i - 1];
     const Event& c = r.seen[i];
     ASSERT_TRUE(p.time < c.time || (p.time == c.time && p.a < c.a)) << i;
+  }
+}
+
+TEST(SchedulerTest, MatchesAReferenceOrderUnderRandomScheduleAndCancel) {
+  // Property: whatever the mix of schedules (many ties, many pending) and cancels, events run
+  // in exactly the sorted (time, insertion) order of those not cancelled.
+  Rng rng(99);
+  Scheduler s;
+  Recorder r(&s);
+  s.SetHandler(kA, &r);
+  struct Ref {
+    Nanos time;
+    uint64_t order;
+  };
+  std::vector<Ref> expected;
+  std::vector<std::pair<EventId, size_t>> ids;
+  uint64_t order = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const Nanos t = static_cast<Nanos>(rng.Bounded(500));  // about 40 events per time value
+    ids.push_back({s.Schedule(t, kA, 0, order), expected.size()});
+    expected.push_back({t, order++});
+    if (rng.Bounded(4) == 0) {
+      const size_t victim = rng.Bounded(ids.size());
+      if (s.Cancel(ids[victim].first)) expected[ids[victim].second].time = -1;
+    }
+  }
+  std::erase_if(expected, [](const Ref& e) { return e.time < 0; });
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const Ref& a, const Ref& b) { return a.time < b.time; });
+  EXPECT_EQ(s.pending(), expected.size());
+  s.Run();
+  ASSERT_EQ(r.seen.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_EQ(r.seen[i].a, expected[i].order) << i;
+    ASSERT_EQ(r.seen[i].time, expected[i].time) << i;
   }
 }
 
