@@ -41,7 +41,8 @@ bool BloomFilter::MayContain(std::string_view key) const { return MayContainHash
 
 double BloomFilter::TheoreticalFpRate() const {
   const double k = probes_;
-  const double fill = 1.0 - std::exp(-k * static_cast<double>(inserted_) / static_cast<double>(bits_));
+  const double fill =
+      1.0 - std::exp(-k * static_cast<double>(inserted_) / static_cast<double>(bits_));
   return std::pow(fill, k);
 }
 

@@ -70,8 +70,8 @@ absl::Status CommitLog::Open() {
 absl::StatusOr<bool> CommitLog::Append(const Mutation& mutation, int64_t now_us) {
   DSIM_CHECK_MSG(!active_.empty(), "CommitLog::Append before Open");
   scratch_.clear();
-  PutFixed32(&scratch_, 0);   // length, patched below
-  PutFixed64(&scratch_, 0);   // checksum, patched below
+  PutFixed32(&scratch_, 0);  // length, patched below
+  PutFixed64(&scratch_, 0);  // checksum, patched below
   mutation.partition.EncodeTo(&scratch_);
   const uint64_t payload_len = scratch_.size() - kHeaderBytes;
   DSIM_CHECK_MSG(payload_len <= kMaxPayloadBytes, "mutation too large for the commit log");

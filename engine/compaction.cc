@@ -24,13 +24,14 @@ std::vector<size_t> SelectSizeTieredCompaction(const std::vector<uint64_t>& size
   for (size_t i : order) {
     const double size = static_cast<double>(sizes_bytes[i]);
     const double small = static_cast<double>(options.min_sstable_size_bytes);
-    const bool joins = !buckets.empty() &&
-                       ((size >= options.bucket_low * average &&
-                         size <= options.bucket_high * average) ||
-                        (size < small && average < small));
+    const bool joins =
+        !buckets.empty() &&
+        ((size >= options.bucket_low * average && size <= options.bucket_high * average) ||
+         (size < small && average < small));
     if (joins) {
       std::vector<size_t>& b = buckets.back();
-      average = (average * static_cast<double>(b.size()) + size) / static_cast<double>(b.size() + 1);
+      average =
+          (average * static_cast<double>(b.size()) + size) / static_cast<double>(b.size() + 1);
       b.push_back(i);
     } else {
       buckets.push_back({i});
@@ -87,7 +88,8 @@ absl::StatusOr<CompactionOutput> CompactSSTables(
     children.push_back(t->NewIterator());
   }
   r.hll_estimate = merged_hll.Estimate();
-  const uint64_t expected = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(r.hll_estimate)));
+  const uint64_t expected =
+      std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(r.hll_estimate)));
 
   SSTableBuilder builder(sstable_options, expected);
   MergingIterator it(std::move(children));

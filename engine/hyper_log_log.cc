@@ -10,7 +10,7 @@ namespace dsim::engine {
 namespace {
 
 // HLL++ linear-counting thresholds for p = 4..18 (Heule et al. 2013, appendix).
-constexpr double kThresholds[] = {10,   20,    40,    80,    220,   400,    900,   1800,
+constexpr double kThresholds[] = {10,   20,   40,    80,    220,   400,    900,   1800,
                                   3100, 6500, 11500, 20000, 50000, 120000, 350000};
 
 // Ertl's sigma(x) = x + sum_{k>=1} x^{2^k} 2^{k-1}, for x in [0, 1).

@@ -47,9 +47,8 @@ class HyperLogLog {
   void AddHash(uint64_t hash) {
     const uint64_t index = hash >> (64 - precision_);
     const uint64_t rest = hash << precision_;  // the low 64 - p bits, shifted to the top
-    const uint8_t rank =
-        rest == 0 ? static_cast<uint8_t>(65 - precision_)
-                  : static_cast<uint8_t>(std::countl_zero(rest) + 1);
+    const uint8_t rank = rest == 0 ? static_cast<uint8_t>(65 - precision_)
+                                   : static_cast<uint8_t>(std::countl_zero(rest) + 1);
     uint8_t& reg = registers_[index];
     reg = std::max(reg, rank);
   }

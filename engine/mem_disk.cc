@@ -9,7 +9,8 @@ namespace dsim::engine {
 namespace {
 
 absl::Status NotFound(std::string_view name) {
-  return absl::NotFoundError(absl::StrCat("no such file: ", absl::string_view(name.data(), name.size())));
+  return absl::NotFoundError(
+      absl::StrCat("no such file: ", absl::string_view(name.data(), name.size())));
 }
 
 }  // namespace

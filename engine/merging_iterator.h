@@ -32,7 +32,7 @@ class MergingIterator final : public PartitionIterator {
   void FindCurrent();
 
   std::vector<std::unique_ptr<PartitionIterator>> children_;
-  std::vector<size_t> at_current_;  // children positioned at the current key
+  std::vector<size_t> at_current_;          // children positioned at the current key
   Partition current_;                       // the merge, when several children hold the key
   const Partition* current_ptr_ = nullptr;  // current_ or the single child's partition
   bool valid_ = false;

@@ -1,6 +1,7 @@
 #include "engine/merkle_tree.h"
 
 #include <bit>
+#include <cstring>
 #include <utility>
 
 #include "engine/check.h"
@@ -9,10 +10,15 @@
 namespace dsim::engine {
 namespace {
 
+// XXH3_128 of n words as little-endian fixed64 values.
 Digest128 HashWords(const uint64_t* words, int n) {
   char buf[32];
-  for (int i = 0; i < n; ++i) {
-    for (int b = 0; b < 8; ++b) buf[8 * i + b] = static_cast<char>((words[i] >> (8 * b)) & 0xff);
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(buf, words, 8 * n);
+  } else {
+    for (int i = 0; i < n; ++i) {
+      for (int b = 0; b < 8; ++b) buf[8 * i + b] = static_cast<char>((words[i] >> (8 * b)) & 0xff);
+    }
   }
   return Hash128(std::string_view(buf, 8 * n));
 }

@@ -11,9 +11,9 @@
 // Comparison (Difference) walks both trees from the root, descends only where digests differ,
 // and returns the differing leaf ranges in ring order, with contiguous leaves merged into one
 // range (on a full-ring tree a run through the last leaf and one from the first leaf are
-// contiguous too: they are joined into one wrapping range, listed first). Serialised form: fixed64 begin, fixed64 end, one byte depth, then every node in
-// breadth-first order (root first) as fixed64 low, fixed64 high: SerializedSizeBytes() =
-// 17 + 16 * (2^(depth+1) - 1).
+// contiguous too: they are joined into one wrapping range, listed first). Serialised form: fixed64
+// begin, fixed64 end, one byte depth, then every node in breadth-first order (root first) as
+// fixed64 low, fixed64 high: SerializedSizeBytes() = 17 + 16 * (2^(depth+1) - 1).
 //
 // Depth rule (Cassandra 4): MerkleDepthFor(estimate) = min(max_depth, ceil(log2(estimate))),
 // 0 for an estimate <= 1.

@@ -96,9 +96,9 @@ absl::StatusOr<Partition> Partition::DecodeFrom(std::string_view* in) {
     if (!p.cells_.empty() && !(std::prev(p.cells_.end())->first < name)) {
       return absl::DataLossError("partition: columns out of order");
     }
-    p.cells_.emplace_hint(p.cells_.end(), std::string(name),
-                          Cell{std::string(value), static_cast<int64_t>(ts), flags == 1,
-                               static_cast<int64_t>(ldt)});
+    p.cells_.emplace_hint(
+        p.cells_.end(), std::string(name),
+        Cell{std::string(value), static_cast<int64_t>(ts), flags == 1, static_cast<int64_t>(ldt)});
   }
   return p;
 }

@@ -61,10 +61,9 @@ class SSTableIterator final : public PartitionIterator {
 
   void Seek(uint64_t token) override {
     const auto& index = table_->index();
-    auto it = std::lower_bound(index.begin(), index.end(), token,
-                               [](const SSTable::IndexEntry& e, uint64_t t) {
-                                 return e.last_token < t;
-                               });
+    auto it =
+        std::lower_bound(index.begin(), index.end(), token,
+                         [](const SSTable::IndexEntry& e, uint64_t t) { return e.last_token < t; });
     LoadBlock(static_cast<size_t>(it - index.begin()));
     Advance();
     while (valid_ && current_.token() < token) Advance();
@@ -169,8 +168,8 @@ absl::StatusOr<std::unique_ptr<SSTable>> SSTable::Open(Disk* disk, std::string n
   absl::StatusOr<HyperLogLog> hll = HyperLogLog::Deserialize(payloads[2]);
   if (!hll.ok()) return Corrupt(name, "bad hll block");
 
-  std::unique_ptr<SSTable> table(new SSTable(disk, std::move(name), *std::move(bloom),
-                                             *std::move(hll)));
+  std::unique_ptr<SSTable> table(
+      new SSTable(disk, std::move(name), *std::move(bloom), *std::move(hll)));
   SSTableMetadata& md = table->metadata_;
   std::string_view stats = payloads[3];
   uint64_t min_ts = 0, max_ts = 0;
@@ -184,7 +183,8 @@ absl::StatusOr<std::unique_ptr<SSTable>> SSTable::Open(Disk* disk, std::string n
   md.max_timestamp_us = static_cast<int64_t>(max_ts);
   md.data_bytes = offsets[0];
   md.file_bytes = *size;
-  md.content_digest = Digest128{DecodeFixed64(footer.data() + 64), DecodeFixed64(footer.data() + 72)};
+  md.content_digest =
+      Digest128{DecodeFixed64(footer.data() + 64), DecodeFixed64(footer.data() + 72)};
 
   std::string_view index = payloads[0];
   uint64_t block_count = 0;
@@ -227,10 +227,9 @@ absl::Status SSTable::ReadBlock(size_t i, std::string* payload) const {
 
 absl::StatusOr<std::optional<Partition>> SSTable::Get(uint64_t token, std::string_view key) const {
   // The first block whose last (token, key) is >= the target is the only one that can hold it.
-  auto it = std::lower_bound(index_.begin(), index_.end(), 0,
-                             [&](const IndexEntry& e, int) {
-                               return PartitionKeyLess(e.last_token, e.last_key, token, key);
-                             });
+  auto it = std::lower_bound(index_.begin(), index_.end(), 0, [&](const IndexEntry& e, int) {
+    return PartitionKeyLess(e.last_token, e.last_key, token, key);
+  });
   if (it == index_.end()) return std::nullopt;
   std::string payload;
   if (absl::Status s = ReadBlock(static_cast<size_t>(it - index_.begin()), &payload); !s.ok()) {

@@ -53,8 +53,7 @@ class SSTable {
     std::string last_key;
   };
 
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<SSTable>> Open(Disk* disk,
-                                                                     std::string name);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<SSTable>> Open(Disk* disk, std::string name);
 
   // Bloom filter query with a pre-computed token.
   bool MayContain(uint64_t token) const { return bloom_.MayContainHash(token); }

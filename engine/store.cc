@@ -30,7 +30,8 @@ bool ParseSSTableName(std::string_view name, std::string_view prefix, uint64_t* 
 
 double StoreStats::ObservedBloomFpRate() const {
   const uint64_t absent = bloom_false_positives + bloom_true_negatives;
-  return absent == 0 ? 0.0 : static_cast<double>(bloom_false_positives) / static_cast<double>(absent);
+  return absent == 0 ? 0.0
+                     : static_cast<double>(bloom_false_positives) / static_cast<double>(absent);
 }
 
 Store::Store(StoreOptions options, Disk* disk) : options_(std::move(options)), disk_(disk) {
@@ -88,9 +89,8 @@ absl::StatusOr<RecoveryReport> Store::Recover() {
     }
   }
 
-  absl::StatusOr<ReplayResult> replay =
-      CommitLog::Replay(disk_, options_.commitlog_prefix,
-                        [this](Mutation&& m) { memtable_.Apply(m.partition); });
+  absl::StatusOr<ReplayResult> replay = CommitLog::Replay(
+      disk_, options_.commitlog_prefix, [this](Mutation&& m) { memtable_.Apply(m.partition); });
   if (!replay.ok()) return replay.status();
   report.replay = *replay;
 

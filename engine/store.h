@@ -71,7 +71,7 @@ struct StoreStats {
   uint64_t bloom_true_negatives = 0;
   uint64_t bloom_false_positives = 0;
   uint64_t bloom_true_positives = 0;
-  uint64_t bytes_read = 0;             // data-block bytes read by Read
+  uint64_t bytes_read = 0;  // data-block bytes read by Read
   uint64_t compactions = 0;
   uint64_t compaction_bytes_read = 0;  // input SSTable bytes
   uint64_t tombstones_purged = 0;

@@ -62,8 +62,7 @@ TEST(BloomFilterTest, FalsePositiveRateMatchesTheoryAtOneMillionKeys) {
     for (uint64_t h : absent) false_positives += f.MayContainHash(h) ? 1 : 0;
     const double measured = static_cast<double>(false_positives) / kN;
     const double k = f.probes();
-    const double theory =
-        std::pow(1.0 - std::exp(-k * kN / static_cast<double>(f.bits())), k);
+    const double theory = std::pow(1.0 - std::exp(-k * kN / static_cast<double>(f.bits())), k);
     EXPECT_DOUBLE_EQ(f.TheoreticalFpRate(), theory);
     EXPECT_NEAR(measured / theory, 1.0, 0.05)
         << "p=" << p << " m=" << f.bits() << " k=" << f.probes() << " measured=" << measured
@@ -81,7 +80,8 @@ TEST(BloomFilterTest, SerializeRoundTrip) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, f);
   EXPECT_EQ(back->TheoreticalFpRate(), f.TheoreticalFpRate());
-  for (uint64_t i = 0; i < 20000; ++i) EXPECT_EQ(back->MayContainHash(KeyHash(i)), f.MayContainHash(KeyHash(i)));
+  for (uint64_t i = 0; i < 20000; ++i)
+    EXPECT_EQ(back->MayContainHash(KeyHash(i)), f.MayContainHash(KeyHash(i)));
   EXPECT_FALSE(BloomFilter::Deserialize(bytes.substr(0, bytes.size() - 1)).ok());
   EXPECT_FALSE(BloomFilter::Deserialize(bytes.substr(0, 10)).ok());
 }

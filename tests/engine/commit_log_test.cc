@@ -172,7 +172,8 @@ TEST(StoreCommitLogTest, PeriodicCrashLosesOnlyUnsyncedWrites) {
   options.commitlog_sync_period_us = 1'000'000;
   auto store = *Store::Open(options, &disk);
   for (int i = 0; i < 40; ++i) {
-    absl::StatusOr<ApplyResult> r = store->Apply(Mutation::Put(absl::StrCat("k", i), "c", "v", i), i);
+    absl::StatusOr<ApplyResult> r =
+        store->Apply(Mutation::Put(absl::StrCat("k", i), "c", "v", i), i);
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->durable);
   }
@@ -209,7 +210,8 @@ TEST(StoreCommitLogTest, BatchCrashLosesNothingAcknowledged) {
   options.commitlog_sync = CommitLogSync::kBatch;
   auto store = *Store::Open(options, &disk);
   for (int i = 0; i < 100; ++i) {
-    absl::StatusOr<ApplyResult> r = store->Apply(Mutation::Put(absl::StrCat("k", i), "c", "v", i), i);
+    absl::StatusOr<ApplyResult> r =
+        store->Apply(Mutation::Put(absl::StrCat("k", i), "c", "v", i), i);
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->durable);
   }

@@ -114,9 +114,9 @@ TEST(CompactionTest, ContentEqualsCrdtMergeOfInputs) {
     }
     std::vector<const SSTable*> ptrs;
     for (const auto& t : inputs) ptrs.push_back(t.get());
-    absl::StatusOr<CompactionOutput> out = CompactSSTables(
-        ptrs, /*now_us=*/2'000'000, /*gc_grace_us=*/10'000'000, {},
-        [](const Partition&) { return kNoPurgeLimit; });
+    absl::StatusOr<CompactionOutput> out =
+        CompactSSTables(ptrs, /*now_us=*/2'000'000, /*gc_grace_us=*/10'000'000, {},
+                        [](const Partition&) { return kNoPurgeLimit; });
     ASSERT_TRUE(out.ok()) << out.status();
     auto table = OpenOutput(&disk, *out);
     EXPECT_EQ(ReadAll(*table), Sorted(expected));
@@ -172,8 +172,8 @@ TEST(CompactionTest, TombstoneKeptWhileOlderDataMayExistElsewhere) {
   Model m;
   m.try_emplace("k", Partition("k")).first->second.Put("c", Cell::Tombstone(10, 0));
   auto t = Write(&disk, "a.db", m);
-  absl::StatusOr<CompactionOutput> out = CompactSSTables(
-      {t.get()}, 1'000'000, 10, {}, [](const Partition&) { return int64_t{10}; });
+  absl::StatusOr<CompactionOutput> out =
+      CompactSSTables({t.get()}, 1'000'000, 10, {}, [](const Partition&) { return int64_t{10}; });
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->record.tombstones_purged, 0u);
   EXPECT_EQ(out->record.output_partitions, 1u);

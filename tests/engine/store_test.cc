@@ -102,8 +102,9 @@ TEST(StoreTest, RangeScanIsTheMergedViewInRingOrder) {
   }
   const std::vector<Partition> sorted = SortedModel(model);
   std::vector<Partition> scanned;
-  ASSERT_TRUE(store->ForEachPartitionInRange(TokenRange::FullRing(),
-                                             [&](const Partition& p) { scanned.push_back(p); })
+  ASSERT_TRUE(store
+                  ->ForEachPartitionInRange(TokenRange::FullRing(),
+                                            [&](const Partition& p) { scanned.push_back(p); })
                   .ok());
   // Full ring cut at 0: (0, 0] starts at token 1 and ends with token 0; no key has token 0.
   EXPECT_EQ(scanned, sorted);
@@ -119,8 +120,9 @@ TEST(StoreTest, RangeScanIsTheMergedViewInRingOrder) {
     if (p.token() <= end) expected.push_back(p);
   }
   scanned.clear();
-  ASSERT_TRUE(store->ForEachPartitionInRange(TokenRange(begin, end),
-                                             [&](const Partition& p) { scanned.push_back(p); })
+  ASSERT_TRUE(store
+                  ->ForEachPartitionInRange(TokenRange(begin, end),
+                                            [&](const Partition& p) { scanned.push_back(p); })
                   .ok());
   EXPECT_EQ(scanned, expected);
 }
@@ -140,7 +142,8 @@ TEST(StoreTest, MerkleTreeOfTheStoreMatchesTheModel) {
     ASSERT_TRUE(b->Apply(m, i).ok());
   }
   const int depth = a->MerkleDepthForRange(TokenRange::FullRing());
-  EXPECT_EQ(depth, MerkleDepthFor(static_cast<uint64_t>(std::llround(a->EstimatePartitions(TokenRange::FullRing())))));
+  EXPECT_EQ(depth, MerkleDepthFor(static_cast<uint64_t>(
+                       std::llround(a->EstimatePartitions(TokenRange::FullRing())))));
   EXPECT_NEAR(a->EstimatePartitions(TokenRange::FullRing()), static_cast<double>(model.size()),
               0.05 * static_cast<double>(model.size()));
   absl::StatusOr<MerkleTree> ta = a->BuildMerkleTree(TokenRange::FullRing(), 8);
@@ -231,7 +234,9 @@ TEST(StoreTest, TombstonePurgeRespectsGcGraceAndOverlaps) {
   auto store = *Store::Open(o, &disk);
   // A big old table holding the live value.
   for (int i = 0; i < 300; ++i) {
-    ASSERT_TRUE(store->Apply(Mutation::Put(absl::StrCat("filler", i), "c", std::string(20, 'x'), 1), 1).ok());
+    ASSERT_TRUE(
+        store->Apply(Mutation::Put(absl::StrCat("filler", i), "c", std::string(20, 'x'), 1), 1)
+            .ok());
   }
   ASSERT_TRUE(store->Apply(Mutation::Put("victim", "c", "alive", 5), 5).ok());
   ASSERT_TRUE(store->Flush().ok());
@@ -285,7 +290,8 @@ TEST(StoreTest, CorruptSSTableIsAnErrorOnReadAndReportedOnRecovery) {
     }
   }
   EXPECT_TRUE(saw_error);
-  EXPECT_FALSE(store->ForEachPartitionInRange(TokenRange::FullRing(), [](const Partition&) {}).ok());
+  EXPECT_FALSE(
+      store->ForEachPartitionInRange(TokenRange::FullRing(), [](const Partition&) {}).ok());
   // A corrupt footer is reported by recovery and the table left out.
   ASSERT_TRUE(disk.FlipByte(name, *disk.Size(name) - 1).ok());
   store->Crash();

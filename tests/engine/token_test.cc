@@ -43,7 +43,8 @@ TEST(TokenRangeTest, Wrapping) {
 TEST(TokenRangeTest, FullRing) {
   const TokenRange full = TokenRange::FullRing();
   EXPECT_TRUE(full.IsFullRing());
-  for (uint64_t t : {uint64_t{0}, uint64_t{1}, kMax, uint64_t{1} << 63}) EXPECT_TRUE(full.Contains(t));
+  for (uint64_t t : {uint64_t{0}, uint64_t{1}, kMax, uint64_t{1} << 63})
+    EXPECT_TRUE(full.Contains(t));
   EXPECT_EQ(full.WidthMinusOne(), kMax);
   EXPECT_DOUBLE_EQ(full.RingFraction(), 1.0);
   const TokenRange at(77, 77);
