@@ -7,7 +7,9 @@
 //   RETURN_IF_ERROR(faults.Install());  // before the workload's start, so that faults at
 //                                       // time t precede workload events at time t
 //
-// Fault events are ordinary (non-daemon) events, so a pending fault keeps the run alive.
+// Fault events are ordinary (non-daemon) events, so a pending fault keeps the run alive. Clock
+// faults are permanent (a later NTP correction undoes a jump; `heal` does not touch clocks).
+// Faults at equal times apply in file order.
 #ifndef DSIM_SIM_FAULT_SCHEDULE_H_
 #define DSIM_SIM_FAULT_SCHEDULE_H_
 
