@@ -78,16 +78,24 @@ absl::StatusOr<CompactionOutput> CompactSSTables(
   r.time_us = now_us;
   r.input_sstables = inputs.size();
 
-  HyperLogLog merged_hll(inputs[0]->hll().precision());
+  // Inputs sketched at the output's precision merge; any other (options changed across a
+  // restart) cannot, and adds its exact partition count instead (an overestimate if it
+  // overlaps).
+  HyperLogLog merged_hll(sstable_options.hll_precision);
+  double unmergeable = 0;
   std::vector<std::unique_ptr<PartitionIterator>> children;
   for (const SSTable* t : inputs) {
     DSIM_CHECK(t != nullptr);
     r.input_bytes += t->file_bytes();
     r.input_partitions += t->metadata().partition_count;
-    merged_hll.Merge(t->hll());
+    if (t->hll().precision() == merged_hll.precision()) {
+      merged_hll.Merge(t->hll());
+    } else {
+      unmergeable += static_cast<double>(t->metadata().partition_count);
+    }
     children.push_back(t->NewIterator());
   }
-  r.hll_estimate = merged_hll.Estimate();
+  r.hll_estimate = merged_hll.Estimate() + unmergeable;
   const uint64_t expected =
       std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(r.hll_estimate)));
 

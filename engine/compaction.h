@@ -14,6 +14,8 @@
 // (memtable, other SSTables) may hold for that partition, so a purge never resurrects it.
 // Partitions left with no cell are dropped. The output Bloom filter is sized from the merged
 // HLL estimate of the inputs; the record keeps that estimate next to the exact count written.
+// (An input sketched at another precision than the output's cannot merge; its exact partition
+// count is added to the estimate instead.)
 #ifndef DSIM_ENGINE_COMPACTION_H_
 #define DSIM_ENGINE_COMPACTION_H_
 

@@ -44,9 +44,10 @@ std::vector<Partition> Sorted(const Model& m) {
   return out;
 }
 
-std::unique_ptr<SSTable> Write(MemDisk* disk, const std::string& name, const Model& m) {
+std::unique_ptr<SSTable> Write(MemDisk* disk, const std::string& name, const Model& m,
+                               const SSTableOptions& options = {}) {
   const std::vector<Partition> parts = Sorted(m);
-  SSTableBuilder b({}, parts.size());
+  SSTableBuilder b(options, parts.size());
   for (const Partition& p : parts) b.Add(p);
   EXPECT_TRUE(disk->Append(name, b.Finish()).ok());
   return *SSTable::Open(disk, name);
@@ -239,6 +240,27 @@ TEST(CompactionTest, OutputBloomSizedFromHllEstimateMeetsTarget) {
   std::printf("compaction bloom: estimate %.0f exact %llu theory %.5f measured %.5f\n",
               r.hll_estimate, static_cast<unsigned long long>(r.output_partitions), theory,
               measured);
+}
+
+// Inputs written at another HLL precision cannot merge into the output's sketch: their exact
+// partition counts stand in for them.
+TEST(CompactionTest, MixedHllPrecisionFallsBackToExactCounts) {
+  MemDisk disk;
+  Model a, b;
+  for (int i = 0; i < 500; ++i) {
+    const std::string key = absl::StrCat("k", i);
+    a.try_emplace(key, Partition(key)).first->second.Put("c", Cell::Live("v", 1));
+    if (i < 200) b.try_emplace(key, Partition(key)).first->second.Put("c", Cell::Live("w", 2));
+  }
+  SSTableOptions p10;
+  p10.hll_precision = 10;
+  auto ta = Write(&disk, "a.db", a);       // precision 13, like the output
+  auto tb = Write(&disk, "b.db", b, p10);  // precision 10
+  absl::StatusOr<CompactionOutput> out = CompactSSTables(
+      {ta.get(), tb.get()}, 0, 0, {}, [](const Partition&) { return kNoPurgeLimit; });
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->record.hll_estimate, ta->hll().Estimate() + 200.0);
+  EXPECT_EQ(out->record.output_partitions, 500u);
 }
 
 }  // namespace
