@@ -1,9 +1,11 @@
-// The dsim command: dispatches to the subcommands of sim/ (run, validate) and analysis/.
+// The dsim command: dispatches to the subcommands of sim/ (run, validate) and analysis/ (sweep,
+// summarize, merge, check, report).
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "analysis/commands.h"
 #include "sim/cli_args.h"
 #include "sim/commands.h"
 
@@ -17,6 +19,11 @@ constexpr char kUsage[] =
     "commands:\n"
     "  run FILE        run a scenario; writes results.json and timeseries.csv\n"
     "  validate FILE   check a scenario file without running it\n"
+    "  sweep FILE      run a scenario over seeds and parameter values in parallel; summarize\n"
+    "  summarize DIR   recompute and print a sweep directory's summary\n"
+    "  merge DIR...    combine the shards of a sweep into one sweep directory\n"
+    "  check RESULTS   compare a run or a sweep with a baseline (regression gate)\n"
+    "  report RESULTS  plots (PNG, SVG), index.html and report.md of runs and sweeps\n"
     "  help scenario   print the reference of every scenario key\n"
     "  version         print the dsim version\n"
     "\n"
@@ -35,6 +42,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (cmd == "run") return dsim::sim::RunCommand(rest, stdout, stderr);
   if (cmd == "validate") return dsim::sim::ValidateCommand(rest, stdout, stderr);
+  if (cmd == "sweep") return dsim::analysis::SweepCommand(rest, stdout, stderr);
+  if (cmd == "summarize") return dsim::analysis::SummarizeCommand(rest, stdout, stderr);
+  if (cmd == "merge") return dsim::analysis::MergeCommand(rest, stdout, stderr);
+  if (cmd == "check") return dsim::analysis::CheckCommand(rest, stdout, stderr);
+  if (cmd == "report") return dsim::analysis::ReportCommand(rest, stdout, stderr);
   if (cmd == "version" || cmd == "--version") {
     std::printf("dsim %s\n", DSIM_VERSION);
     return dsim::sim::kExitOk;

@@ -1,0 +1,285 @@
+#include "analysis/summary.h"
+
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "analysis/run_results.h"
+#include "analysis/text_table.h"
+#include "engine/check.h"
+#include "sim/results.h"
+
+namespace dsim::analysis {
+namespace {
+
+constexpr char kSummaryFormat[] = "dsim-summary/1";
+
+nlohmann::json OptionalJson(const std::optional<double>& v) {
+  return v.has_value() ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+std::optional<double> JsonOptional(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
+  return j[key].get<double>();
+}
+
+// RFC 4180: quote a field holding a comma, quote or line break.
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string CsvNumber(const std::optional<double>& v) { return v.has_value() ? ExactNumber(*v) : ""; }
+
+// Reads a failure record; a missing or unreadable one still counts as a failure (exit -1).
+FailedRun ReadFailure(const std::string& path, uint64_t seed) {
+  FailedRun f;
+  f.seed = seed;
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return f;
+  absl::StatusOr<nlohmann::json> j = ParseJson(*text, path);
+  if (!j.ok() || !j->is_object()) return f;
+  if ((*j)["exit_code"].is_number_integer()) f.exit_code = (*j)["exit_code"].get<int>();
+  if ((*j)["signal"].is_number_integer()) f.signal = (*j)["signal"].get<int>();
+  return f;
+}
+
+}  // namespace
+
+bool MatchesAnyPrefix(const std::string& path, const std::vector<std::string>& prefixes) {
+  if (prefixes.empty()) return true;
+  for (const std::string& p : prefixes) {
+    if (absl::StartsWith(path, p)) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<SweepSummary> SummarizeSweep(const std::string& dir, const SweepPlan& plan) {
+  SweepSummary summary;
+  summary.plan = plan;
+  const uint64_t seeds = plan.seed_count();
+  for (size_t p = 0; p < plan.points.size(); ++p) {
+    PointSummary ps;
+    ps.name = plan.points[p].name;
+    ps.assignments = plan.points[p].assignments;
+    // Values per metric, in seed order.
+    absl::btree_map<std::string, std::vector<std::optional<double>>> values;
+    for (uint64_t s = 0; s < seeds; ++s) {
+      const uint64_t index = p * seeds + s;
+      if (!plan.shard.Owns(index)) continue;
+      ++ps.planned;
+      const std::string run_dir = absl::StrCat(dir, "/", plan.RunDir(index));
+      const uint64_t seed = plan.SeedOf(index);
+      std::error_code ec;
+      if (std::filesystem::exists(absl::StrCat(run_dir, "/results.json"), ec)) {
+        absl::StatusOr<RunResults> r = LoadRunResults(run_dir);
+        if (!r.ok()) return r.status();
+        if (r->seed != seed) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(run_dir, "/results.json: seed ", r->seed, " but the directory is for seed ", seed));
+        }
+        ++ps.completed;
+        summary.dsim_versions.insert(r->dsim_version);
+        for (const auto& [path, m] : r->metrics) {
+          auto [it, inserted] = ps.metrics.try_emplace(path);
+          if (inserted) it->second.unit = m.unit;
+          values[path].push_back(m.value);
+        }
+      } else if (std::filesystem::exists(absl::StrCat(run_dir, "/", kFailureFile), ec)) {
+        ++ps.failed;
+        ps.failures.push_back(ReadFailure(absl::StrCat(run_dir, "/", kFailureFile), seed));
+      } else {
+        ++ps.missing;
+      }
+    }
+    for (auto& [path, ms] : ps.metrics) ms.stats = Summarize(values[path]);
+    DSIM_CHECK(ps.completed + ps.failed + ps.missing == ps.planned);
+    summary.points.push_back(std::move(ps));
+  }
+  return summary;
+}
+
+nlohmann::json SummaryToJson(const SweepSummary& summary) {
+  const SweepPlan& plan = summary.plan;
+  nlohmann::json j;
+  j["format"] = kSummaryFormat;
+  j["scenario"] = {{"name", plan.scenario_name}, {"digest", plan.scenario_digest}};
+  j["seeds"] = {{"first", plan.first_seed}, {"last", plan.last_seed}};
+  j["fixed_overrides"] = plan.fixed_overrides;
+  nlohmann::json params = nlohmann::json::array();
+  for (const SweepParameter& p : plan.parameters) params.push_back({{"key", p.key}, {"values", p.values}});
+  j["parameters"] = params;
+  j["dsim_versions"] = nlohmann::json(std::vector<std::string>(summary.dsim_versions.begin(), summary.dsim_versions.end()));
+  if (plan.shard.sharded()) j["shard"] = {{"index", plan.shard.index}, {"count", plan.shard.count}};
+  nlohmann::json points = nlohmann::json::array();
+  for (const PointSummary& ps : summary.points) {
+    nlohmann::json pj;
+    pj["name"] = ps.name;
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& [key, value] : ps.assignments) a.push_back({{"key", key}, {"value", value}});
+    pj["assignments"] = a;
+    pj["runs"] = {{"planned", ps.planned}, {"completed", ps.completed}, {"failed", ps.failed}, {"missing", ps.missing}};
+    nlohmann::json failures = nlohmann::json::array();
+    for (const FailedRun& f : ps.failures) {
+      failures.push_back({{"seed", f.seed},
+                          {"exit_code", f.signal == 0 ? nlohmann::json(f.exit_code) : nlohmann::json(nullptr)},
+                          {"signal", f.signal != 0 ? nlohmann::json(f.signal) : nlohmann::json(nullptr)}});
+    }
+    pj["failures"] = failures;
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& [path, ms] : ps.metrics) {
+      const Summary& s = ms.stats;
+      metrics[path] = {{"unit", ms.unit},         {"count", s.count},
+                       {"nulls", s.nulls},        {"mean", OptionalJson(s.mean)},
+                       {"stddev", OptionalJson(s.stddev)}, {"min", OptionalJson(s.min)},
+                       {"p50", OptionalJson(s.p50)},       {"p95", OptionalJson(s.p95)},
+                       {"max", OptionalJson(s.max)},       {"ci95_low", OptionalJson(s.ci95_low)},
+                       {"ci95_high", OptionalJson(s.ci95_high)}};
+    }
+    pj["metrics"] = metrics;
+    points.push_back(std::move(pj));
+  }
+  j["points"] = points;
+  return j;
+}
+
+absl::StatusOr<SweepSummary> SummaryFromJson(const nlohmann::json& j, const std::string& source) {
+  auto bad = [&](const std::string& what) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", what));
+  };
+  if (!j.is_object() || j.value("format", "") != kSummaryFormat) {
+    return bad(absl::StrCat("not a sweep summary (\"format\" must be \"", kSummaryFormat, "\")"));
+  }
+  try {
+    SweepSummary s;
+    SweepPlan& plan = s.plan;
+    plan.scenario_name = j.at("scenario").at("name").get<std::string>();
+    plan.scenario_digest = j.at("scenario").at("digest").get<std::string>();
+    plan.first_seed = j.at("seeds").at("first").get<uint64_t>();
+    plan.last_seed = j.at("seeds").at("last").get<uint64_t>();
+    plan.fixed_overrides = j.at("fixed_overrides").get<std::vector<std::string>>();
+    for (const nlohmann::json& p : j.at("parameters")) {
+      plan.parameters.push_back(
+          SweepParameter{p.at("key").get<std::string>(), p.at("values").get<std::vector<std::string>>()});
+    }
+    for (const std::string& v : j.at("dsim_versions").get<std::vector<std::string>>()) s.dsim_versions.insert(v);
+    if (j.contains("shard")) {
+      plan.shard.index = j["shard"].at("index").get<uint32_t>();
+      plan.shard.count = j["shard"].at("count").get<uint32_t>();
+    }
+    for (const nlohmann::json& pj : j.at("points")) {
+      PointSummary ps;
+      ps.name = pj.at("name").get<std::string>();
+      for (const nlohmann::json& a : pj.at("assignments")) {
+        ps.assignments.emplace_back(a.at("key").get<std::string>(), a.at("value").get<std::string>());
+      }
+      const nlohmann::json& runs = pj.at("runs");
+      ps.planned = runs.at("planned").get<uint64_t>();
+      ps.completed = runs.at("completed").get<uint64_t>();
+      ps.failed = runs.at("failed").get<uint64_t>();
+      ps.missing = runs.at("missing").get<uint64_t>();
+      for (const nlohmann::json& f : pj.at("failures")) {
+        FailedRun fr;
+        fr.seed = f.at("seed").get<uint64_t>();
+        if (f.at("exit_code").is_number()) fr.exit_code = f["exit_code"].get<int>();
+        if (f.at("signal").is_number()) fr.signal = f["signal"].get<int>();
+        ps.failures.push_back(fr);
+      }
+      for (auto it = pj.at("metrics").begin(); it != pj.at("metrics").end(); ++it) {
+        const nlohmann::json& m = it.value();
+        MetricSummary ms;
+        ms.unit = m.at("unit").get<std::string>();
+        ms.stats.count = m.at("count").get<size_t>();
+        ms.stats.nulls = m.at("nulls").get<size_t>();
+        ms.stats.mean = JsonOptional(m, "mean");
+        ms.stats.stddev = JsonOptional(m, "stddev");
+        ms.stats.min = JsonOptional(m, "min");
+        ms.stats.p50 = JsonOptional(m, "p50");
+        ms.stats.p95 = JsonOptional(m, "p95");
+        ms.stats.max = JsonOptional(m, "max");
+        ms.stats.ci95_low = JsonOptional(m, "ci95_low");
+        ms.stats.ci95_high = JsonOptional(m, "ci95_high");
+        ps.metrics.emplace(it.key(), std::move(ms));
+      }
+      SweepPoint point{ps.name, ps.assignments};
+      plan.points.push_back(std::move(point));
+      s.points.push_back(std::move(ps));
+    }
+    if (s.points.empty()) return bad("points: empty");
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    return bad(absl::StrCat("malformed summary: ", e.what()));
+  }
+}
+
+absl::StatusOr<SweepSummary> LoadSummary(const std::string& dir) {
+  const std::string path = absl::StrCat(dir, "/summary.json");
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<nlohmann::json> j = ParseJson(*text, path);
+  if (!j.ok()) return j.status();
+  return SummaryFromJson(*j, path);
+}
+
+std::string SummaryToCsv(const SweepSummary& summary) {
+  std::vector<std::string> header = {"point"};
+  for (const SweepParameter& p : summary.plan.parameters) header.push_back(CsvField(p.key));
+  for (const char* h : {"metric", "unit", "count", "nulls", "mean", "stddev", "min", "p50", "p95", "max",
+                        "ci95_low", "ci95_high"}) {
+    header.push_back(h);
+  }
+  std::string out = absl::StrCat(absl::StrJoin(header, ","), "\n");
+  for (const PointSummary& ps : summary.points) {
+    for (const auto& [path, ms] : ps.metrics) {
+      const Summary& s = ms.stats;
+      std::vector<std::string> row = {CsvField(ps.name)};
+      for (const auto& [key, value] : ps.assignments) row.push_back(CsvField(value));
+      for (const std::string& cell :
+           {CsvField(path), CsvField(ms.unit), absl::StrCat(s.count), absl::StrCat(s.nulls), CsvNumber(s.mean),
+            CsvNumber(s.stddev), CsvNumber(s.min), CsvNumber(s.p50), CsvNumber(s.p95), CsvNumber(s.max),
+            CsvNumber(s.ci95_low), CsvNumber(s.ci95_high)}) {
+        row.push_back(cell);
+      }
+      absl::StrAppend(&out, absl::StrJoin(row, ","), "\n");
+    }
+  }
+  return out;
+}
+
+absl::Status WriteSummary(const std::string& dir, const SweepSummary& summary) {
+  absl::Status st = sim::WriteFileAtomically(absl::StrCat(dir, "/summary.csv"), SummaryToCsv(summary));
+  if (!st.ok()) return st;
+  return sim::WriteFileAtomically(absl::StrCat(dir, "/summary.json"), SummaryToJson(summary).dump(2) + "\n");
+}
+
+std::string SummaryTable(const SweepSummary& summary, const std::vector<std::string>& metric_prefixes) {
+  std::string out;
+  for (const PointSummary& ps : summary.points) {
+    absl::StrAppend(&out, "== ", ps.name, ": ", ps.completed, " of ", ps.planned, " runs completed");
+    if (ps.failed > 0) absl::StrAppend(&out, ", ", ps.failed, " failed");
+    if (ps.missing > 0) absl::StrAppend(&out, ", ", ps.missing, " missing");
+    absl::StrAppend(&out, "\n");
+    TextTable t({"metric", "unit", "n", "nulls", "mean", "+-95%", "stddev", "min", "p50", "p95", "max"},
+                {false, false, true, true, true, true, true, true, true, true, true});
+    for (const auto& [path, ms] : ps.metrics) {
+      if (!MatchesAnyPrefix(path, metric_prefixes)) continue;
+      const Summary& s = ms.stats;
+      std::optional<double> half;
+      if (s.ci95_high.has_value()) half = (*s.ci95_high - *s.ci95_low) / 2.0;
+      t.AddRow({path, ms.unit, absl::StrCat(s.count), absl::StrCat(s.nulls), FormatNumber(s.mean),
+                FormatNumber(half), FormatNumber(s.stddev), FormatNumber(s.min), FormatNumber(s.p50),
+                FormatNumber(s.p95), FormatNumber(s.max)});
+    }
+    if (t.rows() > 0) absl::StrAppend(&out, t.Render());
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+}  // namespace dsim::analysis
