@@ -33,7 +33,9 @@ TEST(ParseDuration, RejectsWhatItCannotRepresent) {
                           "99999999999999999999h"}) {
     absl::StatusOr<Nanos> d = ParseDuration(bad);
     EXPECT_FALSE(d.ok()) << "accepted '" << bad << "'";
-    if (!d.ok()) EXPECT_NE(d.status().message().find("expected a duration"), absl::string_view::npos);
+    if (!d.ok()) {
+      EXPECT_NE(d.status().message().find("expected a duration"), absl::string_view::npos);
+    }
   }
 }
 
