@@ -30,6 +30,9 @@ void BM_MerkleBuildFromDigests(benchmark::State& state) {
     benchmark::DoNotOptimize(t.root());
   }
   state.SetItemsProcessed(state.iterations() * n);
+  state.counters["per_partition"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * n,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_MerkleBuildFromDigests)->Args({327680, 15})->Args({327680, 19});
 
@@ -50,6 +53,9 @@ void BM_MerkleBuildFromStore(benchmark::State& state) {
     benchmark::DoNotOptimize(t->root());
   }
   state.SetItemsProcessed(state.iterations() * n);
+  state.counters["per_partition"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * n,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_MerkleBuildFromStore)->Arg(327680)->Unit(benchmark::kMillisecond);
 
