@@ -10,7 +10,9 @@
 // file is not modified except by fault injection.
 //
 //   absl::StatusOr<std::unique_ptr<SSTable>> t = SSTable::Open(&disk, "sst-00000001.db");
-//   if ((*t)->MayContain(token)) auto p = (*t)->Get(token, key);
+//   if ((*t)->MayContain(token)) {
+//     absl::StatusOr<std::optional<Partition>> p = (*t)->Get(token, key);
+//   }
 #ifndef DSIM_ENGINE_SSTABLE_H_
 #define DSIM_ENGINE_SSTABLE_H_
 
