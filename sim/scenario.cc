@@ -409,10 +409,33 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
            "degrade_link: only from -> to");
   }
   if (doc || c.kind == FaultConfig::Kind::kCutLink || c.kind == FaultConfig::Kind::kDegradeLink) {
-    ReadNodeId(f, "from", &c.from, sc, "cut_link, degrade_link: one end of the link (node id)");
-    ReadNodeId(f, "to", &c.to, sc, "cut_link, degrade_link: the other end (node id)");
-    if (!doc && c.from == c.to && f.Has("from") && f.Has("to")) {
-      f.ErrorAtKey("to", "a link needs two different nodes");
+    const bool dc_level = f.Has("from_dc") || f.Has("to_dc");
+    if (doc || !dc_level) {
+      ReadNodeId(f, "from", &c.from, sc, "cut_link, degrade_link: one end of the link (node id)");
+      ReadNodeId(f, "to", &c.to, sc, "cut_link, degrade_link: the other end (node id)");
+      if (!doc && c.from == c.to && f.Has("from") && f.Has("to")) {
+        f.ErrorAtKey("to", "a link needs two different nodes");
+      }
+    }
+    if (doc || dc_level) {
+      f.String("from_dc", &c.from_dc,
+               "cut_link, degrade_link between datacenters (instead of from/to): one datacenter; "
+               "traffic reroutes over the remaining datacenter links");
+      f.String("to_dc", &c.to_dc, "cut_link, degrade_link between datacenters: the other datacenter");
+    }
+    if (!doc && dc_level) {
+      absl::btree_set<std::string> dcs;
+      for (const DatacenterConfig& dc : sc.cluster.datacenters) dcs.insert(dc.name);
+      if (dcs.empty()) dcs.insert("dc1");
+      for (std::string_view key : {"from_dc", "to_dc"}) {
+        const std::string& v = key == "from_dc" ? c.from_dc : c.to_dc;
+        if (!f.Has(key)) {
+          f.ErrorAtKey(key, "missing: a datacenter link needs both from_dc and to_dc");
+        } else if (!dcs.contains(v)) {
+          f.ErrorAtKey(key, absl::StrCat("unknown datacenter \"", v, "\" (known: ", absl::StrJoin(dcs, ", "), ")"));
+        }
+      }
+      if (!c.from_dc.empty() && c.from_dc == c.to_dc) f.ErrorAtKey("to_dc", "a link needs two different datacenters");
     }
   }
   if (doc || c.kind == FaultConfig::Kind::kDegradeLink) {
@@ -746,15 +769,16 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
         e["one_way"] = f.one_way;
         break;
       case FaultConfig::Kind::kCutLink:
-        e["from"] = f.from;
-        e["to"] = f.to;
-        e["one_way"] = f.one_way;
-        break;
       case FaultConfig::Kind::kDegradeLink:
-        e["from"] = f.from;
-        e["to"] = f.to;
+        if (f.from_dc.empty()) {
+          e["from"] = f.from;
+          e["to"] = f.to;
+        } else {
+          e["from_dc"] = f.from_dc;
+          e["to_dc"] = f.to_dc;
+        }
         e["one_way"] = f.one_way;
-        e["link"] = LinkJson(f.link);
+        if (f.kind == FaultConfig::Kind::kDegradeLink) e["link"] = LinkJson(f.link);
         break;
       case FaultConfig::Kind::kHeal: e["target"] = f.target; break;
       case FaultConfig::Kind::kClockJump:

@@ -239,3 +239,33 @@ TEST(Scenario, ReadmeReferenceMatchesTheLoader) {
 
 }  // namespace
 }  // namespace dsim::sim
+
+namespace dsim::sim {
+namespace {
+
+TEST(Scenario, DatacenterLinkFaults) {
+  const char* base = R"(
+[cluster]
+datacenters = [{ name = "east", nodes = 2 }, { name = "west", nodes = 2 }]
+[[faults]]
+action = "cut_link"
+at = "1s"
+)";
+  absl::StatusOr<Scenario> s = LoadScenarioText(std::string(base) + "from_dc = \"east\"\nto_dc = \"west\"\n", "t.toml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->faults[0].from_dc, "east");
+  EXPECT_EQ(s->faults[0].to_dc, "west");
+  EXPECT_EQ(ScenarioToJson(*s)["faults"][0]["from_dc"], "east");
+
+  s = LoadScenarioText(std::string(base) + "from_dc = \"east\"\nto_dc = \"north\"\n", "t.toml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("faults[0].to_dc: unknown datacenter \"north\""));
+
+  s = LoadScenarioText(std::string(base) + "from_dc = \"east\"\nto = 1\n", "t.toml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("faults[0].to: unknown key"));
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("faults[0].to_dc: missing"));
+}
+
+}  // namespace
+}  // namespace dsim::sim
