@@ -37,11 +37,62 @@ struct DatacenterConfig {
   uint32_t racks = 1;
 };
 
+enum class ConsistencyLevel { kOne, kQuorum, kAll };
+
 // [cluster]
 struct ClusterConfig {
   // Total node count. With `datacenters` empty, all nodes form one datacenter "dc1" of one rack.
   uint32_t nodes = 3;
   std::vector<DatacenterConfig> datacenters;
+
+  // Token ring: each node owns `vnodes` tokens (drawn from the "ring" stream of the seed).
+  uint32_t vnodes = 16;
+  // Replicas per partition. With replication = kNetworkTopology, replicas per datacenter.
+  uint32_t replication_factor = 3;
+  enum class Replication { kSimple, kNetworkTopology };
+  Replication replication = Replication::kSimple;
+
+  // Client operations: any node coordinates; a write or read goes to every replica and
+  // completes at its consistency level, or fails after request_timeout.
+  ConsistencyLevel write_consistency = ConsistencyLevel::kQuorum;
+  ConsistencyLevel read_consistency = ConsistencyLevel::kQuorum;
+  Nanos request_timeout = 2 * kSecond;
+  // Hinted handoff: a coordinator stores writes for unreachable replicas (up to
+  // max_hint_window after the replica became unreachable) and replays them when it is back.
+  bool hinted_handoff = false;
+  Nanos max_hint_window = 3 * kHour;
+  // Read repair: a read whose replica responses disagree writes the merged result back.
+  bool read_repair = false;
+};
+
+// [storage]: every node's storage engine (engine/store_options.h).
+struct StorageConfig {
+  uint64_t memtable_flush_threshold_bytes = 4 << 20;
+  double bloom_fp_chance = 0.01;
+  Nanos gc_grace = 10 * 24 * kHour;
+  uint32_t compaction_min_threshold = 4;
+  uint32_t compaction_max_threshold = 32;
+  uint32_t hll_precision = 13;
+  enum class CommitlogSync { kPeriodic, kBatch };
+  CommitlogSync commitlog_sync = CommitlogSync::kPeriodic;
+  Nanos commitlog_sync_period = 10 * kSecond;  // kPeriodic: a sync every period
+};
+
+// [repair]: Cassandra-style Merkle-tree anti-entropy.
+struct RepairConfig {
+  // Periodic full repairs every `interval` starting at `start` (0: only the repairs the fault
+  // schedule asks for).
+  Nanos interval = 0;
+  Nanos start = 0;
+  // Merkle tree depth: 0 = Cassandra's rule, min(max_depth, ceil(log2(estimated partitions))).
+  uint32_t merkle_depth = 0;
+  uint32_t merkle_max_depth = 20;
+  // Token ranges repaired at once by one repair session.
+  uint32_t concurrency = 1;
+  // Simulated cost of a validation (reading the data to build a tree), and the rate at which a
+  // node streams repair data (also limited by the links' bandwidth).
+  uint64_t validation_bytes_per_sec = 64 << 20;
+  uint64_t stream_bytes_per_sec = 24 << 20;
 };
 
 // A one-way delay distribution.
@@ -121,11 +172,38 @@ struct RelayWorkloadConfig {
   uint32_t message_bytes = 64;
 };
 
+// One phase of the key-value workload: operations arrive as a Poisson process at `rate_per_sec`
+// (cluster-wide, each at a uniformly random coordinator) for `duration`; each is an insert,
+// update, delete or read with probability proportional to its weight. Inserts write keys that
+// were never written, in order; updates, deletes and reads pick among written keys by the
+// workload's popularity.
+struct KvPhaseConfig {
+  std::string name;
+  Nanos duration = 10 * kSecond;
+  uint64_t rate_per_sec = 1000;
+  uint32_t insert = 0;
+  uint32_t update = 1;
+  uint32_t remove = 0;  // "delete" in scenario files
+  uint32_t read = 1;
+};
+
+// [workload] kind = "kv": client operations on a key space.
+struct KvWorkloadConfig {
+  uint64_t keys = 10'000;  // partition key space
+  uint32_t columns = 4;    // columns per partition (an insert writes all, an update one)
+  uint32_t value_bytes = 100;
+  enum class Popularity { kUniform, kZipf };
+  Popularity popularity = Popularity::kUniform;
+  double zipf_exponent = 0.99;
+  std::vector<KvPhaseConfig> phases;  // empty: one phase "steady" with the defaults above
+};
+
 // [workload]
 struct WorkloadConfig {
-  enum class Kind { kRelay };
+  enum class Kind { kRelay, kKv };
   Kind kind = Kind::kRelay;
   RelayWorkloadConfig relay;
+  KvWorkloadConfig kv;
 };
 
 // One entry of [[faults]]: an action at a true time, optionally undone after `duration`.
@@ -137,6 +215,13 @@ struct FaultConfig {
     kHeal,          // undo the named fault, or every network fault when `target` is empty
     kClockJump,     // step a node's clock by `jump` (may be negative)
     kDriftChange,   // set a node's drift to `drift_ppm`
+    kCrash,          // the node's process dies: memtable and unsynced commit log lost
+    kRestart,        // a crashed node comes back and replays its commit log
+    kReplace,        // a crashed node comes back with an empty disk
+    kDropMutations,  // the node silently drops incoming mutations (a fraction, or named keys)
+                     // from `at` for `duration`
+    kRepair,         // a full Merkle repair (of every range, or of `node`'s ranges if set)
+    kMark,           // marks the instant convergence time is measured from
   };
   Kind kind = Kind::kPartition;
   std::string name;             // optional id, for `heal` and reports
@@ -161,8 +246,16 @@ struct FaultConfig {
   // kHeal
   std::string target;
 
-  // kClockJump, kDriftChange
+  // kClockJump, kDriftChange, kCrash, kRestart, kReplace, kDropMutations; kRepair when
+  // has_node (repair only that node's ranges)
   NodeId node = 0;
+  bool has_node = false;
+
+  // kDropMutations: the fraction of mutations dropped, and/or the partition keys always
+  // dropped (keys of the kv workload are "k<index>", e.g. "k42").
+  Ratio fraction;
+  std::vector<std::string> keys;
+
   Nanos jump = 0;
   double drift_ppm = 0.0;
 };
@@ -171,6 +264,9 @@ struct FaultConfig {
 struct MetricsConfig {
   // Interval between rows of timeseries.csv (0 = no time series).
   Nanos sample_interval = 100 * kMillisecond;
+  // When the run must converge: `dsim run` exits 5 if divergence is not zero at the end
+  // (a liveness failure, for CI gates on scenarios that must heal).
+  bool require_convergence = false;
 };
 
 // A whole scenario.
@@ -181,6 +277,8 @@ struct Scenario {
   ClusterConfig cluster;
   NetworkConfig network;
   ClocksConfig clocks;
+  StorageConfig storage;
+  RepairConfig repair;
   WorkloadConfig workload;
   std::vector<FaultConfig> faults;
   MetricsConfig metrics;
