@@ -71,6 +71,13 @@ absl::Status FaultSchedule::Check(size_t index) const {
     case FaultConfig::Kind::kDriftChange:
       if (f.node >= n) return bad_node(f.node);
       break;
+    case FaultConfig::Kind::kCrash:
+    case FaultConfig::Kind::kRestart:
+    case FaultConfig::Kind::kReplace:
+    case FaultConfig::Kind::kDropMutations:
+    case FaultConfig::Kind::kRepair:
+    case FaultConfig::Kind::kMark:
+      break;  // node faults, repairs and marks belong to the cluster layer
   }
   return absl::OkStatus();
 }
@@ -135,6 +142,13 @@ void FaultSchedule::Apply(size_t index) {
     case FaultConfig::Kind::kDriftChange:
       (*clocks_)[f.node].SetDriftPpb(now, PpmToPpb(f.drift_ppm));
       break;
+    case FaultConfig::Kind::kCrash:
+    case FaultConfig::Kind::kRestart:
+    case FaultConfig::Kind::kReplace:
+    case FaultConfig::Kind::kDropMutations:
+    case FaultConfig::Kind::kRepair:
+    case FaultConfig::Kind::kMark:
+      break;  // node faults, repairs and marks belong to the cluster layer
   }
   if (handle) {
     // Re-applying a still-active fault (it cannot happen with one event per fault, but keep

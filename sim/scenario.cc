@@ -789,6 +789,21 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
         e["node"] = f.node;
         e["drift_ppm"] = f.drift_ppm;
         break;
+      case FaultConfig::Kind::kCrash:
+      case FaultConfig::Kind::kRestart:
+      case FaultConfig::Kind::kReplace:
+        e["node"] = f.node;
+        break;
+      case FaultConfig::Kind::kDropMutations:
+        e["node"] = f.node;
+        e["fraction"] = FormatRatio(f.fraction);
+        e["keys"] = f.keys;
+        break;
+      case FaultConfig::Kind::kRepair:
+        if (f.has_node) e["node"] = f.node;
+        break;
+      case FaultConfig::Kind::kMark:
+        break;
     }
     faults.push_back(e);
   }
