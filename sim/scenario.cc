@@ -156,6 +156,28 @@ void ReadCluster(Section s, Scenario* sc) {
   ClusterConfig& c = sc->cluster;
   s.Uint32("nodes", &c.nodes, 1, kMaxNodes,
            "number of nodes (with datacenters: must equal their sum, or be left out)");
+  s.Uint32("vnodes", &c.vnodes, 1, 4096, "tokens per node on the ring (num_tokens)");
+  s.Uint32("replication_factor", &c.replication_factor, 1, 64,
+           "replicas per partition (per datacenter with replication = \"network_topology\")");
+  s.Enum("replication", &c.replication,
+         {{"simple", ClusterConfig::Replication::kSimple},
+          {"network_topology", ClusterConfig::Replication::kNetworkTopology}},
+         "replica placement: the next distinct nodes clockwise (SimpleStrategy), or per datacenter "
+         "(NetworkTopologyStrategy)");
+  auto level = [&s](std::string_view key, ConsistencyLevel* out, std::string_view doc) {
+    s.Enum(key, out,
+           {{"one", ConsistencyLevel::kOne}, {"quorum", ConsistencyLevel::kQuorum}, {"all", ConsistencyLevel::kAll}},
+           doc);
+  };
+  level("write_consistency", &c.write_consistency, "acknowledgements a write waits for");
+  level("read_consistency", &c.read_consistency, "responses a read waits for");
+  s.Duration("request_timeout", &c.request_timeout, 1, kHour,
+             "a client operation that has not met its consistency level by then fails");
+  s.Bool("hinted_handoff", &c.hinted_handoff,
+         "coordinators keep writes for unreachable replicas and replay them when they return");
+  s.Duration("max_hint_window", &c.max_hint_window, 0, 365 * 24 * kHour,
+             "hints are kept only for replicas unreachable for less than this");
+  s.Bool("read_repair", &c.read_repair, "a read whose responses disagree writes the merged result back");
   std::vector<Section> dcs = s.Tables("datacenters", "datacenters and racks; default: one datacenter \"dc1\" with one rack");
   if (s.ctx()->documenting()) {
     Section d(s.ctx(), nullptr, "cluster.datacenters", "[[cluster.datacenters]]");
@@ -269,10 +291,53 @@ void ReadClocks(Section s, Scenario* sc) {
   s.Finish();
 }
 
+void ReadStorage(Section s, Scenario* sc) {
+  StorageConfig& st = sc->storage;
+  s.Size("memtable_flush_threshold", &st.memtable_flush_threshold_bytes, 1024, uint64_t{1} << 40,
+         "a memtable is flushed to an SSTable once it holds this much");
+  s.Double("bloom_fp_chance", &st.bloom_fp_chance, 1e-9, 0.999,
+           "target false-positive chance of every SSTable's Bloom filter");
+  s.Duration("gc_grace", &st.gc_grace, 0, 3650 * 24 * kHour,
+             "compaction purges tombstones older than this (gc_grace_seconds)");
+  s.Uint32("compaction_min_threshold", &st.compaction_min_threshold, 2, 1024,
+           "size-tiered compaction merges a bucket once it has this many SSTables");
+  s.Uint32("compaction_max_threshold", &st.compaction_max_threshold, 2, 1024,
+           "and at most this many at once");
+  s.Uint32("hll_precision", &st.hll_precision, 4, 18, "HyperLogLog precision p (2^p registers)");
+  s.Enum("commitlog_sync", &st.commitlog_sync,
+         {{"periodic", StorageConfig::CommitlogSync::kPeriodic}, {"batch", StorageConfig::CommitlogSync::kBatch}},
+         "\"periodic\": sync every commitlog_sync_period, a crash loses what came since; "
+         "\"batch\": acknowledge a write only once synced");
+  s.Duration("commitlog_sync_period", &st.commitlog_sync_period, 1, kHour, "periodic: time between syncs");
+  if (st.compaction_min_threshold > st.compaction_max_threshold) {
+    s.ErrorAtKey("compaction_max_threshold",
+                 absl::StrCat("must not be below compaction_min_threshold (", st.compaction_min_threshold, ")"));
+  }
+  s.Finish();
+}
+
+void ReadRepair(Section s, Scenario* sc) {
+  RepairConfig& r = sc->repair;
+  s.Duration("interval", &r.interval, 0, 365 * 24 * kHour,
+             "run a full repair every interval (0: only repairs in the fault schedule)");
+  s.Duration("start", &r.start, 0, 365 * 24 * kHour, "time of the first periodic repair");
+  s.Uint32("merkle_depth", &r.merkle_depth, 0, 30,
+           "fixed Merkle tree depth (2^depth leaves); 0: Cassandra's rule, min(merkle_max_depth, "
+           "ceil(log2(estimated partitions)))");
+  s.Uint32("merkle_max_depth", &r.merkle_max_depth, 1, 30, "cap of the depth rule");
+  s.Uint32("concurrency", &r.concurrency, 1, 1'000'000, "token ranges a repair session works on at once");
+  s.Bandwidth("validation_throughput", &r.validation_bytes_per_sec,
+              "rate at which a replica reads its data to build a Merkle tree (simulated cost)");
+  s.Bandwidth("stream_throughput", &r.stream_bytes_per_sec,
+              "rate at which a node streams repair data (links may limit it further)");
+  s.Finish();
+}
+
 void ReadWorkload(Section s, Scenario* sc) {
   WorkloadConfig& w = sc->workload;
-  s.Enum("kind", &w.kind, {{"relay", WorkloadConfig::Kind::kRelay}},
-         "what the nodes do; \"relay\": forward messages between random nodes (the network benchmark)");
+  s.Enum("kind", &w.kind, {{"relay", WorkloadConfig::Kind::kRelay}, {"kv", WorkloadConfig::Kind::kKv}},
+         "what the nodes do; \"relay\": forward messages between random nodes (the network "
+         "benchmark); \"kv\": client reads and writes on the replicated store");
   Section r = s.Table("relay", "parameters of the relay workload");
   r.Uint32("messages_per_node", &w.relay.messages_per_node, 1, 1'000'000,
            "messages each node starts with (K)");
@@ -282,6 +347,47 @@ void ReadWorkload(Section s, Scenario* sc) {
   r.Size("message_size", &size, 1, 64 << 20, "size of each relay message");
   w.relay.message_bytes = static_cast<uint32_t>(size);
   r.Finish();
+
+  KvWorkloadConfig& kv = w.kv;
+  Section k = s.Table("kv", "parameters of the key-value workload");
+  k.Uint("keys", &kv.keys, 1, uint64_t{1} << 40, "partition keys (\"k0\", \"k1\", ...)");
+  k.Uint32("columns", &kv.columns, 1, 1024, "columns per partition: an insert writes all, an update one");
+  uint64_t value = kv.value_bytes;
+  k.Size("value_size", &value, 0, 64 << 20, "size of each cell value");
+  kv.value_bytes = static_cast<uint32_t>(value);
+  k.Enum("popularity", &kv.popularity,
+         {{"uniform", KvWorkloadConfig::Popularity::kUniform}, {"zipf", KvWorkloadConfig::Popularity::kZipf}},
+         "how updates, deletes and reads pick among written keys");
+  k.Double("zipf_exponent", &kv.zipf_exponent, 0.01, 10, "zipf: the exponent s");
+  std::vector<Section> phases = k.Tables(
+      "phases", "the workload's phases, in order (none: one phase with the defaults below)");
+  if (s.ctx()->documenting()) {
+    Section d(s.ctx(), nullptr, "workload.kv.phases", "[[workload.kv.phases]]");
+    KvPhaseConfig ph;
+    d.String("name", &ph.name, "a label for reports");
+    d.Duration("duration", &ph.duration, 1, 365 * 24 * kHour, "how long the phase lasts");
+    d.Uint("rate", &ph.rate_per_sec, 0, 100'000'000, "client operations per second, cluster-wide (Poisson)");
+    d.Uint32("insert", &ph.insert, 0, 1'000'000, "weight of inserts (new keys, in order)");
+    d.Uint32("update", &ph.update, 0, 1'000'000, "weight of updates (one column of a written key)");
+    d.Uint32("delete", &ph.remove, 0, 1'000'000, "weight of deletes (a written partition, with tombstones)");
+    d.Uint32("read", &ph.read, 0, 1'000'000, "weight of reads");
+  }
+  for (Section& d : phases) {
+    KvPhaseConfig ph;
+    d.String("name", &ph.name, "");
+    d.Duration("duration", &ph.duration, 1, 365 * 24 * kHour, "");
+    d.Uint("rate", &ph.rate_per_sec, 0, 100'000'000, "");
+    d.Uint32("insert", &ph.insert, 0, 1'000'000, "");
+    d.Uint32("update", &ph.update, 0, 1'000'000, "");
+    d.Uint32("delete", &ph.remove, 0, 1'000'000, "");
+    d.Uint32("read", &ph.read, 0, 1'000'000, "");
+    if (ph.rate_per_sec > 0 && uint64_t{ph.insert} + ph.update + ph.remove + ph.read == 0) {
+      d.ErrorAtKey("read", "every operation weight is 0 but the rate is not");
+    }
+    d.Finish();
+    kv.phases.push_back(ph);
+  }
+  k.Finish();
   s.Finish();
 }
 
@@ -292,12 +398,24 @@ constexpr std::pair<std::string_view, FaultConfig::Kind> kFaultKinds[] = {
     {"heal", FaultConfig::Kind::kHeal},
     {"clock_jump", FaultConfig::Kind::kClockJump},
     {"drift_change", FaultConfig::Kind::kDriftChange},
+    {"crash", FaultConfig::Kind::kCrash},
+    {"restart", FaultConfig::Kind::kRestart},
+    {"replace", FaultConfig::Kind::kReplace},
+    {"drop_mutations", FaultConfig::Kind::kDropMutations},
+    {"repair", FaultConfig::Kind::kRepair},
+    {"mark", FaultConfig::Kind::kMark},
 };
 
 std::string_view FaultKindName(FaultConfig::Kind k) {
   for (const auto& [name, kind] : kFaultKinds)
     if (kind == k) return name;
   return "?";
+}
+
+bool IsNodeFault(FaultConfig::Kind k) {
+  return k == FaultConfig::Kind::kClockJump || k == FaultConfig::Kind::kDriftChange ||
+         k == FaultConfig::Kind::kCrash || k == FaultConfig::Kind::kRestart ||
+         k == FaultConfig::Kind::kReplace || k == FaultConfig::Kind::kDropMutations;
 }
 
 bool IsNetworkFault(FaultConfig::Kind k) {
@@ -358,18 +476,22 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
   Context* ctx = f.ctx();
   FaultConfig& c = *out;
   if (!ctx->documenting() && !f.Has("action")) {
-    f.ErrorAtKey("action", "missing: every fault needs an action (partition, cut_link, degrade_link, heal, clock_jump, drift_change)");
+    f.ErrorAtKey("action", "missing: every fault needs an action (partition, cut_link, degrade_link, "
+                           "heal, clock_jump, drift_change, crash, restart, replace, drop_mutations, "
+                           "repair, mark)");
   }
   f.Enum("action", &c.kind,
-         {kFaultKinds[0], kFaultKinds[1], kFaultKinds[2], kFaultKinds[3], kFaultKinds[4], kFaultKinds[5]},
+         {kFaultKinds[0], kFaultKinds[1], kFaultKinds[2], kFaultKinds[3], kFaultKinds[4], kFaultKinds[5],
+          kFaultKinds[6], kFaultKinds[7], kFaultKinds[8], kFaultKinds[9], kFaultKinds[10], kFaultKinds[11]},
          "what happens (required)");
   if (!ctx->documenting() && !f.Has("at")) f.ErrorAtKey("at", "missing: when the fault happens");
   f.Duration("at", &c.at, 0, 365 * 24 * kHour, "when it happens, in simulated time (required)");
   f.String("name", &c.name, "a name, for heal and reports");
   const bool doc = ctx->documenting();
-  if (doc || IsNetworkFault(c.kind)) {
+  if (doc || IsNetworkFault(c.kind) || c.kind == FaultConfig::Kind::kDropMutations) {
     f.OptionalDuration("duration", &c.duration, 1, 365 * 24 * kHour,
-                       "network faults: heal automatically after this long (unset: until a heal)");
+                       "network faults: heal automatically after this long (unset: until a heal); "
+                       "drop_mutations: how long the node drops mutations (unset: to the end)");
   }
   if (doc || c.kind == FaultConfig::Kind::kPartition) {
     const toml::node* g = f.Raw("groups", "array of arrays", "",
@@ -451,8 +573,34 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
   if (doc || c.kind == FaultConfig::Kind::kHeal) {
     f.String("target", &c.target, "heal: the name of the fault to undo (empty: every network fault)");
   }
-  if (doc || c.kind == FaultConfig::Kind::kClockJump || c.kind == FaultConfig::Kind::kDriftChange) {
-    ReadNodeId(f, "node", &c.node, sc, "clock_jump, drift_change: the node whose clock changes");
+  if (doc || IsNodeFault(c.kind)) {
+    ReadNodeId(f, "node", &c.node, sc,
+               "clock_jump, drift_change, crash, restart, replace, drop_mutations: the node (required); "
+               "repair: repair only this node's ranges (optional)");
+  } else if (c.kind == FaultConfig::Kind::kRepair) {
+    c.has_node = f.Has("node");
+    f.Uint32("node", &c.node, 0, sc.cluster.nodes - 1, "");
+  }
+  if (doc || c.kind == FaultConfig::Kind::kDropMutations) {
+    f.Probability("fraction", &c.fraction, "drop_mutations: fraction of incoming mutations dropped");
+    const toml::node* keys = f.Raw("keys", "array of strings", "[]",
+                                   "drop_mutations: partition keys whose mutations are always dropped");
+    if (!doc && keys != nullptr) {
+      if (!keys->is_array()) {
+        f.ErrorAtNode(*keys, "keys", "expected an array of partition keys, e.g. [\"k1\", \"k42\"]");
+      } else {
+        for (const toml::node& e : *keys->as_array()) {
+          if (!e.is_string()) {
+            f.ErrorAtNode(e, "keys", "expected a partition key string, e.g. \"k42\"");
+            continue;
+          }
+          c.keys.emplace_back(*e.value<std::string_view>());
+        }
+      }
+    }
+    if (!doc && c.fraction.IsZero() && c.keys.empty()) {
+      f.ErrorAtKey("fraction", "drop_mutations needs a fraction > 0 or a list of keys");
+    }
   }
   if (doc || c.kind == FaultConfig::Kind::kClockJump) {
     if (!doc && !f.Has("jump")) f.ErrorAtKey("jump", "missing: how far the clock steps, e.g. \"-500ms\"");
@@ -498,6 +646,8 @@ void ReadFaults(Section& top, Scenario* sc) {
 void ReadMetrics(Section s, Scenario* sc) {
   s.Duration("sample_interval", &sc->metrics.sample_interval, 0, 365 * 24 * kHour,
              "interval between rows of timeseries.csv (0: no time series)");
+  s.Bool("require_convergence", &sc->metrics.require_convergence,
+         "dsim run exits with code 5 when divergent cells remain at the end (a liveness gate)");
   s.Finish();
 }
 
@@ -529,6 +679,36 @@ void CheckConsistency(Section& top, Scenario* sc) {
       top.ctx()->ErrorAt(top.Where(), key, absl::StrCat("node ", id, " has two overrides"));
     }
   }
+  if (sc->workload.kind == WorkloadConfig::Kind::kKv) {
+    const uint32_t rf = c.replication_factor;
+    if (c.replication == ClusterConfig::Replication::kSimple && rf > c.nodes) {
+      top.ctx()->ErrorAt(top.Where(), "cluster.replication_factor",
+                         absl::StrCat("is ", rf, " but the cluster has only ", c.nodes, " nodes"));
+    }
+    if (c.replication == ClusterConfig::Replication::kNetworkTopology) {
+      for (const DatacenterConfig& dc : c.datacenters) {
+        if (rf > dc.nodes) {
+          top.ctx()->ErrorAt(top.Where(), "cluster.replication_factor",
+                             absl::StrCat("is ", rf, " per datacenter but \"", dc.name, "\" has only ",
+                                          dc.nodes, " nodes"));
+        }
+      }
+      if (c.datacenters.empty() && rf > c.nodes) {
+        top.ctx()->ErrorAt(top.Where(), "cluster.replication_factor",
+                           absl::StrCat("is ", rf, " but the cluster has only ", c.nodes, " nodes"));
+      }
+    }
+  }
+  for (size_t i = 0; i < sc->faults.size(); ++i) {
+    const FaultConfig& f = sc->faults[i];
+    if (sc->workload.kind != WorkloadConfig::Kind::kKv &&
+        (f.kind == FaultConfig::Kind::kCrash || f.kind == FaultConfig::Kind::kRestart ||
+         f.kind == FaultConfig::Kind::kReplace || f.kind == FaultConfig::Kind::kDropMutations ||
+         f.kind == FaultConfig::Kind::kRepair)) {
+      top.ctx()->ErrorAt(top.Where(), absl::StrCat("faults[", i, "].action"),
+                         absl::StrCat("\"", AV(FaultKindName(f.kind)), "\" needs a storage workload (workload.kind = \"kv\")"));
+    }
+  }
   if (sc->workload.kind == WorkloadConfig::Kind::kRelay) {
     if (c.nodes < 2) top.ctx()->ErrorAt(top.Where(), "cluster.nodes", "the relay workload needs at least 2 nodes");
     if (sc->workload.relay.deliveries == 0 && sc->simulation.duration == 0 && sc->simulation.max_events == 0) {
@@ -546,6 +726,8 @@ void ReadScenario(Context* ctx, const toml::table* root, Scenario* sc) {
   ReadCluster(top.Table("cluster", "nodes, datacenters, racks"), sc);
   ReadNetwork(top.Table("network", "link classes and the datacenter graph"), sc);
   ReadClocks(top.Table("clocks", "clock skew, drift and correction"), sc);
+  ReadStorage(top.Table("storage", "every node's storage engine"), sc);
+  ReadRepair(top.Table("repair", "Merkle-tree anti-entropy repair"), sc);
   ReadWorkload(top.Table("workload", "what the nodes do"), sc);
   ReadFaults(top, sc);
   ReadMetrics(top.Table("metrics", "sampling of timeseries.csv"), sc);
@@ -726,7 +908,39 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
   for (const DatacenterConfig& dc : sc.cluster.datacenters) {
     dcs.push_back({{"name", dc.name}, {"nodes", dc.nodes}, {"racks", dc.racks}});
   }
-  j["cluster"] = {{"nodes", sc.cluster.nodes}, {"datacenters", dcs}};
+  const ClusterConfig& c = sc.cluster;
+  auto level = [](ConsistencyLevel l) {
+    return l == ConsistencyLevel::kOne ? "one" : l == ConsistencyLevel::kQuorum ? "quorum" : "all";
+  };
+  j["cluster"] = {{"nodes", c.nodes},
+                  {"datacenters", dcs},
+                  {"vnodes", c.vnodes},
+                  {"replication_factor", c.replication_factor},
+                  {"replication", c.replication == ClusterConfig::Replication::kSimple ? "simple" : "network_topology"},
+                  {"write_consistency", level(c.write_consistency)},
+                  {"read_consistency", level(c.read_consistency)},
+                  {"request_timeout", FormatDuration(c.request_timeout)},
+                  {"hinted_handoff", c.hinted_handoff},
+                  {"max_hint_window", FormatDuration(c.max_hint_window)},
+                  {"read_repair", c.read_repair}};
+  const StorageConfig& st = sc.storage;
+  j["storage"] = {{"memtable_flush_threshold", FormatSize(st.memtable_flush_threshold_bytes)},
+                  {"bloom_fp_chance", st.bloom_fp_chance},
+                  {"gc_grace", FormatDuration(st.gc_grace)},
+                  {"compaction_min_threshold", st.compaction_min_threshold},
+                  {"compaction_max_threshold", st.compaction_max_threshold},
+                  {"hll_precision", st.hll_precision},
+                  {"commitlog_sync", st.commitlog_sync == StorageConfig::CommitlogSync::kBatch ? "batch" : "periodic"},
+                  {"commitlog_sync_period", FormatDuration(st.commitlog_sync_period)}};
+  const RepairConfig& r = sc.repair;
+  auto rate = [](uint64_t b) { return b == 0 ? std::string("unlimited") : FormatBandwidth(b); };
+  j["repair"] = {{"interval", FormatDuration(r.interval)},
+                 {"start", FormatDuration(r.start)},
+                 {"merkle_depth", r.merkle_depth},
+                 {"merkle_max_depth", r.merkle_max_depth},
+                 {"concurrency", r.concurrency},
+                 {"validation_throughput", rate(r.validation_bytes_per_sec)},
+                 {"stream_throughput", rate(r.stream_bytes_per_sec)}};
   nlohmann::json net = {{"link", LinkJson(sc.network.link)}};
   net["inter_rack"] = LinkJson(sc.network.inter_rack.value_or(sc.network.link));
   net["inter_dc"] = LinkJson(sc.network.inter_dc.value_or(sc.network.link));
@@ -753,11 +967,29 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
                  {"ntp_residual", FormatDuration(sc.clocks.ntp_residual)},
                  {"timestamps", sc.clocks.timestamps == ClocksConfig::Timestamps::kHlc ? "hlc" : "wall"},
                  {"node", clock_nodes}};
-  j["workload"] = {{"kind", "relay"},
+  const KvWorkloadConfig& kv = sc.workload.kv;
+  nlohmann::json phases = nlohmann::json::array();
+  for (const KvPhaseConfig& ph : kv.phases) {
+    phases.push_back({{"name", ph.name},
+                      {"duration", FormatDuration(ph.duration)},
+                      {"rate", ph.rate_per_sec},
+                      {"insert", ph.insert},
+                      {"update", ph.update},
+                      {"delete", ph.remove},
+                      {"read", ph.read}});
+  }
+  j["workload"] = {{"kind", sc.workload.kind == WorkloadConfig::Kind::kKv ? "kv" : "relay"},
                    {"relay",
                     {{"messages_per_node", sc.workload.relay.messages_per_node},
                      {"deliveries", sc.workload.relay.deliveries},
-                     {"message_size", FormatSize(sc.workload.relay.message_bytes)}}}};
+                     {"message_size", FormatSize(sc.workload.relay.message_bytes)}}},
+                   {"kv",
+                    {{"keys", kv.keys},
+                     {"columns", kv.columns},
+                     {"value_size", FormatSize(kv.value_bytes)},
+                     {"popularity", kv.popularity == KvWorkloadConfig::Popularity::kZipf ? "zipf" : "uniform"},
+                     {"zipf_exponent", kv.zipf_exponent},
+                     {"phases", phases}}}};
   nlohmann::json faults = nlohmann::json::array();
   for (const FaultConfig& f : sc.faults) {
     nlohmann::json e = {{"action", FaultKindName(f.kind)}, {"at", FormatDuration(f.at)}};
@@ -808,7 +1040,8 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
     faults.push_back(e);
   }
   j["faults"] = faults;
-  j["metrics"] = {{"sample_interval", FormatDuration(sc.metrics.sample_interval)}};
+  j["metrics"] = {{"sample_interval", FormatDuration(sc.metrics.sample_interval)},
+                  {"require_convergence", sc.metrics.require_convergence}};
   return j;
 }
 

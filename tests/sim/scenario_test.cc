@@ -269,3 +269,110 @@ at = "1s"
 
 }  // namespace
 }  // namespace dsim::sim
+
+namespace dsim::sim {
+namespace {
+
+TEST(Scenario, ClusterStorageRepairAndKvWorkload) {
+  absl::StatusOr<Scenario> s = LoadScenarioText(R"(
+[cluster]
+nodes = 6
+vnodes = 8
+replication_factor = 3
+write_consistency = "all"
+read_consistency = "one"
+hinted_handoff = true
+[storage]
+memtable_flush_threshold = "1MiB"
+gc_grace = "1h"
+commitlog_sync = "batch"
+[repair]
+merkle_depth = 15
+stream_throughput = "10MiB/s"
+[workload]
+kind = "kv"
+[workload.kv]
+keys = 500
+popularity = "zipf"
+[[workload.kv.phases]]
+name = "load"
+duration = "2s"
+rate = 2000
+insert = 1
+update = 0
+read = 0
+[[faults]]
+action = "crash"
+at = "1s"
+node = 2
+[[faults]]
+action = "drop_mutations"
+at = "1s"
+duration = "1s"
+node = 1
+keys = ["k1", "k2"]
+[[faults]]
+action = "repair"
+at = "3s"
+[metrics]
+require_convergence = true
+)", "t.toml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->cluster.vnodes, 8u);
+  EXPECT_EQ(s->cluster.write_consistency, ConsistencyLevel::kAll);
+  EXPECT_EQ(s->cluster.read_consistency, ConsistencyLevel::kOne);
+  EXPECT_TRUE(s->cluster.hinted_handoff);
+  EXPECT_EQ(s->storage.memtable_flush_threshold_bytes, uint64_t{1} << 20);
+  EXPECT_EQ(s->storage.gc_grace, kHour);
+  EXPECT_EQ(s->storage.commitlog_sync, StorageConfig::CommitlogSync::kBatch);
+  EXPECT_EQ(s->repair.merkle_depth, 15u);
+  EXPECT_EQ(s->repair.stream_bytes_per_sec, uint64_t{10} << 20);
+  EXPECT_EQ(s->workload.kind, WorkloadConfig::Kind::kKv);
+  EXPECT_EQ(s->workload.kv.popularity, KvWorkloadConfig::Popularity::kZipf);
+  ASSERT_EQ(s->workload.kv.phases.size(), 1u);
+  EXPECT_EQ(s->workload.kv.phases[0].rate_per_sec, 2000u);
+  EXPECT_EQ(s->workload.kv.phases[0].read, 0u);
+  ASSERT_EQ(s->faults.size(), 3u);
+  EXPECT_EQ(s->faults[0].kind, FaultConfig::Kind::kCrash);
+  EXPECT_EQ(s->faults[1].keys, (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_FALSE(s->faults[2].has_node);
+  EXPECT_TRUE(s->metrics.require_convergence);
+  nlohmann::json echo = ScenarioToJson(*s);
+  EXPECT_EQ(echo["cluster"]["write_consistency"], "all");
+  EXPECT_EQ(echo["storage"]["commitlog_sync"], "batch");
+  EXPECT_EQ(echo["workload"]["kv"]["phases"][0]["insert"], 1);
+  EXPECT_EQ(echo["faults"][1]["keys"][1], "k2");
+}
+
+TEST(Scenario, ClusterLayerInconsistencies) {
+  absl::StatusOr<Scenario> s = LoadScenarioText(R"(
+[cluster]
+nodes = 2
+replication_factor = 3
+write_consistency = "most"
+[storage]
+compaction_min_threshold = 8
+compaction_max_threshold = 4
+hll_precision = 20
+[workload]
+kind = "kv"
+[[faults]]
+action = "drop_mutations"
+at = "1s"
+node = 1
+)", "t.toml");
+  ASSERT_FALSE(s.ok());
+  std::string m(s.status().message());
+  EXPECT_THAT(m, HasSubstr("cluster.write_consistency: expected one of \"one\", \"quorum\", \"all\""));
+  EXPECT_THAT(m, HasSubstr("storage.compaction_max_threshold: must not be below compaction_min_threshold"));
+  EXPECT_THAT(m, HasSubstr("storage.hll_precision: expected an integer in [4, 18]"));
+  EXPECT_THAT(m, HasSubstr("cluster.replication_factor: is 3 but the cluster has only 2 nodes"));
+  EXPECT_THAT(m, HasSubstr("faults[0].fraction: drop_mutations needs a fraction > 0 or a list of keys"));
+
+  s = LoadScenarioText("[cluster]\nnodes = 3\n[[faults]]\naction = \"crash\"\nat = \"1s\"\nnode = 0\n", "t.toml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("needs a storage workload"));
+}
+
+}  // namespace
+}  // namespace dsim::sim
