@@ -23,6 +23,7 @@ inline constexpr int kExitRegression = 1;  // dsim check: a metric regressed
 inline constexpr int kExitUsage = 2;       // bad command line or bad input file
 inline constexpr int kExitIo = 3;          // results could not be written
 inline constexpr int kExitRunFailed = 4;   // the simulation itself failed (internal error)
+inline constexpr int kExitNotConverged = 5;  // metrics.require_convergence and it did not converge
 
 struct FlagSpec {
   std::string name;        // without the leading "--"

@@ -121,7 +121,16 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
     std::fprintf(err, "dsim run: cannot write results: %s\n", std::string(written.message()).c_str());
     return kExitIo;
   }
-  if (quiet) return kExitOk;
+  // A liveness gate: the results are written either way, so the failure can be inspected.
+  const bool not_converged = scenario->metrics.require_convergence &&
+                             (!output->metrics.Has("convergence.time") ||
+                              output->metrics.Get("convergence.time")["value"].is_null());
+  if (not_converged) {
+    std::fprintf(err, "dsim run: did not converge (metrics.require_convergence is set); results in %s\n",
+                 dir.c_str());
+  }
+  const int code = not_converged ? kExitNotConverged : kExitOk;
+  if (quiet) return code;
   std::fprintf(out, "dsim %s  scenario %s  seed %" PRIu64 "  nodes %u\n", DSIM_VERSION, scenario->name.c_str(),
                scenario->simulation.seed, scenario->cluster.nodes);
   std::fprintf(out, "  stopped: %s at simulated %.6f s after %" PRIu64 " events\n", output->stop_reason.c_str(),
@@ -136,7 +145,7 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   std::fprintf(out, "  results: %s/results.json, %s/timeseries.csv\n", dir.c_str(), dir.c_str());
   std::fprintf(out, "  host: wall time %.3f s, peak memory %.1f MiB (not part of results.json)\n", wall_s,
                static_cast<double>(PeakRssKiB()) / 1024.0);
-  return kExitOk;
+  return code;
 }
 
 int ValidateCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
