@@ -45,16 +45,80 @@ double Tau(double x) {
 
 }  // namespace
 
-HyperLogLog::HyperLogLog(int precision)
-    : precision_(precision), registers_(size_t{1} << precision, 0) {
+HyperLogLog::HyperLogLog(int precision) : precision_(precision) {
   DSIM_CHECK_MSG(precision >= kMinPrecision && precision <= kMaxPrecision,
                  "HLL precision must be in [4, 18]");
 }
 
 void HyperLogLog::Add(std::string_view key) { AddHash(Token(key)); }
 
+void HyperLogLog::AddSparse(uint64_t hash) {
+  const uint32_t index = static_cast<uint32_t>(hash >> (64 - kSparsePrecision));
+  const uint64_t rest = hash << kSparsePrecision;
+  const uint32_t rank = rest == 0 ? 65 - kSparsePrecision : std::countl_zero(rest) + 1;
+  InsertSparse(index << 6 | rank);
+}
+
+void HyperLogLog::InsertSparse(uint32_t entry) {
+  const uint32_t index = entry >> 6;
+  auto it = std::lower_bound(sparse_entries_.begin(), sparse_entries_.end(), index << 6);
+  if (it != sparse_entries_.end() && (*it >> 6) == index) {
+    *it = std::max(*it, entry);  // same index: the larger rank
+    return;
+  }
+  sparse_entries_.insert(it, entry);
+  if (sparse_entries_.size() > SparseLimit()) ToDense();
+}
+
+uint8_t HyperLogLog::DenseRankOf(uint32_t entry, int precision) {
+  // The dense rank counts leading zeros of the hash bits after the first p. Those begin with
+  // the 25 - p low bits of the sparse index, then continue with the sparse rank's bits.
+  const int extra = kSparsePrecision - precision;
+  const uint32_t index = entry >> 6;
+  const uint32_t low = index & ((uint32_t{1} << extra) - 1);
+  if (low != 0) return static_cast<uint8_t>(std::countl_zero(low) - (32 - extra) + 1);
+  return static_cast<uint8_t>(extra + (entry & 63));
+}
+
+void HyperLogLog::ToDense() {
+  if (!sparse_) return;
+  registers_.assign(size_t{1} << precision_, 0);
+  const int shift = kSparsePrecision - precision_;
+  for (uint32_t e : sparse_entries_) {
+    uint8_t& reg = registers_[(e >> 6) >> shift];
+    reg = std::max(reg, DenseRankOf(e, precision_));
+  }
+  sparse_entries_.clear();
+  sparse_entries_.shrink_to_fit();
+  sparse_ = false;
+}
+
+std::vector<uint8_t> HyperLogLog::registers() const {
+  if (!sparse_) return registers_;
+  HyperLogLog copy = *this;
+  copy.ToDense();
+  return copy.registers_;
+}
+
 void HyperLogLog::Merge(const HyperLogLog& other) {
   DSIM_CHECK_MSG(other.precision_ == precision_, "merging HLL sketches of different precision");
+  if (sparse_ && other.sparse_) {
+    for (uint32_t e : other.sparse_entries_) {
+      InsertSparse(e);
+      if (!sparse_) break;
+    }
+    if (sparse_) return;
+    // Converted part-way: fall through and merge the rest densely (max is idempotent).
+  }
+  ToDense();
+  if (other.sparse_) {
+    const int shift = kSparsePrecision - precision_;
+    for (uint32_t e : other.sparse_entries_) {
+      uint8_t& reg = registers_[(e >> 6) >> shift];
+      reg = std::max(reg, DenseRankOf(e, precision_));
+    }
+    return;
+  }
   for (size_t i = 0; i < registers_.size(); ++i) {
     registers_[i] = std::max(registers_[i], other.registers_[i]);
   }
@@ -65,6 +129,12 @@ double HyperLogLog::LinearCountingThreshold() const {
 }
 
 double HyperLogLog::Estimate() const {
+  if (sparse_) {
+    // Linear counting over 2^25 virtual registers, of which sparse_entries_.size() are set.
+    const double m_sparse = static_cast<double>(uint64_t{1} << kSparsePrecision);
+    const double zeros = m_sparse - static_cast<double>(sparse_entries_.size());
+    return m_sparse * std::log(m_sparse / zeros);
+  }
   const int q = 64 - precision_;
   const double m = static_cast<double>(registers_.size());
   // Histogram of register values 0..q+1.
@@ -85,8 +155,16 @@ double HyperLogLog::Estimate() const {
 
 std::string HyperLogLog::Serialize() const {
   std::string out;
-  out.reserve(1 + registers_.size());
   out.push_back(static_cast<char>(precision_));
+  if (sparse_) {
+    out.push_back(static_cast<char>(kSparseMarker));
+    auto put32 = [&out](uint32_t v) {
+      for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    };
+    put32(static_cast<uint32_t>(sparse_entries_.size()));
+    for (uint32_t e : sparse_entries_) put32(e);
+    return out;
+  }
   out.append(reinterpret_cast<const char*>(registers_.data()), registers_.size());
   return out;
 }
@@ -95,8 +173,33 @@ absl::StatusOr<HyperLogLog> HyperLogLog::Deserialize(std::string_view bytes) {
   if (bytes.empty()) return absl::DataLossError("hll: empty");
   const int p = static_cast<uint8_t>(bytes[0]);
   if (p < kMinPrecision || p > kMaxPrecision) return absl::DataLossError("hll: bad precision");
-  if (bytes.size() != 1 + (size_t{1} << p)) return absl::DataLossError("hll: bad length");
   HyperLogLog h(p);
+  if (bytes.size() >= 2 && static_cast<uint8_t>(bytes[1]) == kSparseMarker) {
+    auto get32 = [&bytes](size_t at) {
+      uint32_t v = 0;
+      for (int i = 0; i < 4; ++i) v |= uint32_t{static_cast<uint8_t>(bytes[at + i])} << (8 * i);
+      return v;
+    };
+    if (bytes.size() < 6) return absl::DataLossError("hll: bad length");
+    const uint32_t count = get32(2);
+    if (count > h.SparseLimit() || bytes.size() != 6 + size_t{4} * count) {
+      return absl::DataLossError("hll: bad sparse length");
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      const uint32_t e = get32(6 + size_t{4} * i);
+      const uint32_t rank = e & 63;
+      if (rank == 0 || rank > 65 - kSparsePrecision ||
+          (e >> 6) >= (uint32_t{1} << kSparsePrecision) ||
+          (i > 0 && (e >> 6) <= (h.sparse_entries_.back() >> 6))) {
+        return absl::DataLossError("hll: bad sparse entry");
+      }
+      h.sparse_entries_.push_back(e);
+    }
+    return h;
+  }
+  if (bytes.size() != 1 + (size_t{1} << p)) return absl::DataLossError("hll: bad length");
+  h.sparse_ = false;
+  h.registers_.assign(size_t{1} << p, 0);
   for (size_t i = 0; i < h.registers_.size(); ++i) {
     const uint8_t r = static_cast<uint8_t>(bytes[1 + i]);
     if (r > 65 - p) return absl::DataLossError("hll: register out of range");

@@ -5,7 +5,17 @@
 // zeros + 1, or 64 - p + 1 when they are all zero); a register keeps the largest rank it saw.
 // Merge takes the register-wise max, so merging sketches equals sketching the union.
 //
-// Estimate():
+// Sparse mode (HLL++, as Cassandra's HyperLogLogPlus(13, 25)): a new sketch starts sparse,
+// keeping one entry per distinct 25-bit index (the top 25 bits of the hash) with the rank of
+// the remaining 39 bits, sorted by index. While sparse, Estimate() is linear counting over
+// 2^25 virtual registers, which is exact up to collisions of 25-bit indexes (about
+// n^2 / 2^26: well under one key for the few thousand keys a sparse sketch holds). Once it
+// holds more than m / 4 entries (as many bytes as the dense registers) it converts to the
+// dense form, register by register exactly as if every hash had been added densely, so the
+// representation never changes a dense estimate, and merging equals sketching the union in
+// either form.
+//
+// Estimate() of the dense form:
 //   - small range (HLL++ style): while some register is still zero, the linear-counting
 //     estimate m ln(m / V) (V = zero registers) is used if it is at most the HLL++ threshold
 //     for p (Heule, Nunkesser, Hall 2013, table of thresholds: 10, 20, 40, 80, 220, 400, 900,
@@ -16,7 +26,9 @@
 // With 64-bit hashes no large-range correction is needed. Standard error is about
 // 1.04 / sqrt(m) (1.15 % at p = 13).
 //
-// Serialised form: one byte p, then m register bytes.
+// Serialised form: one byte p, then either m register bytes (dense), or (sparse) the byte
+// 0xFF, a 4-byte little-endian entry count and 4-byte little-endian entries
+// (index << 6 | rank), ascending.
 //
 //   HyperLogLog hll(13);
 //   hll.AddHash(Token("key"));
@@ -44,7 +56,14 @@ class HyperLogLog {
   // REQUIRES: kMinPrecision <= precision <= kMaxPrecision.
   explicit HyperLogLog(int precision = kDefaultPrecision);
 
+  static constexpr int kSparsePrecision = 25;
+  static constexpr uint8_t kSparseMarker = 0xFF;  // a dense sketch's first register is <= 61
+
   void AddHash(uint64_t hash) {
+    if (sparse_) {
+      AddSparse(hash);
+      return;
+    }
     const uint64_t index = hash >> (64 - precision_);
     const uint64_t rest = hash << precision_;  // the low 64 - p bits, shifted to the top
     const uint8_t rank = rest == 0 ? static_cast<uint8_t>(65 - precision_)
@@ -62,7 +81,9 @@ class HyperLogLog {
   double LinearCountingThreshold() const;
 
   int precision() const { return precision_; }
-  const std::vector<uint8_t>& registers() const { return registers_; }
+  bool sparse() const { return sparse_; }
+  // The m dense registers (computed from the sparse entries while sparse).
+  std::vector<uint8_t> registers() const;
 
   std::string Serialize() const;
   [[nodiscard]] static absl::StatusOr<HyperLogLog> Deserialize(std::string_view bytes);
@@ -70,8 +91,17 @@ class HyperLogLog {
   friend bool operator==(const HyperLogLog&, const HyperLogLog&) = default;
 
  private:
+  void AddSparse(uint64_t hash);
+  void InsertSparse(uint32_t entry);
+  // Converts to the dense form (no-op when dense).
+  void ToDense();
+  size_t SparseLimit() const { return (size_t{1} << precision_) / 4; }
+  static uint8_t DenseRankOf(uint32_t entry, int precision);
+
   int precision_;
-  std::vector<uint8_t> registers_;
+  bool sparse_ = true;
+  std::vector<uint32_t> sparse_entries_;  // index << 6 | rank, ascending, one per index
+  std::vector<uint8_t> registers_;        // empty while sparse
 };
 
 }  // namespace dsim::engine
