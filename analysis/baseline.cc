@@ -124,8 +124,10 @@ std::string TomlString(const std::string& s) {
   return out + "\"";
 }
 
-// A TOML float: always with a '.' or an exponent, so it reads back as a float.
+// A TOML float: always with a '.' or an exponent, so it reads back as a float; whole numbers
+// print as "100000.0" rather than "1e+05".
 std::string TomlNumber(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return absl::StrFormat("%.1f", v);
   std::string s = ExactNumber(v);
   if (s.find_first_of(".eE") == std::string::npos && s.find("inf") == std::string::npos) s += ".0";
   return s;

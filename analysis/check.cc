@@ -179,7 +179,7 @@ const ArgSpec& CheckSpec() {
        {"write-baseline", "FILE",
         "write a baseline from RESULTS; keeps the metrics and tolerances of --baseline or of FILE "
         "when they exist"},
-       {"metric", "PREFIX", "--write-baseline: include metrics starting with PREFIX (default: all)", true}},
+       {"metric", "PREFIX", "--write-baseline: include metrics at or under PREFIX (e.g. relay.latency) (default: all)", true}},
       1,
       1};
   return spec;

@@ -25,7 +25,7 @@ const ArgSpec& MergeSpec() {
       "writes sweep.json, summary.json and summary.csv. Exit 0 when every run is there, 2 when runs "
       "are missing or the inputs disagree, 4 when some runs failed.",
       {{"out", "DIR", "the merged sweep directory (required; may be one of the inputs)"},
-       {"metric", "PREFIX", "print only metrics starting with PREFIX in the table", true},
+       {"metric", "PREFIX", "print only metrics at or under PREFIX (e.g. relay.latency) in the table", true},
        {"quiet", "", "print only errors"}},
       1,
       1024};

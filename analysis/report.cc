@@ -156,7 +156,7 @@ const ArgSpec& ReportSpec() {
       "Plots (PNG and SVG, with gnuplot) and index.html / report.md for run directories (results.json) "
       "and sweep directories (summary.json).",
       {{"out", "DIR", "where to write index.html, report.md and plots/ (required)"},
-       {"metric", "PREFIX", "plot and tabulate only metrics starting with PREFIX", true},
+       {"metric", "PREFIX", "plot and tabulate only metrics at or under PREFIX (e.g. relay.latency)", true},
        {"jobs", "N", "gnuplot processes at once (default: the number of CPUs)"}},
       1,
       256};

@@ -55,7 +55,9 @@ FailedRun ReadFailure(const std::string& path, uint64_t seed) {
 bool MatchesAnyPrefix(const std::string& path, const std::vector<std::string>& prefixes) {
   if (prefixes.empty()) return true;
   for (const std::string& p : prefixes) {
-    if (absl::StartsWith(path, p)) return true;
+    // Whole dotted segments: "relay.latency" matches relay.latency.p99, "relay.latency.p99"
+    // does not match relay.latency.p999; a prefix ending in '.' matches any continuation.
+    if (path == p || (absl::StartsWith(path, p) && (p.back() == '.' || path[p.size()] == '.'))) return true;
   }
   return false;
 }

@@ -84,7 +84,8 @@ std::string SummaryToCsv(const SweepSummary& summary);
 // p50, p95, max. With `metric_prefixes` non-empty, only metrics starting with one of them.
 std::string SummaryTable(const SweepSummary& summary, const std::vector<std::string>& metric_prefixes);
 
-// True when `path` starts with one of the prefixes (or the list is empty).
+// True when the list is empty or `path` is one of the prefixes or lies under one of them
+// (dotted segments: "relay.latency" matches relay.latency.p99, "relay.lat" does not).
 bool MatchesAnyPrefix(const std::string& path, const std::vector<std::string>& prefixes);
 
 }  // namespace dsim::analysis

@@ -40,7 +40,7 @@ const ArgSpec& SweepSpec() {
        {"jobs", "N", "runs at once (default: the number of CPUs)"},
        {"shard", "I/N", "run only shard I of N (0 <= I < N): the runs whose canonical index is I mod N"},
        {"out", "DIR", "the sweep directory (required; an existing one of the same sweep is resumed)"},
-       {"metric", "PREFIX", "print only metrics starting with PREFIX in the table", true},
+       {"metric", "PREFIX", "print only metrics at or under PREFIX (e.g. relay.latency) in the table", true},
        {"dsim", "PATH", "the program each run executes as `PATH run ...` (default: this dsim binary)"},
        {"quiet", "", "no progress and no table, only errors"}},
       1,
@@ -53,7 +53,7 @@ const ArgSpec& SummarizeSpec() {
                             "DIR",
                             "Recomputes DIR/summary.json and DIR/summary.csv of a sweep directory from its "
                             "runs and prints the table.",
-                            {{"metric", "PREFIX", "print only metrics starting with PREFIX", true}},
+                            {{"metric", "PREFIX", "print only metrics at or under PREFIX (e.g. relay.latency)", true}},
                             1,
                             1};
   return spec;
