@@ -272,8 +272,8 @@ std::string WithUnit(std::optional<double> v, const std::string& unit) {
 std::string Change(std::optional<double> base, std::optional<double> now) {
   if (!base.has_value() || !now.has_value()) return "-";
   const double d = *now - *base;
-  if (*base == 0.0) return absl::StrFormat("%+.4g", d);
-  return absl::StrFormat("%+.4g (%+.2f%%)", d, 100.0 * d / std::fabs(*base));
+  if (*base == 0.0) return absl::StrFormat("%+.6g", d);
+  return absl::StrFormat("%+.6g (%+.2f%%)", d, 100.0 * d / std::fabs(*base));
 }
 
 std::string Allowed(const BaselineMetric& m) {

@@ -16,7 +16,8 @@ Progress::Progress(std::FILE* err, bool tty, bool enabled, uint64_t total, uint6
       enabled_(enabled),
       total_(total),
       resumed_(resumed),
-      start_(std::chrono::steady_clock::now()) {  // wall-clock ok: progress display only
+      start_(std::chrono::steady_clock::now()),  // wall-clock ok: progress display only
+      last_line_(start_) {
   if (!enabled_) return;
   std::fprintf(err_, "sweep: %llu runs, %llu already complete, %llu to run\n",
                static_cast<unsigned long long>(total_), static_cast<unsigned long long>(resumed_),
@@ -61,8 +62,10 @@ void Progress::Update(uint64_t finished, uint64_t failed, size_t running) {
     return;
   }
   const uint64_t tenth = done * 10 / total_;
-  if (tenth > last_tenth_ && done < total_) {
+  const auto now = std::chrono::steady_clock::now();  // wall-clock ok: progress display only
+  if (done < total_ && (tenth > last_tenth_ || now - last_line_ >= kPlainInterval)) {
     last_tenth_ = tenth;
+    last_line_ = now;
     std::fprintf(err_, "sweep: %s\n", Line().c_str());
     std::fflush(err_);
   }

@@ -1,6 +1,6 @@
 // Progress of a sweep on stderr. On a terminal: one line redrawn in place, with a bar, counts and
-// an ETA. Otherwise (a log file, CI): a plain line each time another tenth of the runs is done,
-// and a last line at the end.
+// an ETA. Otherwise (a log file, CI): a plain line each time another tenth of the runs is done or
+// kPlainInterval passed, and a last line at the end.
 //
 // The elapsed time and ETA come from the wall clock; they are shown, never written to a file.
 #ifndef DSIM_ANALYSIS_PROGRESS_H_
@@ -15,6 +15,8 @@ namespace dsim::analysis {
 
 class Progress {
  public:
+  static constexpr std::chrono::seconds kPlainInterval{30};
+
   // `total`: runs this invocation is responsible for; `resumed`: how many of them were already
   // complete. `enabled` false: prints nothing.
   Progress(std::FILE* err, bool tty, bool enabled, uint64_t total, uint64_t resumed);
@@ -41,6 +43,7 @@ class Progress {
   size_t running_ = 0;
   uint64_t last_tenth_ = 0;
   std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_line_;
 };
 
 }  // namespace dsim::analysis
