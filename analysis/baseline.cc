@@ -1,9 +1,9 @@
 #include "analysis/baseline.h"
 
+#include <toml++/toml.h>
+
 #include <cmath>
 #include <limits>
-
-#include <toml++/toml.h>
 
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
@@ -34,8 +34,9 @@ std::optional<double> NodeNumber(const toml::node& n) {
 
 // `expected`: a finite number, or the string "null".
 void ReadExpected(Section* s, BaselineMetric* m, bool* present) {
-  const toml::node* n = s->Raw("expected", "number or \"null\"", "(required)",
-                               "the baseline value; \"null\" when it was undefined (e.g. never converged)");
+  const toml::node* n =
+      s->Raw("expected", "number or \"null\"", "(required)",
+             "the baseline value; \"null\" when it was undefined (e.g. never converged)");
   *present = n != nullptr;
   if (n == nullptr) return;
   if (n->is_string() && *n->value<std::string_view>() == "null") {
@@ -51,8 +52,9 @@ void ReadExpected(Section* s, BaselineMetric* m, bool* present) {
 }
 
 void ReadCi(Section* s, BaselineMetric* m) {
-  const toml::node* n = s->Raw("ci95", "array of two numbers", "(none)",
-                               "sweep baselines: the baseline's 95 % confidence interval of the mean");
+  const toml::node* n =
+      s->Raw("ci95", "array of two numbers", "(none)",
+             "sweep baselines: the baseline's 95 % confidence interval of the mean");
   if (n == nullptr) return;
   const toml::array* arr = n->as_array();
   std::optional<double> lo, hi;
@@ -74,8 +76,10 @@ void ReadMetric(Section* s, Baseline::Source source, BaselineMetric* m) {
   s->String("unit", &m->unit, "the metric's unit; when given, the results must have the same");
   bool has_expected = false;
   ReadExpected(s, m, &has_expected);
-  s->Double("tolerance", &m->tolerance, 0.0, kMaxTolerance, "allowed change (a fraction when relative)");
-  s->Bool("relative", &m->relative, "tolerance is a fraction of |expected| (else in the metric's unit)");
+  s->Double("tolerance", &m->tolerance, 0.0, kMaxTolerance,
+            "allowed change (a fraction when relative)");
+  s->Bool("relative", &m->relative,
+          "tolerance is a fraction of |expected| (else in the metric's unit)");
   m->direction = InferDirection(m->path);
   s->Enum("direction", &m->direction,
           {{"lower_is_better", Direction::kLowerIsBetter},
@@ -85,17 +89,21 @@ void ReadMetric(Section* s, Baseline::Source source, BaselineMetric* m) {
   std::string point;
   s->String("point", &point, "sweep baselines: the parameter point");
   ReadCi(s, m);
-  s->Uint("count", &m->count, 0, static_cast<uint64_t>(INT64_MAX), "sweep baselines: runs with a value");
-  s->Uint("nulls", &m->nulls, 0, static_cast<uint64_t>(INT64_MAX), "sweep baselines: runs without a value");
+  s->Uint("count", &m->count, 0, static_cast<uint64_t>(INT64_MAX),
+          "sweep baselines: runs with a value");
+  s->Uint("nulls", &m->nulls, 0, static_cast<uint64_t>(INT64_MAX),
+          "sweep baselines: runs without a value");
   s->Double("null_tolerance", &m->null_tolerance, 0.0, 1.0,
             "sweep baselines: allowed increase of the fraction of runs without a value");
   s->Finish();
 
-  if (m->path.empty()) s->ErrorAtKey("path", "required: the dotted path of a metric, e.g. relay.latency.mean");
+  if (m->path.empty())
+    s->ErrorAtKey("path", "required: the dotted path of a metric, e.g. relay.latency.mean");
   if (!has_expected) s->ErrorAtKey("expected", "required: a number, or \"null\"");
   if (source == Baseline::Source::kRun) {
     for (const char* key : {"point", "ci95", "count", "nulls", "null_tolerance"}) {
-      if (s->Has(key)) s->ErrorAtKey(key, "only sweep baselines ([baseline] source = \"sweep\") have this key");
+      if (s->Has(key))
+        s->ErrorAtKey(key, "only sweep baselines ([baseline] source = \"sweep\") have this key");
     }
   } else {
     m->point = point.empty() ? "default" : point;
@@ -137,9 +145,12 @@ std::string TomlNumber(double v) {
 
 const char* DirectionName(Direction d) {
   switch (d) {
-    case Direction::kLowerIsBetter: return "lower_is_better";
-    case Direction::kHigherIsBetter: return "higher_is_better";
-    case Direction::kEqual: return "equal";
+    case Direction::kLowerIsBetter:
+      return "lower_is_better";
+    case Direction::kHigherIsBetter:
+      return "higher_is_better";
+    case Direction::kEqual:
+      return "equal";
   }
   return "equal";
 }
@@ -149,8 +160,9 @@ Direction InferDirection(const std::string& path) {
   for (absl::string_view w : absl::StrSplit(path, absl::ByAnyChar("._"), absl::SkipEmpty())) {
     words.insert(std::string(w));
   }
-  if (Word(words, {"latency", "time", "duration", "dropped", "lost", "loss", "zombie", "zombies", "divergent",
-                   "divergence", "streamed", "over", "error", "errors", "fp", "false", "unavailable", "failed",
+  if (Word(words, {"latency",  "time",     "duration",  "dropped",     "lost",        "loss",
+                   "zombie",   "zombies",  "divergent", "divergence",  "streamed",    "over",
+                   "error",    "errors",   "fp",        "false",       "unavailable", "failed",
                    "failures", "timeouts", "anomalies", "resurrected", "offset"})) {
     return Direction::kLowerIsBetter;
   }
@@ -166,19 +178,21 @@ absl::StatusOr<Baseline> ParseBaseline(const std::string& text, const std::strin
   try {
     root = toml::parse(text, std::string_view(source));
   } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ":", e.source().begin.line, ":", e.source().begin.column,
-                                                   ": TOML syntax error: ",
-                                                   std::string(e.description())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ":", e.source().begin.line, ":", e.source().begin.column,
+                     ": TOML syntax error: ", std::string(e.description())));
   }
   Baseline b;
   Context ctx;
   Section top(&ctx, &root, "");
   Section head = top.Table("baseline", "what the baseline was written from");
   head.String("scenario", &b.scenario, "the scenario name the results must have (required)");
-  head.Enum("source", &b.source, {{"run", Baseline::Source::kRun}, {"sweep", Baseline::Source::kSweep}},
+  head.Enum("source", &b.source,
+            {{"run", Baseline::Source::kRun}, {"sweep", Baseline::Source::kSweep}},
             "a single run (results.json) or a sweep (summary.json)");
   uint64_t seed = 0;
-  head.Uint("seed", &seed, 0, static_cast<uint64_t>(INT64_MAX), "run baselines: the seed of the run");
+  head.Uint("seed", &seed, 0, static_cast<uint64_t>(INT64_MAX),
+            "run baselines: the seed of the run");
   head.String("seeds", &b.seeds, "sweep baselines: the seed range, A..B (informative)");
   head.Finish();
   if (!head.present()) {
@@ -204,7 +218,8 @@ absl::StatusOr<Baseline> ParseBaseline(const std::string& text, const std::strin
     BaselineMetric m;
     ReadMetric(&s, b.source, &m);
     if (!m.path.empty() && !seen.insert({m.point, m.path}).second) {
-      s.ErrorAtKey("path", absl::StrCat("metric ", m.path, m.point.empty() ? "" : absl::StrCat(" at point ", m.point),
+      s.ErrorAtKey("path", absl::StrCat("metric ", m.path,
+                                        m.point.empty() ? "" : absl::StrCat(" at point ", m.point),
                                         " is listed twice"));
     }
     b.metrics.push_back(std::move(m));
@@ -214,7 +229,8 @@ absl::StatusOr<Baseline> ParseBaseline(const std::string& text, const std::strin
   }
   if (!ctx.errors().empty()) {
     std::string msg = absl::StrJoin(ctx.errors(), "\n");
-    if (ctx.suppressed() > 0) absl::StrAppend(&msg, "\n(", ctx.suppressed(), " more problems not shown)");
+    if (ctx.suppressed() > 0)
+      absl::StrAppend(&msg, "\n(", ctx.suppressed(), " more problems not shown)");
     return absl::InvalidArgumentError(msg);
   }
   return b;
@@ -228,7 +244,8 @@ absl::StatusOr<Baseline> LoadBaseline(const std::string& path) {
 
 std::string BaselineToToml(const Baseline& baseline, const std::vector<std::string>& header) {
   std::string out;
-  for (const std::string& line : header) absl::StrAppend(&out, line.empty() ? "#" : absl::StrCat("# ", line), "\n");
+  for (const std::string& line : header)
+    absl::StrAppend(&out, line.empty() ? "#" : absl::StrCat("# ", line), "\n");
   if (!header.empty()) out += "\n";
   const bool sweep = baseline.source == Baseline::Source::kSweep;
   absl::StrAppend(&out, "[baseline]\nscenario = ", TomlString(baseline.scenario), "\nsource = \"",
@@ -240,12 +257,15 @@ std::string BaselineToToml(const Baseline& baseline, const std::vector<std::stri
     if (sweep) absl::StrAppend(&out, "point = ", TomlString(m.point), "\n");
     absl::StrAppend(&out, "path = ", TomlString(m.path), "\n");
     if (!m.unit.empty()) absl::StrAppend(&out, "unit = ", TomlString(m.unit), "\n");
-    absl::StrAppend(&out, "expected = ", m.expected.has_value() ? TomlNumber(*m.expected) : "\"null\"", "\n");
-    absl::StrAppend(&out, "tolerance = ", TomlNumber(m.tolerance), "\nrelative = ", m.relative ? "true" : "false",
-                    "\ndirection = \"", DirectionName(m.direction), "\"\n");
+    absl::StrAppend(
+        &out, "expected = ", m.expected.has_value() ? TomlNumber(*m.expected) : "\"null\"", "\n");
+    absl::StrAppend(&out, "tolerance = ", TomlNumber(m.tolerance),
+                    "\nrelative = ", m.relative ? "true" : "false", "\ndirection = \"",
+                    DirectionName(m.direction), "\"\n");
     if (sweep) {
       if (m.ci95_low.has_value()) {
-        absl::StrAppend(&out, "ci95 = [", TomlNumber(*m.ci95_low), ", ", TomlNumber(*m.ci95_high), "]\n");
+        absl::StrAppend(&out, "ci95 = [", TomlNumber(*m.ci95_low), ", ", TomlNumber(*m.ci95_high),
+                        "]\n");
       }
       absl::StrAppend(&out, "count = ", m.count, "\nnulls = ", m.nulls, "\n");
       if (m.null_tolerance != kDefaultNullTolerance) {

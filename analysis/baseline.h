@@ -53,8 +53,8 @@ Direction InferDirection(const std::string& path);
 
 struct BaselineMetric {
   std::string path;
-  std::string point;             // sweep baselines; empty for runs
-  std::string unit;              // empty: not checked
+  std::string point;               // sweep baselines; empty for runs
+  std::string unit;                // empty: not checked
   std::optional<double> expected;  // nullopt: the baseline value was null
   double tolerance = kDefaultTolerance;
   bool relative = kDefaultRelative;
@@ -71,14 +71,15 @@ struct Baseline {
   enum class Source { kRun, kSweep };
   Source source = Source::kRun;
   std::string scenario;
-  std::optional<uint64_t> seed;  // run baselines
-  std::string seeds;             // sweep baselines: "A..B" (informative)
+  std::optional<uint64_t> seed;         // run baselines
+  std::string seeds;                    // sweep baselines: "A..B" (informative)
   std::vector<BaselineMetric> metrics;  // file order; (point, path) unique
 };
 
 // Parses baseline text. Errors: InvalidArgument listing every problem as
 // "SOURCE:LINE:COLUMN: key: message", one per line.
-[[nodiscard]] absl::StatusOr<Baseline> ParseBaseline(const std::string& text, const std::string& source);
+[[nodiscard]] absl::StatusOr<Baseline> ParseBaseline(const std::string& text,
+                                                     const std::string& source);
 // Reads and parses a file. Errors: NotFound, or as ParseBaseline.
 [[nodiscard]] absl::StatusOr<Baseline> LoadBaseline(const std::string& path);
 

@@ -77,8 +77,8 @@ std::string ChartData(const Chart& chart) {
     first = false;
     absl::StrAppend(&out, "# ", s.title, "\n");
     for (const ChartPoint& p : s.points) {
-      absl::StrAppend(&out, Num(p.x), "\t", Num(p.y), "\t", Num(p.lo.value_or(p.y)), "\t", Num(p.hi.value_or(p.y)),
-                      "\n");
+      absl::StrAppend(&out, Num(p.x), "\t", Num(p.y), "\t", Num(p.lo.value_or(p.y)), "\t",
+                      Num(p.hi.value_or(p.y)), "\n");
     }
   }
   return out;
@@ -103,15 +103,16 @@ std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
   const bool xlog = chart.x.log && x_positive && !categorical;
   const bool ylog = chart.y.log && y_positive;
   std::string body;
-  absl::StrAppend(&body, "set title ", Quote(chart.title), "\n", "set xlabel ", Quote(chart.x.label), "\n",
-                  "set ylabel ", Quote(chart.y.label), "\n",
+  absl::StrAppend(&body, "set title ", Quote(chart.title), "\n", "set xlabel ",
+                  Quote(chart.x.label), "\n", "set ylabel ", Quote(chart.y.label), "\n",
                   "set grid xtics ytics lc rgb \"#dddddd\" lw 1 dt 1\n"
                   "set border lc rgb \"#444444\"\n"
                   "set key outside right top box lc rgb \"#cccccc\"\n"
                   "set datafile separator \"\\t\"\n"
                   "set datafile missing \"NaN\"\n");
   for (size_t i = 0; i < std::size(kPalette); ++i) {
-    absl::StrAppend(&body, "set linetype ", i + 1, " lc rgb \"", kPalette[i], "\" lw 2 pt 7 ps 0.7\n");
+    absl::StrAppend(&body, "set linetype ", i + 1, " lc rgb \"", kPalette[i],
+                    "\" lw 2 pt 7 ps 0.7\n");
   }
   absl::StrAppend(&body, "set linetype cycle ", std::size(kPalette), "\n");
   if (xlog) body += "set logscale x\n";
@@ -123,7 +124,9 @@ std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
     }
     absl::StrAppend(&body, "set xtics (", absl::StrJoin(tics, ", "), ")",
                     chart.x_categories.size() > 4 ? " rotate by -30" : "", "\n");
-    absl::StrAppend(&body, "set xrange [-0.5:", Num(static_cast<double>(chart.x_categories.size()) - 0.5), "]\n");
+    absl::StrAppend(&body,
+                    "set xrange [-0.5:", Num(static_cast<double>(chart.x_categories.size()) - 0.5),
+                    "]\n");
   } else {
     body += RangeCommand("x", xr, xlog);
   }
@@ -136,50 +139,65 @@ std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
   }
   int object = 1;
   for (const Chart::Shade& s : chart.shades) {
-    absl::StrAppend(&body, "set object ", object++, " rect from first ", Num(s.from), ", graph 0 to first ",
-                    Num(s.to), ", graph 1 behind fc rgb \"#f6d5d5\" fs solid 0.6 noborder\n");
-    absl::StrAppend(&body, "set label ", Quote(s.label), " at first ", Num(s.from), ", graph 0.97 offset 0.5,0 ",
-                    "font \",8\" tc rgb \"#a33\" front\n");
+    absl::StrAppend(&body, "set object ", object++, " rect from first ", Num(s.from),
+                    ", graph 0 to first ", Num(s.to),
+                    ", graph 1 behind fc rgb \"#f6d5d5\" fs solid 0.6 noborder\n");
+    absl::StrAppend(&body, "set label ", Quote(s.label), " at first ", Num(s.from),
+                    ", graph 0.97 offset 0.5,0 ", "font \",8\" tc rgb \"#a33\" front\n");
   }
   for (const Chart::Marker& m : chart.markers) {
     absl::StrAppend(&body, "set arrow from first ", Num(m.at), ", graph 0 to first ", Num(m.at),
                     ", graph 1 nohead dt 2 lw 1 lc rgb \"#888888\" back\n");
-    absl::StrAppend(&body, "set label ", Quote(m.label), " at first ", Num(m.at), ", graph 0.92 offset 0.5,0 ",
-                    "font \",8\" tc rgb \"#555555\" front\n");
+    absl::StrAppend(&body, "set label ", Quote(m.label), " at first ", Num(m.at),
+                    ", graph 0.92 offset 0.5,0 ", "font \",8\" tc rgb \"#555555\" front\n");
   }
-  if (chart.style == Chart::Style::kBars) body += "set boxwidth 0.6\nset style fill solid 0.7 border -1\n";
+  if (chart.style == Chart::Style::kBars)
+    body += "set boxwidth 0.6\nset style fill solid 0.7 border -1\n";
   std::vector<std::string> plots;
   for (size_t i = 0; i < chart.series.size(); ++i) {
     const ChartSeries& s = chart.series[i];
     if (std::none_of(s.points.begin(), s.points.end(), Finite)) continue;
     std::string how;
     switch (chart.style) {
-      case Chart::Style::kLines: how = "using 1:2 with lines"; break;
-      case Chart::Style::kLinesPoints: how = "using 1:2 with linespoints"; break;
-      case Chart::Style::kErrorLines: how = "using 1:2:3:4 with yerrorlines"; break;
-      case Chart::Style::kBars: how = "using 1:2 with boxes"; break;
+      case Chart::Style::kLines:
+        how = "using 1:2 with lines";
+        break;
+      case Chart::Style::kLinesPoints:
+        how = "using 1:2 with linespoints";
+        break;
+      case Chart::Style::kErrorLines:
+        how = "using 1:2:3:4 with yerrorlines";
+        break;
+      case Chart::Style::kBars:
+        how = "using 1:2 with boxes";
+        break;
     }
-    plots.push_back(absl::StrCat(plots.empty() ? Quote(chart.name + ".dat") : "''", " index ", i, " ", how,
-                                 " lt ", (i % std::size(kPalette)) + 1, " title ", Quote(s.title)));
+    plots.push_back(absl::StrCat(plots.empty() ? Quote(chart.name + ".dat") : "''", " index ", i,
+                                 " ", how, " lt ", (i % std::size(kPalette)) + 1, " title ",
+                                 Quote(s.title)));
   }
   DSIM_CHECK(!plots.empty());
   absl::StrAppend(&body, "plot ", absl::StrJoin(plots, ", \\\n     "), "\n");
 
   const std::string png_font = png_terminal == "pngcairo" ? " font \"sans,10\"" : "";
-  std::string script = absl::StrCat("# ", chart.title, "\n# Generated by dsim report; run `gnuplot ", chart.name,
-                                    ".gp` in this directory to redraw.\n");
+  std::string script =
+      absl::StrCat("# ", chart.title, "\n# Generated by dsim report; run `gnuplot ", chart.name,
+                   ".gp` in this directory to redraw.\n");
   absl::StrAppend(&script, "set terminal ", png_terminal, " ", kSize, " noenhanced", png_font,
-                  " background rgb \"white\"\n", "set output ", Quote(chart.name + ".png"), "\n", body,
-                  "set terminal svg ", kSize, " noenhanced font \"sans,10\" background rgb \"white\"\n",
-                  "set output ", Quote(chart.name + ".svg"), "\nreplot\nunset output\n");
+                  " background rgb \"white\"\n", "set output ", Quote(chart.name + ".png"), "\n",
+                  body, "set terminal svg ", kSize,
+                  " noenhanced font \"sans,10\" background rgb \"white\"\n", "set output ",
+                  Quote(chart.name + ".svg"), "\nreplot\nunset output\n");
   return script;
 }
 
 absl::StatusOr<std::string> DetectPngTerminal() {
-  absl::StatusOr<Finished> f = RunChild(ChildSpec{{"gnuplot", "-e", "set terminal pngcairo"}, "", ""});
+  absl::StatusOr<Finished> f =
+      RunChild(ChildSpec{{"gnuplot", "-e", "set terminal pngcairo"}, "", ""});
   if (!f.ok()) return f.status();
   if (f->exit.exit_code == 127) {
-    return absl::UnavailableError(absl::StrCat("cannot run gnuplot (install gnuplot-nox): ", f->stderr_text));
+    return absl::UnavailableError(
+        absl::StrCat("cannot run gnuplot (install gnuplot-nox): ", f->stderr_text));
   }
   return f->exit.ok() && f->stderr_text.empty() ? std::string("pngcairo") : std::string("png");
 }
@@ -188,8 +206,11 @@ absl::Status RenderCharts(const std::string& dir, const std::vector<Chart>& char
   absl::StatusOr<std::string> terminal = DetectPngTerminal();
   if (!terminal.ok()) return terminal.status();
   for (const Chart& c : charts) {
-    absl::Status st = sim::WriteFileAtomically(absl::StrCat(dir, "/", c.name, ".dat"), ChartData(c));
-    if (st.ok()) st = sim::WriteFileAtomically(absl::StrCat(dir, "/", c.name, ".gp"), ChartScript(c, *terminal));
+    absl::Status st =
+        sim::WriteFileAtomically(absl::StrCat(dir, "/", c.name, ".dat"), ChartData(c));
+    if (st.ok())
+      st = sim::WriteFileAtomically(absl::StrCat(dir, "/", c.name, ".gp"),
+                                    ChartScript(c, *terminal));
     if (!st.ok()) return st;
   }
   ProcessPool pool(std::max<size_t>(jobs, 1));
@@ -197,14 +218,16 @@ absl::Status RenderCharts(const std::string& dir, const std::vector<Chart>& char
   size_t next = 0;
   while (next < charts.size() || pool.running() > 0) {
     while (next < charts.size() && !pool.full()) {
-      absl::Status st = pool.Start(next, ChildSpec{{"gnuplot", charts[next].name + ".gp"}, dir, ""});
+      absl::Status st =
+          pool.Start(next, ChildSpec{{"gnuplot", charts[next].name + ".gp"}, dir, ""});
       if (!st.ok()) return st;
       ++next;
     }
     for (const Finished& f : pool.Wait(-1)) {
       if (!f.exit.ok() || !f.stderr_text.empty()) {
-        problems.push_back(absl::StrCat(dir, "/", charts[f.tag].name, ".gp: gnuplot ", f.exit.Describe(),
-                                        f.stderr_text.empty() ? "" : absl::StrCat(", stderr:\n", f.stderr_text)));
+        problems.push_back(
+            absl::StrCat(dir, "/", charts[f.tag].name, ".gp: gnuplot ", f.exit.Describe(),
+                         f.stderr_text.empty() ? "" : absl::StrCat(", stderr:\n", f.stderr_text)));
       }
     }
   }

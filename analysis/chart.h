@@ -26,7 +26,7 @@ namespace dsim::analysis {
 
 struct ChartPoint {
   double x = 0;
-  double y = 0;  // NaN: no value (a gap)
+  double y = 0;                  // NaN: no value (a gap)
   std::optional<double> lo, hi;  // error bar (both or neither)
 };
 
@@ -75,7 +75,8 @@ std::string ChartScript(const Chart& chart, const std::string& png_terminal);
 // Writes NAME.dat and NAME.gp into `dir` for every chart and runs gnuplot there (up to `jobs`
 // at once). Errors: Unavailable naming each chart whose gnuplot failed or printed to stderr, with
 // what it printed.
-[[nodiscard]] absl::Status RenderCharts(const std::string& dir, const std::vector<Chart>& charts, size_t jobs);
+[[nodiscard]] absl::Status RenderCharts(const std::string& dir, const std::vector<Chart>& charts,
+                                        size_t jobs);
 
 }  // namespace dsim::analysis
 

@@ -42,7 +42,8 @@ Side Judge(const BaselineMetric& base, double expected, double now) {
 }
 
 // The null rules shared by runs and sweeps. Returns nullopt when both values are numbers.
-std::optional<Comparison> CompareNulls(const BaselineMetric& base, std::optional<double> now, Comparison c) {
+std::optional<Comparison> CompareNulls(const BaselineMetric& base, std::optional<double> now,
+                                       Comparison c) {
   if (base.expected.has_value() && now.has_value()) return std::nullopt;
   if (!base.expected.has_value() && !now.has_value()) {
     c.verdict = Verdict::kOk;
@@ -61,9 +62,12 @@ std::optional<Comparison> CompareNulls(const BaselineMetric& base, std::optional
 
 std::string WorseWord(const BaselineMetric& base) {
   switch (base.direction) {
-    case Direction::kLowerIsBetter: return "higher";
-    case Direction::kHigherIsBetter: return "lower";
-    case Direction::kEqual: return "different";
+    case Direction::kLowerIsBetter:
+      return "higher";
+    case Direction::kHigherIsBetter:
+      return "lower";
+    case Direction::kEqual:
+      return "different";
   }
   return "different";
 }
@@ -72,11 +76,16 @@ std::string WorseWord(const BaselineMetric& base) {
 
 const char* VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::kOk: return "ok";
-    case Verdict::kImproved: return "improved";
-    case Verdict::kNoise: return "noise";
-    case Verdict::kRegression: return "REGRESSION";
-    case Verdict::kMissing: return "MISSING";
+    case Verdict::kOk:
+      return "ok";
+    case Verdict::kImproved:
+      return "improved";
+    case Verdict::kNoise:
+      return "noise";
+    case Verdict::kRegression:
+      return "REGRESSION";
+    case Verdict::kMissing:
+      return "MISSING";
   }
   return "?";
 }
@@ -97,8 +106,12 @@ Comparison CompareRun(const BaselineMetric& base, const MetricValue* now) {
   }
   if (std::optional<Comparison> n = CompareNulls(base, c.now, c)) return *n;
   switch (Judge(base, *base.expected, *c.now)) {
-    case Side::kWithin: c.verdict = Verdict::kOk; break;
-    case Side::kBetter: c.verdict = Verdict::kImproved; break;
+    case Side::kWithin:
+      c.verdict = Verdict::kOk;
+      break;
+    case Side::kBetter:
+      c.verdict = Verdict::kImproved;
+      break;
     case Side::kWorse:
       c.verdict = Verdict::kRegression;
       c.reason = absl::StrCat(WorseWord(base), " than allowed");
@@ -126,30 +139,43 @@ Comparison CompareSweep(const BaselineMetric& base, const MetricSummary* now) {
   }
   const uint64_t base_runs = base.count + base.nulls;
   const uint64_t now_runs = s.count + s.nulls;
-  const double base_null_fraction = base_runs == 0 ? 0.0 : static_cast<double>(base.nulls) / base_runs;
+  const double base_null_fraction =
+      base_runs == 0 ? 0.0 : static_cast<double>(base.nulls) / base_runs;
   const double now_null_fraction = now_runs == 0 ? 0.0 : static_cast<double>(s.nulls) / now_runs;
   if (now_null_fraction > base_null_fraction + base.null_tolerance + kRoundingSlack) {
     c.verdict = Verdict::kRegression;
-    c.reason = absl::StrCat("null in ", s.nulls, " of ", now_runs, " runs (baseline ", base.nulls, " of ",
-                            base_runs, ")");
+    c.reason = absl::StrCat("null in ", s.nulls, " of ", now_runs, " runs (baseline ", base.nulls,
+                            " of ", base_runs, ")");
     return c;
   }
   if (std::optional<Comparison> n = CompareNulls(base, c.now, c)) return *n;
   switch (Judge(base, *base.expected, *c.now)) {
-    case Side::kWithin: c.verdict = Verdict::kOk; return c;
-    case Side::kBetter: c.verdict = Verdict::kImproved; return c;
-    case Side::kWorse: break;
+    case Side::kWithin:
+      c.verdict = Verdict::kOk;
+      return c;
+    case Side::kBetter:
+      c.verdict = Verdict::kImproved;
+      return c;
+    case Side::kWorse:
+      break;
   }
   if (!base.ci95_low.has_value() || !s.ci95_low.has_value()) {
     c.verdict = Verdict::kRegression;
-    c.reason = absl::StrCat("mean ", WorseWord(base), " than allowed (no CI to test: fewer than 2 values)");
+    c.reason = absl::StrCat("mean ", WorseWord(base),
+                            " than allowed (no CI to test: fewer than 2 values)");
     return c;
   }
   bool separated = false;
   switch (base.direction) {
-    case Direction::kLowerIsBetter: separated = *s.ci95_low > *base.ci95_high; break;
-    case Direction::kHigherIsBetter: separated = *s.ci95_high < *base.ci95_low; break;
-    case Direction::kEqual: separated = *s.ci95_low > *base.ci95_high || *s.ci95_high < *base.ci95_low; break;
+    case Direction::kLowerIsBetter:
+      separated = *s.ci95_low > *base.ci95_high;
+      break;
+    case Direction::kHigherIsBetter:
+      separated = *s.ci95_high < *base.ci95_low;
+      break;
+    case Direction::kEqual:
+      separated = *s.ci95_low > *base.ci95_high || *s.ci95_high < *base.ci95_low;
+      break;
   }
   if (separated) {
     c.verdict = Verdict::kRegression;
@@ -172,14 +198,17 @@ const ArgSpec& CheckSpec() {
   static const ArgSpec spec{
       "check",
       "RESULTS",
-      "Compares a run directory (results.json) or a sweep directory (summary.json) with a baseline. "
+      "Compares a run directory (results.json) or a sweep directory (summary.json) with a "
+      "baseline. "
       "Exit 0 within tolerance, 1 on a regression, 2 on bad input. --write-baseline creates or "
       "updates a baseline from RESULTS.",
       {{"baseline", "FILE", "the baseline to compare with (analysis/README.md: Baselines)"},
        {"write-baseline", "FILE",
         "write a baseline from RESULTS; keeps the metrics and tolerances of --baseline or of FILE "
         "when they exist"},
-       {"metric", "PREFIX", "--write-baseline: include metrics at or under PREFIX (e.g. relay.latency) (default: all)", true}},
+       {"metric", "PREFIX",
+        "--write-baseline: include metrics at or under PREFIX (e.g. relay.latency) (default: all)",
+        true}},
       1,
       1};
   return spec;
@@ -202,7 +231,8 @@ absl::StatusOr<Results> LoadResults(const std::string& arg) {
   std::filesystem::path p(arg);
   std::string dir = arg;
   std::error_code ec;
-  if (std::filesystem::is_regular_file(p, ec)) dir = p.parent_path().empty() ? "." : p.parent_path().string();
+  if (std::filesystem::is_regular_file(p, ec))
+    dir = p.parent_path().empty() ? "." : p.parent_path().string();
   const bool file_is_summary = p.filename() == "summary.json";
   const bool file_is_results = p.filename() == "results.json";
   Results r;
@@ -219,15 +249,18 @@ absl::StatusOr<Results> LoadResults(const std::string& arg) {
     absl::StatusOr<RunResults> run = LoadRunResults(dir);
     if (!run.ok()) return run.status();
     r.run = std::move(*run);
-    r.scenario = r.run.scenario.contains("simulation") ? r.run.scenario["simulation"].value("name", "") : "";
+    r.scenario =
+        r.run.scenario.contains("simulation") ? r.run.scenario["simulation"].value("name", "") : "";
     return r;
   }
   if (Exists(absl::StrCat(dir, "/sweep.json"))) {
-    return absl::NotFoundError(
-        absl::StrCat(dir, ": a sweep directory without summary.json; run `dsim summarize ", dir, "` first"));
+    return absl::NotFoundError(absl::StrCat(
+        dir, ": a sweep directory without summary.json; run `dsim summarize ", dir, "` first"));
   }
-  return absl::NotFoundError(absl::StrCat(arg, ": neither a run directory (results.json) nor a sweep directory "
-                                               "(summary.json)"));
+  return absl::NotFoundError(
+      absl::StrCat(arg,
+                   ": neither a run directory (results.json) nor a sweep directory "
+                   "(summary.json)"));
 }
 
 const PointSummary* FindPoint(const SweepSummary& s, const std::string& name) {
@@ -242,22 +275,24 @@ absl::Status Applicable(const Baseline& b, const std::string& file, const Result
   const bool sweep_baseline = b.source == Baseline::Source::kSweep;
   if (sweep_baseline != r.sweep) {
     return absl::InvalidArgumentError(absl::StrCat(file, ": a ", sweep_baseline ? "sweep" : "run",
-                                                   " baseline, but ", r.dir, " holds a ", r.sweep ? "sweep" : "run"));
+                                                   " baseline, but ", r.dir, " holds a ",
+                                                   r.sweep ? "sweep" : "run"));
   }
   if (b.scenario != r.scenario) {
-    return absl::InvalidArgumentError(absl::StrCat(file, ": baseline.scenario is \"", b.scenario, "\" but ", r.dir,
-                                                   " holds scenario \"", r.scenario, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(file, ": baseline.scenario is \"", b.scenario,
+                                                   "\" but ", r.dir, " holds scenario \"",
+                                                   r.scenario, "\""));
   }
   if (!r.sweep && b.seed.has_value() && *b.seed != r.run.seed) {
-    return absl::InvalidArgumentError(absl::StrCat(file, ": baseline.seed is ", *b.seed, " but ", r.dir,
-                                                   " is a run with seed ", r.run.seed,
+    return absl::InvalidArgumentError(absl::StrCat(file, ": baseline.seed is ", *b.seed, " but ",
+                                                   r.dir, " is a run with seed ", r.run.seed,
                                                    " (compare runs of the same seed)"));
   }
   if (r.sweep) {
     for (const BaselineMetric& m : b.metrics) {
       if (FindPoint(r.summary, m.point) == nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat(m.where, ": metric.point: the sweep in ", r.dir,
-                                                       " has no point \"", m.point, "\""));
+        return absl::InvalidArgumentError(absl::StrCat(m.where, ": metric.point: the sweep in ",
+                                                       r.dir, " has no point \"", m.point, "\""));
       }
     }
   }
@@ -281,12 +316,14 @@ std::string Allowed(const BaselineMetric& m) {
                     : m.direction == Direction::kHigherIsBetter ? ">= -"
                                                                 : "+-";
   if (m.relative) return absl::StrCat(dir, FormatNumber(m.tolerance * 100.0), "%");
-  return absl::StrCat(dir, FormatNumber(m.tolerance), m.unit.empty() ? "" : absl::StrCat(" ", m.unit));
+  return absl::StrCat(dir, FormatNumber(m.tolerance),
+                      m.unit.empty() ? "" : absl::StrCat(" ", m.unit));
 }
 
 // Runs the comparison and prints the table; returns the exit code.
 int RunCheck(const Baseline& b, const std::string& file, const Results& r, std::FILE* out) {
-  std::vector<std::string> header = {"metric", "baseline", "now", "change", "allowed", "verdict", "why"};
+  std::vector<std::string> header = {"metric",  "baseline", "now", "change",
+                                     "allowed", "verdict",  "why"};
   std::vector<bool> right = {false, true, true, true, true, false, false};
   if (r.sweep) {
     header.insert(header.begin(), "point");
@@ -304,7 +341,8 @@ int RunCheck(const Baseline& b, const std::string& file, const Results& r, std::
       auto it = p->metrics.find(m.path);
       c = CompareSweep(m, it == p->metrics.end() ? nullptr : &it->second);
       if (m.ci95_low.has_value()) {
-        base_text += absl::StrCat(" [", FormatNumber(m.ci95_low), ", ", FormatNumber(m.ci95_high), "]");
+        base_text +=
+            absl::StrCat(" [", FormatNumber(m.ci95_low), ", ", FormatNumber(m.ci95_high), "]");
       }
     } else {
       auto it = r.run.metrics.find(m.path);
@@ -312,10 +350,12 @@ int RunCheck(const Baseline& b, const std::string& file, const Results& r, std::
     }
     std::string now_text = c.verdict == Verdict::kMissing ? "-" : WithUnit(c.now, c.now_unit);
     if (c.now_ci95_low.has_value()) {
-      now_text += absl::StrCat(" [", FormatNumber(c.now_ci95_low), ", ", FormatNumber(c.now_ci95_high), "]");
+      now_text += absl::StrCat(" [", FormatNumber(c.now_ci95_low), ", ",
+                               FormatNumber(c.now_ci95_high), "]");
     }
-    std::vector<std::string> row = {m.path, base_text, now_text, Change(m.expected, c.now), Allowed(m),
-                                    VerdictName(c.verdict), c.reason};
+    std::vector<std::string> row = {
+        m.path,  base_text, now_text, Change(m.expected, c.now), Allowed(m), VerdictName(c.verdict),
+        c.reason};
     if (r.sweep) row.insert(row.begin(), m.point);
     t.AddRow(std::move(row));
     if (Fails(c.verdict)) ++failures;
@@ -323,18 +363,20 @@ int RunCheck(const Baseline& b, const std::string& file, const Results& r, std::
   }
   std::fputs(t.Render().c_str(), out);
   if (failures > 0) {
-    std::fprintf(out, "check: %zu of %zu metrics REGRESSED against %s\n", failures, b.metrics.size(), file.c_str());
+    std::fprintf(out, "check: %zu of %zu metrics REGRESSED against %s\n", failures,
+                 b.metrics.size(), file.c_str());
     return sim::kExitRegression;
   }
-  std::fprintf(out, "check: all %zu metrics within tolerance of %s%s\n", b.metrics.size(), file.c_str(),
+  std::fprintf(out, "check: all %zu metrics within tolerance of %s%s\n", b.metrics.size(),
+               file.c_str(),
                noise > 0 ? absl::StrCat(" (", noise, " moved, but within noise)").c_str() : "");
   return sim::kExitOk;
 }
 
 // The baseline --write-baseline writes: the template's metrics (values updated) plus, for a new
 // baseline or with --metric, every metric of the results that matches the prefixes.
-Baseline MakeBaseline(const Results& r, const std::optional<Baseline>& tmpl, const std::vector<std::string>& prefixes,
-                      std::vector<std::string>* dropped) {
+Baseline MakeBaseline(const Results& r, const std::optional<Baseline>& tmpl,
+                      const std::vector<std::string>& prefixes, std::vector<std::string>* dropped) {
   Baseline b;
   b.source = r.sweep ? Baseline::Source::kSweep : Baseline::Source::kRun;
   b.scenario = r.scenario;
@@ -377,7 +419,8 @@ Baseline MakeBaseline(const Results& r, const std::optional<Baseline>& tmpl, con
   if (tmpl.has_value()) {
     for (BaselineMetric m : tmpl->metrics) {
       if (!fill(&m)) {
-        dropped->push_back(absl::StrCat(m.point.empty() ? "" : absl::StrCat(m.point, ": "), m.path));
+        dropped->push_back(
+            absl::StrCat(m.point.empty() ? "" : absl::StrCat(m.point, ": "), m.path));
         continue;
       }
       included.insert({m.point, m.path});
@@ -403,7 +446,8 @@ Baseline MakeBaseline(const Results& r, const std::optional<Baseline>& tmpl, con
 int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   absl::StatusOr<sim::ParsedArgs> a = sim::ParseArgs(CheckSpec(), args);
   if (!a.ok()) {
-    std::fprintf(err, "dsim check: %s\n\n%s", std::string(a.status().message()).c_str(), sim::Usage(CheckSpec()).c_str());
+    std::fprintf(err, "dsim check: %s\n\n%s", std::string(a.status().message()).c_str(),
+                 sim::Usage(CheckSpec()).c_str());
     return sim::kExitUsage;
   }
   if (a->help) {
@@ -415,7 +459,8 @@ int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
     return code;
   };
   if (!a->Has("baseline") && !a->Has("write-baseline")) {
-    return fail(sim::kExitUsage, "give --baseline FILE (compare) or --write-baseline FILE (create/update), or both");
+    return fail(sim::kExitUsage,
+                "give --baseline FILE (compare) or --write-baseline FILE (create/update), or both");
   }
   absl::StatusOr<Results> results = LoadResults(a->positional[0]);
   if (!results.ok()) return fail(sim::kExitUsage, std::string(results.status().message()));
@@ -424,7 +469,8 @@ int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   int code = sim::kExitOk;
   if (std::optional<std::string> file = a->Get("baseline")) {
     absl::StatusOr<Baseline> b = LoadBaseline(*file);
-    if (!b.ok()) return fail(sim::kExitUsage, absl::StrCat("bad baseline:\n", b.status().message()));
+    if (!b.ok())
+      return fail(sim::kExitUsage, absl::StrCat("bad baseline:\n", b.status().message()));
     absl::Status st = Applicable(*b, *file, *results);
     if (!st.ok()) return fail(sim::kExitUsage, std::string(st.message()));
     code = RunCheck(*b, *file, *results, out);
@@ -435,8 +481,9 @@ int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
     if (!tmpl.has_value() && Exists(*file)) {
       absl::StatusOr<Baseline> b = LoadBaseline(*file);
       if (!b.ok()) {
-        return fail(sim::kExitUsage, absl::StrCat("cannot update ", *file, ", it is not a valid baseline:\n",
-                                                  b.status().message()));
+        return fail(sim::kExitUsage,
+                    absl::StrCat("cannot update ", *file, ", it is not a valid baseline:\n",
+                                 b.status().message()));
       }
       if ((b->source == Baseline::Source::kSweep) != results->sweep) {
         return fail(sim::kExitUsage, absl::StrCat(*file, " is a ", results->sweep ? "run" : "sweep",
@@ -447,18 +494,21 @@ int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
     }
     std::vector<std::string> dropped;
     Baseline b = MakeBaseline(*results, tmpl, a->GetAll("metric"), &dropped);
-    if (b.metrics.empty()) return fail(sim::kExitUsage, "no metric of the results matches --metric");
+    if (b.metrics.empty())
+      return fail(sim::kExitUsage, "no metric of the results matches --metric");
     std::vector<std::string> header = {
         absl::StrCat("dsim baseline of scenario \"", b.scenario, "\": ",
                      results->sweep ? absl::StrCat("sweep means over seeds ", b.seeds)
                                     : absl::StrCat("one run, seed ", *b.seed),
                      "."),
-        "Written by `dsim check --write-baseline`, which keeps each metric's tolerance, relative and",
+        "Written by `dsim check --write-baseline`, which keeps each metric's tolerance, relative "
+        "and",
         "direction when it updates the values. Format and verdict rules: analysis/README.md."};
     absl::Status st = sim::WriteFileAtomically(*file, BaselineToToml(b, header));
     if (!st.ok()) return fail(sim::kExitIo, std::string(st.message()));
     std::fprintf(out, "wrote baseline %s (%zu metrics)\n", file->c_str(), b.metrics.size());
-    for (const std::string& d : dropped) std::fprintf(out, "  dropped %s: not in the results any more\n", d.c_str());
+    for (const std::string& d : dropped)
+      std::fprintf(out, "  dropped %s: not in the results any more\n", d.c_str());
   }
   return code;
 }

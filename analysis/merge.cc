@@ -22,10 +22,12 @@ const ArgSpec& MergeSpec() {
       "merge",
       "DIR...",
       "Combines sweep directories of the same sweep (its shards) into --out DIR: copies every run, "
-      "writes sweep.json, summary.json and summary.csv. Exit 0 when every run is there, 2 when runs "
+      "writes sweep.json, summary.json and summary.csv. Exit 0 when every run is there, 2 when "
+      "runs "
       "are missing or the inputs disagree, 4 when some runs failed.",
       {{"out", "DIR", "the merged sweep directory (required; may be one of the inputs)"},
-       {"metric", "PREFIX", "print only metrics at or under PREFIX (e.g. relay.latency) in the table", true},
+       {"metric", "PREFIX",
+        "print only metrics at or under PREFIX (e.g. relay.latency) in the table", true},
        {"quiet", "", "print only errors"}},
       1,
       1024};
@@ -41,7 +43,8 @@ bool Exists(const std::string& path) {
 absl::Status CopyRun(const std::string& from, const std::string& to) {
   std::error_code ec;
   std::filesystem::create_directories(to, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat(to, ": cannot create directory: ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat(to, ": cannot create directory: ", ec.message()));
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(from, ec)) {
     if (entry.is_regular_file()) names.push_back(entry.path().filename().string());
@@ -65,7 +68,8 @@ absl::Status CopyRun(const std::string& from, const std::string& to) {
 int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   absl::StatusOr<sim::ParsedArgs> a = sim::ParseArgs(MergeSpec(), args);
   if (!a.ok()) {
-    std::fprintf(err, "dsim merge: %s\n\n%s", std::string(a.status().message()).c_str(), sim::Usage(MergeSpec()).c_str());
+    std::fprintf(err, "dsim merge: %s\n\n%s", std::string(a.status().message()).c_str(),
+                 sim::Usage(MergeSpec()).c_str());
     return sim::kExitUsage;
   }
   if (a->help) {
@@ -83,9 +87,10 @@ int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
     absl::StatusOr<SweepPlan> p = LoadPlan(dir);
     if (!p.ok()) return fail(sim::kExitUsage, std::string(p.status().message()));
     if (!plans.empty() && !SameRuns(plans[0], *p)) {
-      return fail(sim::kExitUsage, absl::StrCat(dir, "/sweep.json and ", a->positional[0],
-                                                "/sweep.json describe different sweeps (scenario file content, "
-                                                "seeds or --set values differ)"));
+      return fail(sim::kExitUsage,
+                  absl::StrCat(dir, "/sweep.json and ", a->positional[0],
+                               "/sweep.json describe different sweeps (scenario file content, "
+                               "seeds or --set values differ)"));
     }
     plans.push_back(std::move(*p));
   }
@@ -95,12 +100,14 @@ int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
     absl::StatusOr<SweepPlan> p = LoadPlan(dest);
     if (!p.ok()) return fail(sim::kExitUsage, std::string(p.status().message()));
     if (!SameRuns(merged, *p)) {
-      return fail(sim::kExitUsage, absl::StrCat(dest, "/sweep.json describes a different sweep than the inputs"));
+      return fail(sim::kExitUsage,
+                  absl::StrCat(dest, "/sweep.json describes a different sweep than the inputs"));
     }
   }
   std::error_code ec;
   std::filesystem::create_directories(absl::StrCat(dest, "/runs"), ec);
-  if (ec) return fail(sim::kExitIo, absl::StrCat(dest, ": cannot create directory: ", ec.message()));
+  if (ec)
+    return fail(sim::kExitIo, absl::StrCat(dest, ": cannot create directory: ", ec.message()));
   const std::string dest_canonical = std::filesystem::weakly_canonical(dest, ec).string();
 
   for (uint64_t i = 0; i < merged.run_count(); ++i) {
@@ -117,9 +124,10 @@ int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
           absl::StatusOr<std::string> x = ReadFile(absl::StrCat(*results_from, "/results.json"));
           absl::StatusOr<std::string> y = ReadFile(absl::StrCat(from, "/results.json"));
           if (!x.ok() || !y.ok() || *x != *y) {
-            return fail(sim::kExitUsage, absl::StrCat(*results_from, "/results.json and ", from,
-                                                      "/results.json differ: the same run gave different results "
-                                                      "(different dsim builds, or non-determinism)"));
+            return fail(sim::kExitUsage,
+                        absl::StrCat(*results_from, "/results.json and ", from,
+                                     "/results.json differ: the same run gave different results "
+                                     "(different dsim builds, or non-determinism)"));
           }
           continue;
         }
@@ -129,13 +137,15 @@ int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
       }
     }
     if (Exists(absl::StrCat(to, "/results.json"))) continue;  // already complete in the destination
-    const std::optional<std::string>& source = results_from.has_value() ? results_from : failure_from;
+    const std::optional<std::string>& source =
+        results_from.has_value() ? results_from : failure_from;
     if (!source.has_value()) continue;
     std::filesystem::remove_all(to, ec);
     absl::Status st = CopyRun(*source, to);
     if (!st.ok()) return fail(sim::kExitIo, std::string(st.message()));
   }
-  absl::Status st = sim::WriteFileAtomically(absl::StrCat(dest, "/sweep.json"), PlanToJson(merged).dump(2) + "\n");
+  absl::Status st = sim::WriteFileAtomically(absl::StrCat(dest, "/sweep.json"),
+                                             PlanToJson(merged).dump(2) + "\n");
   if (!st.ok()) return fail(sim::kExitIo, std::string(st.message()));
   absl::StatusOr<SweepSummary> summary = SummarizeSweep(dest, merged);
   if (!summary.ok()) return fail(sim::kExitUsage, std::string(summary.status().message()));
@@ -150,16 +160,20 @@ int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   DSIM_CHECK(completed + failed + missing == merged.run_count());
   if (!a->Has("quiet")) {
     std::fputs(SummaryTable(*summary, a->GetAll("metric")).c_str(), out);
-    std::fprintf(out, "merged %zu directories into %s: %llu of %llu runs complete, %llu failed, %llu missing\n",
-                 a->positional.size(), dest.c_str(), static_cast<unsigned long long>(completed),
-                 static_cast<unsigned long long>(merged.run_count()), static_cast<unsigned long long>(failed),
-                 static_cast<unsigned long long>(missing));
+    std::fprintf(
+        out,
+        "merged %zu directories into %s: %llu of %llu runs complete, %llu failed, %llu missing\n",
+        a->positional.size(), dest.c_str(), static_cast<unsigned long long>(completed),
+        static_cast<unsigned long long>(merged.run_count()),
+        static_cast<unsigned long long>(failed), static_cast<unsigned long long>(missing));
   }
   if (missing > 0) {
-    return fail(sim::kExitUsage, absl::StrCat(missing, " runs are in none of the inputs (a shard missing or "
-                                                       "unfinished?); the summary counts them as missing"));
+    return fail(sim::kExitUsage, absl::StrCat(missing,
+                                              " runs are in none of the inputs (a shard missing or "
+                                              "unfinished?); the summary counts them as missing"));
   }
-  if (failed > 0) return fail(sim::kExitRunFailed, absl::StrCat(failed, " runs failed (see failure.json)"));
+  if (failed > 0)
+    return fail(sim::kExitRunFailed, absl::StrCat(failed, " runs failed (see failure.json)"));
   return sim::kExitOk;
 }
 

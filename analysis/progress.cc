@@ -33,12 +33,13 @@ std::string Progress::FormatSeconds(double seconds) {
 }
 
 std::string Progress::Line() const {
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();  // wall-clock ok
+  const auto now = std::chrono::steady_clock::now();  // wall-clock ok: progress display only
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
   const uint64_t done = resumed_ + finished_;
   const uint64_t remaining = total_ - done;
   std::string eta = "?";
-  if (finished_ > 0) eta = FormatSeconds(elapsed / static_cast<double>(finished_) * static_cast<double>(remaining));
+  if (finished_ > 0)
+    eta = FormatSeconds(elapsed / static_cast<double>(finished_) * static_cast<double>(remaining));
   if (remaining == 0) eta = "0:00";
   std::string line = absl::StrCat(done, "/", total_, " runs");
   if (failed_ > 0) absl::StrAppend(&line, ", ", failed_, " failed");

@@ -33,9 +33,12 @@ bool FaultMarks::operator==(const FaultMarks& o) const {
   auto shade_eq = [](const Chart::Shade& a, const Chart::Shade& b) {
     return a.from == b.from && a.to == b.to && a.label == b.label;
   };
-  auto marker_eq = [](const Chart::Marker& a, const Chart::Marker& b) { return a.at == b.at && a.label == b.label; };
+  auto marker_eq = [](const Chart::Marker& a, const Chart::Marker& b) {
+    return a.at == b.at && a.label == b.label;
+  };
   return std::equal(windows.begin(), windows.end(), o.windows.begin(), o.windows.end(), shade_eq) &&
-         std::equal(instants.begin(), instants.end(), o.instants.begin(), o.instants.end(), marker_eq);
+         std::equal(instants.begin(), instants.end(), o.instants.begin(), o.instants.end(),
+                    marker_eq);
 }
 
 namespace {
@@ -55,7 +58,8 @@ bool IsNetworkFault(const std::string& action) {
 
 FaultMarks FaultMarksFromScenario(const nlohmann::json& scenario, double end_s) {
   FaultMarks marks;
-  if (!scenario.is_object() || !scenario.contains("faults") || !scenario["faults"].is_array()) return marks;
+  if (!scenario.is_object() || !scenario.contains("faults") || !scenario["faults"].is_array())
+    return marks;
   const nlohmann::json& faults = scenario["faults"];
   for (size_t i = 0; i < faults.size(); ++i) {
     const nlohmann::json& f = faults[i];
@@ -71,7 +75,8 @@ FaultMarks FaultMarksFromScenario(const nlohmann::json& scenario, double end_s) 
     }
     if (!IsNetworkFault(action)) {
       std::string what = action;
-      if (f.contains("node") && f["node"].is_number()) absl::StrAppend(&what, " node ", f["node"].get<int64_t>());
+      if (f.contains("node") && f["node"].is_number())
+        absl::StrAppend(&what, " node ", f["node"].get<int64_t>());
       marks.instants.push_back({*at, name.empty() ? what : name});
       continue;
     }
@@ -81,7 +86,8 @@ FaultMarks FaultMarksFromScenario(const nlohmann::json& scenario, double end_s) 
       if (!h.is_object() || h.value("action", "") != "heal") continue;
       std::optional<double> heal_at = EchoSeconds(h, "at");
       const std::string target = h.value("target", "");
-      if (heal_at.has_value() && *heal_at >= *at && (target.empty() || target == name)) end = std::min(end, *heal_at);
+      if (heal_at.has_value() && *heal_at >= *at && (target.empty() || target == name))
+        end = std::min(end, *heal_at);
     }
     marks.windows.push_back({*at, std::max(end, *at), label});
   }
@@ -108,9 +114,10 @@ std::optional<std::pair<double, std::string>> ParameterNumber(const std::string&
 }
 
 std::vector<MetricGroup> FindMetricGroups(const std::vector<std::string>& paths) {
-  static const std::vector<std::string> kPercentileLeaves = {"min", "p50", "p90", "p95", "p99", "p999", "max"};
-  static const std::vector<std::string> kComparisonLeaves = {"observed", "configured", "theoretical", "expected",
-                                                             "estimated", "exact",      "actual"};
+  static const std::vector<std::string> kPercentileLeaves = {"min", "p50",  "p90", "p95",
+                                                             "p99", "p999", "max"};
+  static const std::vector<std::string> kComparisonLeaves = {
+      "observed", "configured", "theoretical", "expected", "estimated", "exact", "actual"};
   absl::btree_map<std::string, absl::btree_set<std::string>> leaves;  // prefix -> leaves
   for (const std::string& p : paths) {
     size_t dot = p.rfind('.');
@@ -147,16 +154,19 @@ namespace {
 using sim::ArgSpec;
 
 constexpr size_t kMaxMetricCharts = 40;
-constexpr const char* kHeadlinePrefixes[] = {"convergence.", "divergence.", "repair.", "bloom.", "hll.", "lww."};
+constexpr const char* kHeadlinePrefixes[] = {"convergence.", "divergence.", "repair.",
+                                             "bloom.",       "hll.",        "lww."};
 
 const ArgSpec& ReportSpec() {
   static const ArgSpec spec{
       "report",
       "RESULTS...",
-      "Plots (PNG and SVG, with gnuplot) and index.html / report.md for run directories (results.json) "
+      "Plots (PNG and SVG, with gnuplot) and index.html / report.md for run directories "
+      "(results.json) "
       "and sweep directories (summary.json).",
       {{"out", "DIR", "where to write index.html, report.md and plots/ (required)"},
-       {"metric", "PREFIX", "plot and tabulate only metrics at or under PREFIX (e.g. relay.latency)", true},
+       {"metric", "PREFIX",
+        "plot and tabulate only metrics at or under PREFIX (e.g. relay.latency)", true},
        {"jobs", "N", "gnuplot processes at once (default: the number of CPUs)"}},
       1,
       256};
@@ -167,12 +177,12 @@ struct Input {
   bool sweep = false;
   std::string dir;
   std::string scenario;
-  RunResults run;                      // runs
-  std::optional<TimeseriesData> ts;    // runs: the run's; sweeps: unused
-  SweepSummary summary;                // sweeps
+  RunResults run;                                       // runs
+  std::optional<TimeseriesData> ts;                     // runs: the run's; sweeps: unused
+  SweepSummary summary;                                 // sweeps
   std::vector<std::optional<TimeseriesData>> point_ts;  // sweeps: per point, mean over seeds
-  std::optional<FaultMarks> faults;    // shared by the run / every point
-  std::vector<std::string> notes;      // shown under the section title
+  std::optional<FaultMarks> faults;                     // shared by the run / every point
+  std::vector<std::string> notes;                       // shown under the section title
 };
 
 struct Section {
@@ -188,7 +198,8 @@ bool Exists(const std::string& path) {
 std::string Slug(const std::string& s) {
   std::string out;
   for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_';
     out += ok ? c : '-';
   }
   if (out.size() > 80) out.resize(80);
@@ -210,8 +221,9 @@ TimeseriesData MeanTimeseries(const std::vector<TimeseriesData>& runs) {
   DSIM_CHECK(!runs.empty());
   TimeseriesData out;
   out.columns = runs[0].columns;
-  absl::btree_map<double, std::vector<std::pair<double, size_t>>> rows;  // time -> (sum, n) per column
-  absl::btree_map<double, size_t> sampled_by;                            // time -> runs
+  absl::btree_map<double, std::vector<std::pair<double, size_t>>>
+      rows;                                    // time -> (sum, n) per column
+  absl::btree_map<double, size_t> sampled_by;  // time -> runs
   for (const TimeseriesData& r : runs) {
     for (double t : r.times_s) ++sampled_by[t];
     for (size_t c = 0; c < out.columns.size(); ++c) {
@@ -234,7 +246,8 @@ TimeseriesData MeanTimeseries(const std::vector<TimeseriesData>& runs) {
     out.times_s.push_back(t);
     for (size_t c = 0; c < out.columns.size(); ++c) {
       const bool have = c < row.size() && row[c].second > 0;
-      out.values[c].push_back(have ? row[c].first / static_cast<double>(row[c].second) : std::nan(""));
+      out.values[c].push_back(have ? row[c].first / static_cast<double>(row[c].second)
+                                   : std::nan(""));
     }
   }
   return out;
@@ -261,17 +274,20 @@ absl::StatusOr<Input> LoadInput(const std::string& dir) {
       std::vector<TimeseriesData> runs;
       std::optional<FaultMarks> marks;
       for (uint64_t s = 0; s < plan->seed_count(); ++s) {
-        const std::string run_dir = absl::StrCat(dir, "/", plan->RunDir(p * plan->seed_count() + s));
+        const std::string run_dir =
+            absl::StrCat(dir, "/", plan->RunDir(p * plan->seed_count() + s));
         if (!Exists(absl::StrCat(run_dir, "/results.json"))) continue;
         if (!marks.has_value()) {
           absl::StatusOr<RunResults> r = LoadRunResults(run_dir);
           if (!r.ok()) return r.status();
           marks = FaultMarksFromScenario(r->scenario, r->simulated_time_s);
         }
-        absl::StatusOr<TimeseriesData> ts = LoadTimeseries(absl::StrCat(run_dir, "/timeseries.csv"));
+        absl::StatusOr<TimeseriesData> ts =
+            LoadTimeseries(absl::StrCat(run_dir, "/timeseries.csv"));
         if (ts.ok() && !ts->times_s.empty()) runs.push_back(std::move(*ts));
       }
-      in.point_ts.push_back(runs.empty() ? std::nullopt : std::optional<TimeseriesData>(MeanTimeseries(runs)));
+      in.point_ts.push_back(runs.empty() ? std::nullopt
+                                         : std::optional<TimeseriesData>(MeanTimeseries(runs)));
       if (marks.has_value()) {
         if (!in.faults.has_value()) {
           in.faults = marks;
@@ -290,7 +306,9 @@ absl::StatusOr<Input> LoadInput(const std::string& dir) {
     absl::StatusOr<RunResults> r = LoadRunResults(dir);
     if (!r.ok()) return r.status();
     in.run = std::move(*r);
-    in.scenario = in.run.scenario.contains("simulation") ? in.run.scenario["simulation"].value("name", "") : "";
+    in.scenario = in.run.scenario.contains("simulation")
+                      ? in.run.scenario["simulation"].value("name", "")
+                      : "";
     in.faults = FaultMarksFromScenario(in.run.scenario, in.run.simulated_time_s);
     const std::string ts_path = absl::StrCat(dir, "/timeseries.csv");
     if (Exists(ts_path)) {
@@ -300,8 +318,8 @@ absl::StatusOr<Input> LoadInput(const std::string& dir) {
     }
     return in;
   }
-  return absl::NotFoundError(
-      absl::StrCat(dir, ": neither a run directory (results.json) nor a sweep directory (summary.json)"));
+  return absl::NotFoundError(absl::StrCat(
+      dir, ": neither a run directory (results.json) nor a sweep directory (summary.json)"));
 }
 
 class ChartSet {
@@ -331,18 +349,21 @@ void ApplyFaults(const std::optional<FaultMarks>& faults, Chart* c) {
 
 ChartSeries ColumnSeries(const std::string& title, const TimeseriesData& ts, size_t column) {
   ChartSeries s{title, {}};
-  for (size_t i = 0; i < ts.times_s.size(); ++i) s.points.push_back({ts.times_s[i], ts.values[column][i], {}, {}});
+  for (size_t i = 0; i < ts.times_s.size(); ++i)
+    s.points.push_back({ts.times_s[i], ts.values[column][i], {}, {}});
   return s;
 }
 
-void RunCharts(const Input& in, const std::string& id, const std::vector<std::string>& prefixes, ChartSet* set,
-               Section* section) {
+void RunCharts(const Input& in, const std::string& id, const std::vector<std::string>& prefixes,
+               ChartSet* set, Section* section) {
   if (in.ts.has_value()) {
     // Columns grouped by first word and unit, in column order.
     std::vector<std::pair<std::string, std::vector<size_t>>> groups;
     for (size_t c = 0; c < in.ts->columns.size(); ++c) {
-      const std::string key = absl::StrCat(FirstWord(in.ts->columns[c]), " ", ColumnUnit(in.ts->columns[c]));
-      auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == key; });
+      const std::string key =
+          absl::StrCat(FirstWord(in.ts->columns[c]), " ", ColumnUnit(in.ts->columns[c]));
+      auto it =
+          std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == key; });
       if (it == groups.end()) {
         groups.push_back({key, {c}});
       } else {
@@ -351,8 +372,8 @@ void RunCharts(const Input& in, const std::string& id, const std::vector<std::st
     }
     for (const auto& [key, columns] : groups) {
       Chart c;
-      c.title = absl::StrCat(in.scenario, " seed ", in.run.seed, ": ", FirstWord(in.ts->columns[columns[0]]),
-                             " over time");
+      c.title = absl::StrCat(in.scenario, " seed ", in.run.seed, ": ",
+                             FirstWord(in.ts->columns[columns[0]]), " over time");
       c.x.label = "simulated time (s)";
       c.y.label = ColumnUnit(in.ts->columns[columns[0]]);
       for (size_t col : columns) c.series.push_back(ColumnSeries(in.ts->columns[col], *in.ts, col));
@@ -371,7 +392,8 @@ void RunCharts(const Input& in, const std::string& id, const std::vector<std::st
     c.x.label = g.kind == MetricGroup::Kind::kPercentiles ? "percentile" : "value";
     c.y.label = absl::StrCat(g.prefix, " (", unit, ")");
     c.x_categories = g.leaves;
-    c.style = g.kind == MetricGroup::Kind::kPercentiles ? Chart::Style::kLinesPoints : Chart::Style::kBars;
+    c.style = g.kind == MetricGroup::Kind::kPercentiles ? Chart::Style::kLinesPoints
+                                                        : Chart::Style::kBars;
     ChartSeries s{g.prefix, {}};
     for (size_t i = 0; i < g.leaves.size(); ++i) {
       const MetricValue& m = in.run.metrics.at(absl::StrCat(g.prefix, ".", g.leaves[i]));
@@ -384,7 +406,7 @@ void RunCharts(const Input& in, const std::string& id, const std::vector<std::st
 
 // An x axis over a swept parameter's values.
 struct ParamAxis {
-  std::vector<double> x;  // per value
+  std::vector<double> x;                // per value
   std::vector<std::string> categories;  // non-empty: categorical
   std::string label;
   bool log = false;
@@ -427,7 +449,8 @@ const MetricSummary* Find(const PointSummary& p, const std::string& path) {
 }
 
 // The metrics that get a chart against the parameters (see report.h).
-std::vector<std::string> SelectMetrics(const SweepSummary& s, const std::vector<std::string>& prefixes,
+std::vector<std::string> SelectMetrics(const SweepSummary& s,
+                                       const std::vector<std::string>& prefixes,
                                        std::vector<std::string>* notes) {
   absl::btree_map<std::string, absl::btree_set<double>> means;  // path -> distinct means
   absl::btree_set<std::string> all;
@@ -451,15 +474,15 @@ std::vector<std::string> SelectMetrics(const SweepSummary& s, const std::vector<
   std::vector<std::string> out = headline;
   out.insert(out.end(), varying.begin(), varying.end());
   if (out.size() > kMaxMetricCharts) {
-    notes->push_back(absl::StrCat(out.size(), " metrics change across points; plotted the first ", kMaxMetricCharts,
-                                  " (choose with --metric PREFIX)"));
+    notes->push_back(absl::StrCat(out.size(), " metrics change across points; plotted the first ",
+                                  kMaxMetricCharts, " (choose with --metric PREFIX)"));
     out.resize(kMaxMetricCharts);
   }
   return out;
 }
 
-void SweepCharts(Input& in, const std::string& id, const std::vector<std::string>& prefixes, ChartSet* set,
-                 Section* section) {
+void SweepCharts(Input& in, const std::string& id, const std::vector<std::string>& prefixes,
+                 ChartSet* set, Section* section) {
   const SweepSummary& s = in.summary;
   const SweepPlan& plan = s.plan;
   // Time series: one chart per column, one line per point.
@@ -479,7 +502,8 @@ void SweepCharts(Input& in, const std::string& id, const std::vector<std::string
       const std::optional<TimeseriesData>& ts = in.point_ts[p];
       if (!ts.has_value()) continue;
       auto it = std::find(ts->columns.begin(), ts->columns.end(), column);
-      if (it != ts->columns.end()) c.series.push_back(ColumnSeries(s.points[p].name, *ts, it - ts->columns.begin()));
+      if (it != ts->columns.end())
+        c.series.push_back(ColumnSeries(s.points[p].name, *ts, it - ts->columns.begin()));
     }
     ApplyFaults(in.faults, &c);
     set->Add(std::move(c), absl::StrCat(id, "-ts-", column), section);
@@ -496,10 +520,13 @@ void SweepCharts(Input& in, const std::string& id, const std::vector<std::string
       for (size_t p = 0; p < s.points.size(); ++p) {
         std::vector<std::string> others;
         for (size_t j = 0; j < s.points[p].assignments.size(); ++j) {
-          if (j != k) others.push_back(absl::StrCat(s.points[p].assignments[j].first, "=", s.points[p].assignments[j].second));
+          if (j != k)
+            others.push_back(absl::StrCat(s.points[p].assignments[j].first, "=",
+                                          s.points[p].assignments[j].second));
         }
         const std::string key = others.empty() ? "mean, 95% CI" : absl::StrJoin(others, ",");
-        auto it = std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.first == key; });
+        auto it =
+            std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.first == key; });
         if (it == lines.end()) {
           lines.push_back({key, {p}});
         } else {
@@ -522,7 +549,8 @@ void SweepCharts(Input& in, const std::string& id, const std::vector<std::string
           ChartSeries series{title, {}};
           for (size_t p : points) {
             const std::string& value = s.points[p].assignments[k].second;
-            const size_t vi = std::find(param.values.begin(), param.values.end(), value) - param.values.begin();
+            const size_t vi =
+                std::find(param.values.begin(), param.values.end(), value) - param.values.begin();
             DSIM_CHECK(vi < param.values.size());
             series.points.push_back(MeanPoint(axis.x[vi], Find(s.points[p], path)));
           }
@@ -541,11 +569,13 @@ void SweepCharts(Input& in, const std::string& id, const std::vector<std::string
       if (MatchesAnyPrefix(path, prefixes)) paths.insert(path);
     }
   }
-  for (const MetricGroup& g : FindMetricGroups(std::vector<std::string>(paths.begin(), paths.end()))) {
+  for (const MetricGroup& g :
+       FindMetricGroups(std::vector<std::string>(paths.begin(), paths.end()))) {
     Chart c;
     std::string unit;
     for (const PointSummary& p : s.points) {
-      if (const MetricSummary* m = Find(p, absl::StrCat(g.prefix, ".", g.leaves[0]))) unit = m->unit;
+      if (const MetricSummary* m = Find(p, absl::StrCat(g.prefix, ".", g.leaves[0])))
+        unit = m->unit;
     }
     c.title = absl::StrCat(in.scenario, ": ", g.prefix, " (mean, 95% CI)");
     c.y.label = absl::StrCat(g.prefix, " (", unit, ")");
@@ -555,8 +585,8 @@ void SweepCharts(Input& in, const std::string& id, const std::vector<std::string
       c.x_categories = g.leaves;
       ChartSeries series{s.points[0].name, {}};
       for (size_t i = 0; i < g.leaves.size(); ++i) {
-        series.points.push_back(
-            MeanPoint(static_cast<double>(i), Find(s.points[0], absl::StrCat(g.prefix, ".", g.leaves[i]))));
+        series.points.push_back(MeanPoint(
+            static_cast<double>(i), Find(s.points[0], absl::StrCat(g.prefix, ".", g.leaves[i]))));
       }
       c.series.push_back(std::move(series));
     } else {
@@ -568,7 +598,8 @@ void SweepCharts(Input& in, const std::string& id, const std::vector<std::string
         c.x_categories = axis.categories;
         for (const PointSummary& p : s.points) {
           const auto& values = plan.parameters[0].values;
-          x.push_back(axis.x[std::find(values.begin(), values.end(), p.assignments[0].second) - values.begin()]);
+          x.push_back(axis.x[std::find(values.begin(), values.end(), p.assignments[0].second) -
+                             values.begin()]);
         }
       } else {
         c.x.label = "parameter point";
@@ -580,7 +611,8 @@ void SweepCharts(Input& in, const std::string& id, const std::vector<std::string
       for (const std::string& leaf : g.leaves) {
         ChartSeries series{leaf, {}};
         for (size_t p = 0; p < s.points.size(); ++p) {
-          series.points.push_back(MeanPoint(x[p], Find(s.points[p], absl::StrCat(g.prefix, ".", leaf))));
+          series.points.push_back(
+              MeanPoint(x[p], Find(s.points[p], absl::StrCat(g.prefix, ".", leaf))));
         }
         c.series.push_back(std::move(series));
       }
@@ -593,11 +625,20 @@ std::string Html(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -627,7 +668,8 @@ struct Table {
       h.push_back(MdCell(c));
       rule.push_back("---");
     }
-    std::string out = absl::StrCat("| ", absl::StrJoin(h, " | "), " |\n| ", absl::StrJoin(rule, " | "), " |\n");
+    std::string out =
+        absl::StrCat("| ", absl::StrJoin(h, " | "), " |\n| ", absl::StrJoin(rule, " | "), " |\n");
     for (const auto& r : rows) {
       std::vector<std::string> cells;
       for (const std::string& c : r) cells.push_back(MdCell(c));
@@ -648,26 +690,30 @@ std::vector<Block> Tables(const Input& in, const std::vector<std::string>& prefi
     Block b{"Metrics", {{"metric", "value", "unit"}, {}}};
     for (const auto& [path, m] : in.run.metrics) {
       if (MatchesAnyPrefix(path, prefixes)) {
-        b.table.rows.push_back({path, m.value.has_value() ? FormatNumber(m.value) : "null", m.unit});
+        b.table.rows.push_back(
+            {path, m.value.has_value() ? FormatNumber(m.value) : "null", m.unit});
       }
     }
     blocks.push_back(std::move(b));
     return blocks;
   }
   for (const PointSummary& p : in.summary.points) {
-    Block b{absl::StrCat("Point ", p.name, ": ", p.completed, " of ", p.planned, " runs",
-                         p.failed > 0 ? absl::StrCat(", ", p.failed, " failed") : "",
-                         p.missing > 0 ? absl::StrCat(", ", p.missing, " missing") : ""),
-            {{"metric", "unit", "n", "nulls", "mean", "95% CI", "stddev", "min", "p50", "p95", "max"}, {}}};
+    Block b{
+        absl::StrCat("Point ", p.name, ": ", p.completed, " of ", p.planned, " runs",
+                     p.failed > 0 ? absl::StrCat(", ", p.failed, " failed") : "",
+                     p.missing > 0 ? absl::StrCat(", ", p.missing, " missing") : ""),
+        {{"metric", "unit", "n", "nulls", "mean", "95% CI", "stddev", "min", "p50", "p95", "max"},
+         {}}};
     for (const auto& [path, m] : p.metrics) {
       if (!MatchesAnyPrefix(path, prefixes)) continue;
       const Summary& s = m.stats;
-      const std::string ci = s.ci95_low.has_value()
-                                 ? absl::StrCat("[", FormatNumber(s.ci95_low), ", ", FormatNumber(s.ci95_high), "]")
-                                 : "-";
-      b.table.rows.push_back({path, m.unit, absl::StrCat(s.count), absl::StrCat(s.nulls), FormatNumber(s.mean), ci,
-                              FormatNumber(s.stddev), FormatNumber(s.min), FormatNumber(s.p50), FormatNumber(s.p95),
-                              FormatNumber(s.max)});
+      const std::string ci =
+          s.ci95_low.has_value()
+              ? absl::StrCat("[", FormatNumber(s.ci95_low), ", ", FormatNumber(s.ci95_high), "]")
+              : "-";
+      b.table.rows.push_back({path, m.unit, absl::StrCat(s.count), absl::StrCat(s.nulls),
+                              FormatNumber(s.mean), ci, FormatNumber(s.stddev), FormatNumber(s.min),
+                              FormatNumber(s.p50), FormatNumber(s.p95), FormatNumber(s.max)});
     }
     blocks.push_back(std::move(b));
   }
@@ -676,16 +722,21 @@ std::vector<Block> Tables(const Input& in, const std::vector<std::string>& prefi
 
 std::string Describe(const Input& in) {
   if (!in.sweep) {
-    return absl::StrCat("Run of scenario ", in.scenario, ", seed ", in.run.seed, ", dsim ", in.run.dsim_version,
-                        ", trace hash ", in.run.trace_hash, ", stopped (", in.run.stop_reason, ") at simulated ",
+    return absl::StrCat("Run of scenario ", in.scenario, ", seed ", in.run.seed, ", dsim ",
+                        in.run.dsim_version, ", trace hash ", in.run.trace_hash, ", stopped (",
+                        in.run.stop_reason, ") at simulated ",
                         FormatNumber(in.run.simulated_time_s), " s.");
   }
   const SweepPlan& plan = in.summary.plan;
   std::vector<std::string> params;
-  for (const SweepParameter& p : plan.parameters) params.push_back(absl::StrCat(p.key, " in {", absl::StrJoin(p.values, ", "), "}"));
-  return absl::StrCat("Sweep of scenario ", in.scenario, " over seeds ", plan.first_seed, "..", plan.last_seed,
+  for (const SweepParameter& p : plan.parameters)
+    params.push_back(absl::StrCat(p.key, " in {", absl::StrJoin(p.values, ", "), "}"));
+  return absl::StrCat("Sweep of scenario ", in.scenario, " over seeds ", plan.first_seed, "..",
+                      plan.last_seed,
                       params.empty() ? "" : absl::StrCat(", ", absl::StrJoin(params, "; ")),
-                      plan.fixed_overrides.empty() ? "" : absl::StrCat("; fixed: ", absl::StrJoin(plan.fixed_overrides, ", ")),
+                      plan.fixed_overrides.empty()
+                          ? ""
+                          : absl::StrCat("; fixed: ", absl::StrJoin(plan.fixed_overrides, ", ")),
                       ".");
 }
 
@@ -694,7 +745,8 @@ std::string Describe(const Input& in) {
 int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   absl::StatusOr<sim::ParsedArgs> a = sim::ParseArgs(ReportSpec(), args);
   if (!a.ok()) {
-    std::fprintf(err, "dsim report: %s\n\n%s", std::string(a.status().message()).c_str(), sim::Usage(ReportSpec()).c_str());
+    std::fprintf(err, "dsim report: %s\n\n%s", std::string(a.status().message()).c_str(),
+                 sim::Usage(ReportSpec()).c_str());
     return sim::kExitUsage;
   }
   if (a->help) {
@@ -709,7 +761,8 @@ int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FIL
   size_t jobs = AvailableCpus();
   if (std::optional<std::string> j = a->Get("jobs")) {
     if (!absl::SimpleAtoi(*j, &jobs) || jobs < 1 || jobs > 256) {
-      return fail(sim::kExitUsage, absl::StrCat("--jobs ", *j, ": expected an integer in [1, 256]"));
+      return fail(sim::kExitUsage,
+                  absl::StrCat("--jobs ", *j, ": expected an integer in [1, 256]"));
     }
   }
   const std::vector<std::string> prefixes = a->GetAll("metric");
@@ -738,14 +791,17 @@ int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FIL
   const std::string plots = absl::StrCat(dir, "/plots");
   std::error_code ec;
   std::filesystem::create_directories(plots, ec);
-  if (ec) return fail(sim::kExitIo, absl::StrCat(plots, ": cannot create directory: ", ec.message()));
+  if (ec)
+    return fail(sim::kExitIo, absl::StrCat(plots, ": cannot create directory: ", ec.message()));
   absl::Status st = RenderCharts(plots, set.charts(), jobs);
   if (!st.ok()) return fail(sim::kExitIo, absl::StrCat("gnuplot failed:\n", st.message()));
 
   std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>dsim report</title>\n"
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>dsim "
+      "report</title>\n"
       "<style>\n"
-      "body { font-family: sans-serif; background: #fff; color: #222; max-width: 1300px; margin: auto; padding: 1em; }\n"
+      "body { font-family: sans-serif; background: #fff; color: #222; max-width: 1300px; margin: "
+      "auto; padding: 1em; }\n"
       "table { border-collapse: collapse; font-size: 85%; margin: 0.5em 0 1.5em; }\n"
       "th, td { border: 1px solid #ddd; padding: 2px 8px; text-align: right; }\n"
       "th:first-child, td:first-child { text-align: left; }\n"
@@ -757,7 +813,8 @@ int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FIL
   std::string md = "# dsim report\n\n";
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Section& sec = sections[i];
-    absl::StrAppend(&html, "<h2>", Html(sec.title), "</h2>\n<p>", Html(Describe(inputs[i])), "</p>\n");
+    absl::StrAppend(&html, "<h2>", Html(sec.title), "</h2>\n<p>", Html(Describe(inputs[i])),
+                    "</p>\n");
     absl::StrAppend(&md, "## ", sec.title, "\n\n", Describe(inputs[i]), "\n\n");
     for (const std::string& note : inputs[i].notes) {
       absl::StrAppend(&html, "<p><em>", Html(note), "</em></p>\n");
@@ -769,10 +826,12 @@ int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FIL
     }
     for (size_t c : sec.charts) {
       const Chart& chart = set.charts()[c];
-      absl::StrAppend(&html, "<figure><a href=\"plots/", chart.name, ".svg\"><img src=\"plots/", chart.name,
-                      ".png\" alt=\"", Html(chart.title), "\"></a><figcaption>", Html(chart.title),
-                      " (<a href=\"plots/", chart.name, ".svg\">SVG</a>)</figcaption></figure>\n");
-      absl::StrAppend(&md, "![", chart.title, "](plots/", chart.name, ".png) ([SVG](plots/", chart.name, ".svg))\n\n");
+      absl::StrAppend(&html, "<figure><a href=\"plots/", chart.name, ".svg\"><img src=\"plots/",
+                      chart.name, ".png\" alt=\"", Html(chart.title), "\"></a><figcaption>",
+                      Html(chart.title), " (<a href=\"plots/", chart.name,
+                      ".svg\">SVG</a>)</figcaption></figure>\n");
+      absl::StrAppend(&md, "![", chart.title, "](plots/", chart.name, ".png) ([SVG](plots/",
+                      chart.name, ".svg))\n\n");
     }
     for (const Block& b : Tables(inputs[i], prefixes)) {
       absl::StrAppend(&html, "<h3>", Html(b.heading), "</h3>\n", b.table.ToHtml());
@@ -783,8 +842,8 @@ int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FIL
   st = sim::WriteFileAtomically(absl::StrCat(dir, "/index.html"), html);
   if (st.ok()) st = sim::WriteFileAtomically(absl::StrCat(dir, "/report.md"), md);
   if (!st.ok()) return fail(sim::kExitIo, std::string(st.message()));
-  std::fprintf(out, "report: %s/index.html, %s/report.md, %zu plots (PNG and SVG) in %s\n", dir.c_str(), dir.c_str(),
-               set.charts().size(), plots.c_str());
+  std::fprintf(out, "report: %s/index.html, %s/report.md, %zu plots (PNG and SVG) in %s\n",
+               dir.c_str(), dir.c_str(), set.charts().size(), plots.c_str());
   return sim::kExitOk;
 }
 

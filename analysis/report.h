@@ -17,19 +17,18 @@
 #ifndef DSIM_ANALYSIS_REPORT_H_
 #define DSIM_ANALYSIS_REPORT_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "analysis/chart.h"
 
 namespace dsim::analysis {
 
 struct FaultMarks {
-  std::vector<Chart::Shade> windows;  // faults that last: [at, end)
+  std::vector<Chart::Shade> windows;    // faults that last: [at, end)
   std::vector<Chart::Marker> instants;  // faults that happen at one instant
   bool operator==(const FaultMarks& o) const;
 };
@@ -48,8 +47,9 @@ std::optional<std::pair<double, std::string>> ParameterNumber(const std::string&
 struct MetricGroup {
   enum class Kind { kPercentiles, kComparison };
   Kind kind;
-  std::string prefix;               // "relay.latency"
-  std::vector<std::string> leaves;  // display order: "min", "p50", ... / "observed", "configured", ...
+  std::string prefix;  // "relay.latency"
+  std::vector<std::string>
+      leaves;  // display order: "min", "p50", ... / "observed", "configured", ...
 };
 
 // The groups among sorted metric paths.

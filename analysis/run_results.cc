@@ -14,8 +14,8 @@
 namespace dsim::analysis {
 namespace {
 
-absl::Status FlattenInto(const nlohmann::json& node, const std::string& prefix, const std::string& source,
-                         MetricMap* out) {
+absl::Status FlattenInto(const nlohmann::json& node, const std::string& prefix,
+                         const std::string& source, MetricMap* out) {
   if (!node.is_object()) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": metrics.", prefix, ": expected an object, got ", node.type_name()));
@@ -24,8 +24,9 @@ absl::Status FlattenInto(const nlohmann::json& node, const std::string& prefix, 
     const nlohmann::json& v = node["value"];
     const nlohmann::json& u = node["unit"];
     if (!u.is_string() || !(v.is_null() || v.is_number())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": metrics.", prefix, ": expected {\"value\": number or null, \"unit\": string}"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": metrics.", prefix,
+                       ": expected {\"value\": number or null, \"unit\": string}"));
     }
     MetricValue m;
     m.unit = u.get<std::string>();
@@ -37,8 +38,8 @@ absl::Status FlattenInto(const nlohmann::json& node, const std::string& prefix, 
     return absl::OkStatus();
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
-    absl::Status st =
-        FlattenInto(*it, prefix.empty() ? it.key() : absl::StrCat(prefix, ".", it.key()), source, out);
+    absl::Status st = FlattenInto(
+        *it, prefix.empty() ? it.key() : absl::StrCat(prefix, ".", it.key()), source, out);
     if (!st.ok()) return st;
   }
   return absl::OkStatus();
@@ -80,15 +81,17 @@ absl::StatusOr<RunResults> LoadRunResults(const std::string& dir) {
   if (!text.ok()) return text.status();
   absl::StatusOr<nlohmann::json> j = ParseJson(*text, path);
   if (!j.ok()) return j.status();
-  if (!j->is_object() || !j->contains("metrics") || !j->contains("seed") || !j->contains("scenario")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a dsim results file (needs \"seed\", \"scenario\" and \"metrics\")"));
+  if (!j->is_object() || !j->contains("metrics") || !j->contains("seed") ||
+      !j->contains("scenario")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": not a dsim results file (needs \"seed\", \"scenario\" and \"metrics\")"));
   }
   RunResults r;
   r.dir = dir;
   const nlohmann::json& root = *j;
   if (!root["seed"].is_number_unsigned()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": \"seed\" is not a non-negative integer"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": \"seed\" is not a non-negative integer"));
   }
   r.seed = root["seed"].get<uint64_t>();
   r.dsim_version = root.value("dsim_version", "");

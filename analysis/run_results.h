@@ -11,11 +11,10 @@
 #define DSIM_ANALYSIS_RUN_RESULTS_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"

@@ -33,7 +33,9 @@ std::string ChildExit::Describe() const {
   return absl::StrCat("exit code ", exit_code);
 }
 
-ProcessPool::ProcessPool(size_t max_running) : max_running_(max_running) { DSIM_CHECK(max_running >= 1); }
+ProcessPool::ProcessPool(size_t max_running) : max_running_(max_running) {
+  DSIM_CHECK(max_running >= 1);
+}
 
 ProcessPool::~ProcessPool() {
   for (Child& c : children_) ::kill(c.pid, SIGTERM);

@@ -35,7 +35,9 @@ std::string CsvField(const std::string& s) {
   return out + "\"";
 }
 
-std::string CsvNumber(const std::optional<double>& v) { return v.has_value() ? ExactNumber(*v) : ""; }
+std::string CsvNumber(const std::optional<double>& v) {
+  return v.has_value() ? ExactNumber(*v) : "";
+}
 
 // Reads a failure record; a missing or unreadable one still counts as a failure (exit -1).
 FailedRun ReadFailure(const std::string& path, uint64_t seed) {
@@ -57,7 +59,8 @@ bool MatchesAnyPrefix(const std::string& path, const std::vector<std::string>& p
   for (const std::string& p : prefixes) {
     // Whole dotted segments: "relay.latency" matches relay.latency.p99, "relay.latency.p99"
     // does not match relay.latency.p999; a prefix ending in '.' matches any continuation.
-    if (path == p || (absl::StartsWith(path, p) && (p.back() == '.' || path[p.size()] == '.'))) return true;
+    if (path == p || (absl::StartsWith(path, p) && (p.back() == '.' || path[p.size()] == '.')))
+      return true;
   }
   return false;
 }
@@ -83,8 +86,8 @@ absl::StatusOr<SweepSummary> SummarizeSweep(const std::string& dir, const SweepP
         absl::StatusOr<RunResults> r = LoadRunResults(run_dir);
         if (!r.ok()) return r.status();
         if (r->seed != seed) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(run_dir, "/results.json: seed ", r->seed, " but the directory is for seed ", seed));
+          return absl::InvalidArgumentError(absl::StrCat(run_dir, "/results.json: seed ", r->seed,
+                                                         " but the directory is for seed ", seed));
         }
         ++ps.completed;
         summary.dsim_versions.insert(r->dsim_version);
@@ -115,9 +118,11 @@ nlohmann::json SummaryToJson(const SweepSummary& summary) {
   j["seeds"] = {{"first", plan.first_seed}, {"last", plan.last_seed}};
   j["fixed_overrides"] = plan.fixed_overrides;
   nlohmann::json params = nlohmann::json::array();
-  for (const SweepParameter& p : plan.parameters) params.push_back({{"key", p.key}, {"values", p.values}});
+  for (const SweepParameter& p : plan.parameters)
+    params.push_back({{"key", p.key}, {"values", p.values}});
   j["parameters"] = params;
-  j["dsim_versions"] = nlohmann::json(std::vector<std::string>(summary.dsim_versions.begin(), summary.dsim_versions.end()));
+  j["dsim_versions"] = nlohmann::json(
+      std::vector<std::string>(summary.dsim_versions.begin(), summary.dsim_versions.end()));
   if (plan.shard.sharded()) j["shard"] = {{"index", plan.shard.index}, {"count", plan.shard.count}};
   nlohmann::json points = nlohmann::json::array();
   for (const PointSummary& ps : summary.points) {
@@ -126,22 +131,31 @@ nlohmann::json SummaryToJson(const SweepSummary& summary) {
     nlohmann::json a = nlohmann::json::array();
     for (const auto& [key, value] : ps.assignments) a.push_back({{"key", key}, {"value", value}});
     pj["assignments"] = a;
-    pj["runs"] = {{"planned", ps.planned}, {"completed", ps.completed}, {"failed", ps.failed}, {"missing", ps.missing}};
+    pj["runs"] = {{"planned", ps.planned},
+                  {"completed", ps.completed},
+                  {"failed", ps.failed},
+                  {"missing", ps.missing}};
     nlohmann::json failures = nlohmann::json::array();
     for (const FailedRun& f : ps.failures) {
-      failures.push_back({{"seed", f.seed},
-                          {"exit_code", f.signal == 0 ? nlohmann::json(f.exit_code) : nlohmann::json(nullptr)},
-                          {"signal", f.signal != 0 ? nlohmann::json(f.signal) : nlohmann::json(nullptr)}});
+      failures.push_back(
+          {{"seed", f.seed},
+           {"exit_code", f.signal == 0 ? nlohmann::json(f.exit_code) : nlohmann::json(nullptr)},
+           {"signal", f.signal != 0 ? nlohmann::json(f.signal) : nlohmann::json(nullptr)}});
     }
     pj["failures"] = failures;
     nlohmann::json metrics = nlohmann::json::object();
     for (const auto& [path, ms] : ps.metrics) {
       const Summary& s = ms.stats;
-      metrics[path] = {{"unit", ms.unit},         {"count", s.count},
-                       {"nulls", s.nulls},        {"mean", OptionalJson(s.mean)},
-                       {"stddev", OptionalJson(s.stddev)}, {"min", OptionalJson(s.min)},
-                       {"p50", OptionalJson(s.p50)},       {"p95", OptionalJson(s.p95)},
-                       {"max", OptionalJson(s.max)},       {"ci95_low", OptionalJson(s.ci95_low)},
+      metrics[path] = {{"unit", ms.unit},
+                       {"count", s.count},
+                       {"nulls", s.nulls},
+                       {"mean", OptionalJson(s.mean)},
+                       {"stddev", OptionalJson(s.stddev)},
+                       {"min", OptionalJson(s.min)},
+                       {"p50", OptionalJson(s.p50)},
+                       {"p95", OptionalJson(s.p95)},
+                       {"max", OptionalJson(s.max)},
+                       {"ci95_low", OptionalJson(s.ci95_low)},
                        {"ci95_high", OptionalJson(s.ci95_high)}};
     }
     pj["metrics"] = metrics;
@@ -167,10 +181,11 @@ absl::StatusOr<SweepSummary> SummaryFromJson(const nlohmann::json& j, const std:
     plan.last_seed = j.at("seeds").at("last").get<uint64_t>();
     plan.fixed_overrides = j.at("fixed_overrides").get<std::vector<std::string>>();
     for (const nlohmann::json& p : j.at("parameters")) {
-      plan.parameters.push_back(
-          SweepParameter{p.at("key").get<std::string>(), p.at("values").get<std::vector<std::string>>()});
+      plan.parameters.push_back(SweepParameter{p.at("key").get<std::string>(),
+                                               p.at("values").get<std::vector<std::string>>()});
     }
-    for (const std::string& v : j.at("dsim_versions").get<std::vector<std::string>>()) s.dsim_versions.insert(v);
+    for (const std::string& v : j.at("dsim_versions").get<std::vector<std::string>>())
+      s.dsim_versions.insert(v);
     if (j.contains("shard")) {
       plan.shard.index = j["shard"].at("index").get<uint32_t>();
       plan.shard.count = j["shard"].at("count").get<uint32_t>();
@@ -179,7 +194,8 @@ absl::StatusOr<SweepSummary> SummaryFromJson(const nlohmann::json& j, const std:
       PointSummary ps;
       ps.name = pj.at("name").get<std::string>();
       for (const nlohmann::json& a : pj.at("assignments")) {
-        ps.assignments.emplace_back(a.at("key").get<std::string>(), a.at("value").get<std::string>());
+        ps.assignments.emplace_back(a.at("key").get<std::string>(),
+                                    a.at("value").get<std::string>());
       }
       const nlohmann::json& runs = pj.at("runs");
       ps.planned = runs.at("planned").get<uint64_t>();
@@ -232,8 +248,8 @@ absl::StatusOr<SweepSummary> LoadSummary(const std::string& dir) {
 std::string SummaryToCsv(const SweepSummary& summary) {
   std::vector<std::string> header = {"point"};
   for (const SweepParameter& p : summary.plan.parameters) header.push_back(CsvField(p.key));
-  for (const char* h : {"metric", "unit", "count", "nulls", "mean", "stddev", "min", "p50", "p95", "max",
-                        "ci95_low", "ci95_high"}) {
+  for (const char* h : {"metric", "unit", "count", "nulls", "mean", "stddev", "min", "p50", "p95",
+                        "max", "ci95_low", "ci95_high"}) {
     header.push_back(h);
   }
   std::string out = absl::StrCat(absl::StrJoin(header, ","), "\n");
@@ -243,9 +259,9 @@ std::string SummaryToCsv(const SweepSummary& summary) {
       std::vector<std::string> row = {CsvField(ps.name)};
       for (const auto& [key, value] : ps.assignments) row.push_back(CsvField(value));
       for (const std::string& cell :
-           {CsvField(path), CsvField(ms.unit), absl::StrCat(s.count), absl::StrCat(s.nulls), CsvNumber(s.mean),
-            CsvNumber(s.stddev), CsvNumber(s.min), CsvNumber(s.p50), CsvNumber(s.p95), CsvNumber(s.max),
-            CsvNumber(s.ci95_low), CsvNumber(s.ci95_high)}) {
+           {CsvField(path), CsvField(ms.unit), absl::StrCat(s.count), absl::StrCat(s.nulls),
+            CsvNumber(s.mean), CsvNumber(s.stddev), CsvNumber(s.min), CsvNumber(s.p50),
+            CsvNumber(s.p95), CsvNumber(s.max), CsvNumber(s.ci95_low), CsvNumber(s.ci95_high)}) {
         row.push_back(cell);
       }
       absl::StrAppend(&out, absl::StrJoin(row, ","), "\n");
@@ -255,28 +271,33 @@ std::string SummaryToCsv(const SweepSummary& summary) {
 }
 
 absl::Status WriteSummary(const std::string& dir, const SweepSummary& summary) {
-  absl::Status st = sim::WriteFileAtomically(absl::StrCat(dir, "/summary.csv"), SummaryToCsv(summary));
+  absl::Status st =
+      sim::WriteFileAtomically(absl::StrCat(dir, "/summary.csv"), SummaryToCsv(summary));
   if (!st.ok()) return st;
-  return sim::WriteFileAtomically(absl::StrCat(dir, "/summary.json"), SummaryToJson(summary).dump(2) + "\n");
+  return sim::WriteFileAtomically(absl::StrCat(dir, "/summary.json"),
+                                  SummaryToJson(summary).dump(2) + "\n");
 }
 
-std::string SummaryTable(const SweepSummary& summary, const std::vector<std::string>& metric_prefixes) {
+std::string SummaryTable(const SweepSummary& summary,
+                         const std::vector<std::string>& metric_prefixes) {
   std::string out;
   for (const PointSummary& ps : summary.points) {
-    absl::StrAppend(&out, "== ", ps.name, ": ", ps.completed, " of ", ps.planned, " runs completed");
+    absl::StrAppend(&out, "== ", ps.name, ": ", ps.completed, " of ", ps.planned,
+                    " runs completed");
     if (ps.failed > 0) absl::StrAppend(&out, ", ", ps.failed, " failed");
     if (ps.missing > 0) absl::StrAppend(&out, ", ", ps.missing, " missing");
     absl::StrAppend(&out, "\n");
-    TextTable t({"metric", "unit", "n", "nulls", "mean", "+-95%", "stddev", "min", "p50", "p95", "max"},
-                {false, false, true, true, true, true, true, true, true, true, true});
+    TextTable t(
+        {"metric", "unit", "n", "nulls", "mean", "+-95%", "stddev", "min", "p50", "p95", "max"},
+        {false, false, true, true, true, true, true, true, true, true, true});
     for (const auto& [path, ms] : ps.metrics) {
       if (!MatchesAnyPrefix(path, metric_prefixes)) continue;
       const Summary& s = ms.stats;
       std::optional<double> half;
       if (s.ci95_high.has_value()) half = (*s.ci95_high - *s.ci95_low) / 2.0;
       t.AddRow({path, ms.unit, absl::StrCat(s.count), absl::StrCat(s.nulls), FormatNumber(s.mean),
-                FormatNumber(half), FormatNumber(s.stddev), FormatNumber(s.min), FormatNumber(s.p50),
-                FormatNumber(s.p95), FormatNumber(s.max)});
+                FormatNumber(half), FormatNumber(s.stddev), FormatNumber(s.min),
+                FormatNumber(s.p50), FormatNumber(s.p95), FormatNumber(s.max)});
     }
     if (t.rows() > 0) absl::StrAppend(&out, t.Render());
     absl::StrAppend(&out, "\n");

@@ -17,15 +17,15 @@
 // Statistics that are undefined (no values; stddev and CI with fewer than two) are null.
 //
 // summary.csv: one row per point and metric:
-//   point,<parameter keys...>,metric,unit,count,nulls,mean,stddev,min,p50,p95,max,ci95_low,ci95_high
+//   point,<parameter
+//   keys...>,metric,unit,count,nulls,mean,stddev,min,p50,p95,max,ci95_low,ci95_high
 #ifndef DSIM_ANALYSIS_SUMMARY_H_
 #define DSIM_ANALYSIS_SUMMARY_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
@@ -68,12 +68,14 @@ inline constexpr char kFailureFile[] = "failure.json";
 
 // Reads every planned run of `dir` (the runs `plan.shard` owns). Errors: InvalidArgument naming
 // a results.json that cannot be read or whose seed does not match its directory.
-[[nodiscard]] absl::StatusOr<SweepSummary> SummarizeSweep(const std::string& dir, const SweepPlan& plan);
+[[nodiscard]] absl::StatusOr<SweepSummary> SummarizeSweep(const std::string& dir,
+                                                          const SweepPlan& plan);
 
 nlohmann::json SummaryToJson(const SweepSummary& summary);
 std::string SummaryToCsv(const SweepSummary& summary);
 // Errors: InvalidArgument naming `source` and the bad field.
-[[nodiscard]] absl::StatusOr<SweepSummary> SummaryFromJson(const nlohmann::json& j, const std::string& source);
+[[nodiscard]] absl::StatusOr<SweepSummary> SummaryFromJson(const nlohmann::json& j,
+                                                           const std::string& source);
 // Reads DIR/summary.json.
 [[nodiscard]] absl::StatusOr<SweepSummary> LoadSummary(const std::string& dir);
 
@@ -82,7 +84,8 @@ std::string SummaryToCsv(const SweepSummary& summary);
 
 // Aligned tables, one per point: metric, unit, n, nulls, mean, +-95% CI half-width, stddev, min,
 // p50, p95, max. With `metric_prefixes` non-empty, only metrics starting with one of them.
-std::string SummaryTable(const SweepSummary& summary, const std::vector<std::string>& metric_prefixes);
+std::string SummaryTable(const SweepSummary& summary,
+                         const std::vector<std::string>& metric_prefixes);
 
 // True when the list is empty or `path` is one of the prefixes or lies under one of them
 // (dotted segments: "relay.latency" matches relay.latency.p99, "relay.lat" does not).

@@ -32,16 +32,23 @@ const ArgSpec& SweepSpec() {
   static const ArgSpec spec{
       "sweep",
       "FILE",
-      "Runs a scenario over a seed range and the cartesian product of parameter values, in parallel "
-      "child processes; resumes an interrupted sweep; writes DIR/sweep.json, DIR/runs/<point>/seed-<n>/, "
+      "Runs a scenario over a seed range and the cartesian product of parameter values, in "
+      "parallel "
+      "child processes; resumes an interrupted sweep; writes DIR/sweep.json, "
+      "DIR/runs/<point>/seed-<n>/, "
       "DIR/summary.json and DIR/summary.csv.",
       {{"seeds", "A..B", "the seeds of every parameter point (inclusive range, or one seed N)"},
-       {"set", "KEY.PATH=V1,V2,...", "a scenario key: several values make it a swept parameter", true},
+       {"set", "KEY.PATH=V1,V2,...", "a scenario key: several values make it a swept parameter",
+        true},
        {"jobs", "N", "runs at once (default: the number of CPUs)"},
-       {"shard", "I/N", "run only shard I of N (0 <= I < N): the runs whose canonical index is I mod N"},
-       {"out", "DIR", "the sweep directory (required; an existing one of the same sweep is resumed)"},
-       {"metric", "PREFIX", "print only metrics at or under PREFIX (e.g. relay.latency) in the table", true},
-       {"dsim", "PATH", "the program each run executes as `PATH run ...` (default: this dsim binary)"},
+       {"shard", "I/N",
+        "run only shard I of N (0 <= I < N): the runs whose canonical index is I mod N"},
+       {"out", "DIR",
+        "the sweep directory (required; an existing one of the same sweep is resumed)"},
+       {"metric", "PREFIX",
+        "print only metrics at or under PREFIX (e.g. relay.latency) in the table", true},
+       {"dsim", "PATH",
+        "the program each run executes as `PATH run ...` (default: this dsim binary)"},
        {"quiet", "", "no progress and no table, only errors"}},
       1,
       1};
@@ -49,24 +56,25 @@ const ArgSpec& SweepSpec() {
 }
 
 const ArgSpec& SummarizeSpec() {
-  static const ArgSpec spec{"summarize",
-                            "DIR",
-                            "Recomputes DIR/summary.json and DIR/summary.csv of a sweep directory from its "
-                            "runs and prints the table.",
-                            {{"metric", "PREFIX", "print only metrics at or under PREFIX (e.g. relay.latency)", true}},
-                            1,
-                            1};
+  static const ArgSpec spec{
+      "summarize",
+      "DIR",
+      "Recomputes DIR/summary.json and DIR/summary.csv of a sweep directory from its "
+      "runs and prints the table.",
+      {{"metric", "PREFIX", "print only metrics at or under PREFIX (e.g. relay.latency)", true}},
+      1,
+      1};
   return spec;
 }
 
 // Parses the arguments; prints the error or the help. Returns nullopt with *code set when the
 // command is done.
-std::optional<ParsedArgs> Parse(const ArgSpec& spec, const std::vector<std::string>& args, std::FILE* out,
-                                std::FILE* err, int* code) {
+std::optional<ParsedArgs> Parse(const ArgSpec& spec, const std::vector<std::string>& args,
+                                std::FILE* out, std::FILE* err, int* code) {
   absl::StatusOr<ParsedArgs> parsed = sim::ParseArgs(spec, args);
   if (!parsed.ok()) {
-    std::fprintf(err, "dsim %s: %s\n\n%s", spec.command.c_str(), std::string(parsed.status().message()).c_str(),
-                 sim::Usage(spec).c_str());
+    std::fprintf(err, "dsim %s: %s\n\n%s", spec.command.c_str(),
+                 std::string(parsed.status().message()).c_str(), sim::Usage(spec).c_str());
     *code = sim::kExitUsage;
     return std::nullopt;
   }
@@ -79,8 +87,10 @@ std::optional<ParsedArgs> Parse(const ArgSpec& spec, const std::vector<std::stri
 }
 
 std::string ShellQuote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/=:,+%") ==
-                        std::string::npos) {
+  if (!s.empty() &&
+      s.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/=:,+%") ==
+          std::string::npos) {
     return s;
   }
   std::string out = "'";
@@ -106,8 +116,8 @@ absl::Status PrepareScenario(const std::string& file, SweepPlan* plan) {
     overrides.push_back(absl::StrCat("simulation.seed=", plan->first_seed));
     absl::StatusOr<sim::Scenario> s = sim::LoadScenarioFile(file, overrides);
     if (!s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("invalid scenario at point ", plan->points[p].name, ":\n",
-                                                     s.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "invalid scenario at point ", plan->points[p].name, ":\n", s.status().message()));
     }
     if (p == 0) plan->scenario_name = s->name;
   }
@@ -118,17 +128,21 @@ absl::Status PrepareScenario(const std::string& file, SweepPlan* plan) {
 absl::Status PrepareOutDir(const std::string& dir, const SweepPlan& plan) {
   std::error_code ec;
   std::filesystem::create_directories(absl::StrCat(dir, "/runs"), ec);
-  if (ec) return absl::UnavailableError(absl::StrCat(dir, ": cannot create directory: ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat(dir, ": cannot create directory: ", ec.message()));
   if (std::filesystem::exists(absl::StrCat(dir, "/sweep.json"), ec)) {
     absl::StatusOr<SweepPlan> old = LoadPlan(dir);
     if (!old.ok()) return absl::InvalidArgumentError(old.status().message());
-    if (!SameRuns(*old, plan) || old->shard.index != plan.shard.index || old->shard.count != plan.shard.count) {
+    if (!SameRuns(*old, plan) || old->shard.index != plan.shard.index ||
+        old->shard.count != plan.shard.count) {
       return absl::InvalidArgumentError(absl::StrCat(
-          dir, "/sweep.json describes a different sweep (scenario file content, seeds, --set values or "
-               "--shard differ); resume it with the same arguments or use another --out"));
+          dir,
+          "/sweep.json describes a different sweep (scenario file content, seeds, --set values or "
+          "--shard differ); resume it with the same arguments or use another --out"));
     }
   }
-  return sim::WriteFileAtomically(absl::StrCat(dir, "/sweep.json"), PlanToJson(plan).dump(2) + "\n");
+  return sim::WriteFileAtomically(absl::StrCat(dir, "/sweep.json"),
+                                  PlanToJson(plan).dump(2) + "\n");
 }
 
 struct RunCommandLine {
@@ -138,8 +152,9 @@ struct RunCommandLine {
 
 RunCommandLine MakeRunCommand(const SweepPlan& plan, uint64_t index, const std::string& run_dir,
                               const std::string& program) {
-  std::vector<std::string> args = {"run", plan.scenario_file, "--quiet", "--seed", absl::StrCat(plan.SeedOf(index)),
-                                   "--out", run_dir};
+  std::vector<std::string> args = {
+      "run",  plan.scenario_file, "--quiet", "--seed", absl::StrCat(plan.SeedOf(index)), "--out",
+      run_dir};
   for (const std::string& o : plan.Overrides(plan.PointOf(index))) {
     args.push_back("--set");
     args.push_back(o);
@@ -153,8 +168,8 @@ RunCommandLine MakeRunCommand(const SweepPlan& plan, uint64_t index, const std::
   return cmd;
 }
 
-absl::Status WriteFailure(const std::string& run_dir, const SweepPlan& plan, uint64_t index, const Finished& f,
-                          const std::string& command) {
+absl::Status WriteFailure(const std::string& run_dir, const SweepPlan& plan, uint64_t index,
+                          const Finished& f, const std::string& command) {
   nlohmann::json j;
   j["point"] = plan.points[plan.PointOf(index)].name;
   j["seed"] = plan.SeedOf(index);
@@ -170,8 +185,9 @@ std::string FirstLine(const std::string& text) {
   return s.empty() ? "(no output)" : s;
 }
 
-int SummarizeInto(const std::string& dir, const SweepPlan& plan, const std::vector<std::string>& prefixes,
-                  bool print_table, std::FILE* out, std::FILE* err, const char* command) {
+int SummarizeInto(const std::string& dir, const SweepPlan& plan,
+                  const std::vector<std::string>& prefixes, bool print_table, std::FILE* out,
+                  std::FILE* err, const char* command) {
   absl::StatusOr<SweepSummary> summary = SummarizeSweep(dir, plan);
   if (!summary.ok()) {
     std::fprintf(err, "dsim %s: %s\n", command, std::string(summary.status().message()).c_str());
@@ -206,7 +222,8 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   size_t jobs = AvailableCpus();
   if (std::optional<std::string> j = a->Get("jobs")) {
     if (!absl::SimpleAtoi(*j, &jobs) || jobs < 1 || jobs > kMaxJobs) {
-      return usage_error(absl::StrCat("--jobs ", *j, ": expected an integer in [1, ", kMaxJobs, "]"));
+      return usage_error(
+          absl::StrCat("--jobs ", *j, ": expected an integer in [1, ", kMaxJobs, "]"));
     }
   }
   absl::StatusOr<SweepPlan> plan = BuildPlan(a->GetAll("set"), seeds->first, seeds->second);
@@ -233,7 +250,8 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
     if (!plan->shard.Owns(i)) continue;
     ++owned;
     std::error_code ec;
-    if (!std::filesystem::exists(absl::StrCat(dir, "/", plan->RunDir(i), "/results.json"), ec)) todo.push_back(i);
+    if (!std::filesystem::exists(absl::StrCat(dir, "/", plan->RunDir(i), "/results.json"), ec))
+      todo.push_back(i);
   }
   const bool quiet = a->Has("quiet");
   // /proc/self/exe is this very binary, whatever PATH or the current directory say.
@@ -254,7 +272,8 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
       std::filesystem::remove_all(run_dir, ec);
       std::filesystem::create_directories(run_dir, ec);
       if (ec) {
-        std::fprintf(err, "dsim sweep: %s: cannot create directory: %s\n", run_dir.c_str(), ec.message().c_str());
+        std::fprintf(err, "dsim sweep: %s: cannot create directory: %s\n", run_dir.c_str(),
+                     ec.message().c_str());
         return sim::kExitIo;
       }
       RunCommandLine cmd = MakeRunCommand(*plan, index, run_dir, program);
@@ -276,15 +295,16 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
       if (!f.exit.ok() || !has_results) {
         ++failed;
         Finished record = f;
-        if (f.exit.ok()) record.stderr_text += "dsim sweep: the run exited with 0 but wrote no results.json\n";
+        if (f.exit.ok())
+          record.stderr_text += "dsim sweep: the run exited with 0 but wrote no results.json\n";
         st = WriteFailure(run_dir, *plan, f.tag, record, it->second.display);
         if (!st.ok()) {
           std::fprintf(err, "dsim sweep: %s\n", std::string(st.message()).c_str());
           return sim::kExitIo;
         }
-        failure_lines.push_back(absl::StrCat("  ", plan->RunDir(f.tag), ": ", record.exit.Describe(), ": ",
-                                             FirstLine(record.stderr_text), "\n    reproduce: ",
-                                             it->second.display));
+        failure_lines.push_back(
+            absl::StrCat("  ", plan->RunDir(f.tag), ": ", record.exit.Describe(), ": ",
+                         FirstLine(record.stderr_text), "\n    reproduce: ", it->second.display));
       }
       started.erase(it);
     }
@@ -294,8 +314,10 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   code = SummarizeInto(dir, *plan, a->GetAll("metric"), !quiet, out, err, "sweep");
   if (code != sim::kExitOk) return code;
   if (!failure_lines.empty()) {
-    std::fprintf(err, "dsim sweep: %zu of %zu runs failed (recorded in %s in each run directory):\n%s\n",
-                 failure_lines.size(), todo.size(), kFailureFile, absl::StrJoin(failure_lines, "\n").c_str());
+    std::fprintf(err,
+                 "dsim sweep: %zu of %zu runs failed (recorded in %s in each run directory):\n%s\n",
+                 failure_lines.size(), todo.size(), kFailureFile,
+                 absl::StrJoin(failure_lines, "\n").c_str());
     return sim::kExitRunFailed;
   }
   return sim::kExitOk;

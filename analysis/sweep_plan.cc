@@ -22,7 +22,8 @@ constexpr char kPlanFormat[] = "dsim-sweep/1";
 
 absl::StatusOr<uint64_t> ParseSeed(const std::string& text, const std::string& whole) {
   uint64_t v = 0;
-  if (text.empty() || !absl::SimpleAtoi(text, &v) || text[0] == '+' || v > static_cast<uint64_t>(INT64_MAX)) {
+  if (text.empty() || !absl::SimpleAtoi(text, &v) || text[0] == '+' ||
+      v > static_cast<uint64_t>(INT64_MAX)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--seeds ", whole, ": expected A..B or N with non-negative integer seeds"));
   }
@@ -44,7 +45,8 @@ std::string SweepPlan::RunDir(uint64_t run_index) const {
 std::vector<std::string> SweepPlan::Overrides(size_t point_index) const {
   DSIM_CHECK(point_index < points.size());
   std::vector<std::string> out = fixed_overrides;
-  for (const auto& [key, value] : points[point_index].assignments) out.push_back(absl::StrCat(key, "=", value));
+  for (const auto& [key, value] : points[point_index].assignments)
+    out.push_back(absl::StrCat(key, "=", value));
   return out;
 }
 
@@ -60,10 +62,12 @@ absl::StatusOr<std::pair<uint64_t, uint64_t>> ParseSeedRange(const std::string& 
   absl::StatusOr<uint64_t> b = ParseSeed(text.substr(dots + 2), text);
   if (!b.ok()) return b.status();
   if (*b < *a) {
-    return absl::InvalidArgumentError(absl::StrCat("--seeds ", text, ": the last seed is below the first"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--seeds ", text, ": the last seed is below the first"));
   }
   if (*b - *a >= kMaxRuns) {
-    return absl::InvalidArgumentError(absl::StrCat("--seeds ", text, ": more than ", kMaxRuns, " seeds"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--seeds ", text, ": more than ", kMaxRuns, " seeds"));
   }
   return std::make_pair(*a, *b);
 }
@@ -72,8 +76,8 @@ absl::StatusOr<ShardSpec> ParseShard(const std::string& text) {
   std::vector<std::string> parts = absl::StrSplit(text, '/');
   uint32_t i = 0;
   uint32_t n = 0;
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &i) || !absl::SimpleAtoi(parts[1], &n) || n == 0 ||
-      i >= n) {
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &i) || !absl::SimpleAtoi(parts[1], &n) ||
+      n == 0 || i >= n) {
     return absl::InvalidArgumentError(
         absl::StrCat("--shard ", text, ": expected I/N with 0 <= I < N (e.g. 0/3, 1/3, 2/3)"));
   }
@@ -103,11 +107,13 @@ absl::StatusOr<std::vector<std::string>> SplitValues(const std::string& text) {
       stack.push_back(c == '[' ? ']' : '}');
     } else if (c == ']' || c == '}') {
       if (stack.empty() || stack.back() != c) {
-        return absl::InvalidArgumentError(absl::StrCat("unbalanced '", std::string(1, c), "' in '", text, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("unbalanced '", std::string(1, c), "' in '", text, "'"));
       }
       stack.pop_back();
     } else if (c == ',' && stack.empty()) {
-      if (current.empty()) return absl::InvalidArgumentError(absl::StrCat("empty value in '", text, "'"));
+      if (current.empty())
+        return absl::InvalidArgumentError(absl::StrCat("empty value in '", text, "'"));
       out.push_back(std::move(current));
       current.clear();
       continue;
@@ -115,9 +121,11 @@ absl::StatusOr<std::vector<std::string>> SplitValues(const std::string& text) {
     current += c;
   }
   if (quote != 0 || !stack.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("unterminated quote or bracket in '", text, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unterminated quote or bracket in '", text, "'"));
   }
-  if (current.empty()) return absl::InvalidArgumentError(absl::StrCat("empty value in '", text, "'"));
+  if (current.empty())
+    return absl::InvalidArgumentError(absl::StrCat("empty value in '", text, "'"));
   out.push_back(std::move(current));
   return out;
 }
@@ -146,18 +154,22 @@ absl::StatusOr<SweepPlan> BuildPlan(const std::vector<std::string>& set_flags, u
   for (const std::string& flag : set_flags) {
     size_t eq = flag.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("--set ", flag, ": expected KEY.PATH=VALUE[,VALUE...]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--set ", flag, ": expected KEY.PATH=VALUE[,VALUE...]"));
     }
     std::string key = flag.substr(0, eq);
     if (key == "simulation.seed") {
-      return absl::InvalidArgumentError("--set simulation.seed: seeds come from --seeds A..B in a sweep");
+      return absl::InvalidArgumentError(
+          "--set simulation.seed: seeds come from --seeds A..B in a sweep");
     }
     if (!keys.insert(key).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--set ", key, ": given twice; list every value in one flag: --set ", key, "=v1,v2"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--set ", key, ": given twice; list every value in one flag: --set ", key, "=v1,v2"));
     }
     absl::StatusOr<std::vector<std::string>> values = SplitValues(flag.substr(eq + 1));
-    if (!values.ok()) return absl::InvalidArgumentError(absl::StrCat("--set ", key, ": ", values.status().message()));
+    if (!values.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("--set ", key, ": ", values.status().message()));
     absl::btree_set<std::string> distinct(values->begin(), values->end());
     if (distinct.size() != values->size()) {
       return absl::InvalidArgumentError(absl::StrCat("--set ", key, ": a value is listed twice"));
@@ -173,7 +185,8 @@ absl::StatusOr<SweepPlan> BuildPlan(const std::vector<std::string>& set_flags, u
   for (const SweepParameter& p : plan.parameters) {
     point_count *= p.values.size();
     if (point_count * plan.seed_count() > kMaxRuns) {
-      return absl::InvalidArgumentError(absl::StrCat("the sweep has more than ", kMaxRuns, " runs"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the sweep has more than ", kMaxRuns, " runs"));
     }
   }
   if (point_count * plan.seed_count() > kMaxRuns) {
@@ -184,14 +197,16 @@ absl::StatusOr<SweepPlan> BuildPlan(const std::vector<std::string>& set_flags, u
   for (uint64_t p = 0; p < point_count; ++p) {
     SweepPoint point;
     for (size_t i = 0; i < plan.parameters.size(); ++i) {
-      point.assignments.emplace_back(plan.parameters[i].key, plan.parameters[i].values[odometer[i]]);
+      point.assignments.emplace_back(plan.parameters[i].key,
+                                     plan.parameters[i].values[odometer[i]]);
     }
     point.name = PointDirName(point.assignments);
     auto [it, inserted] = names.emplace(point.name, p);
     if (!inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--set: two parameter points map to the same directory name '", point.name,
-          "' (values differing only in characters outside [A-Za-z0-9._=+,:%-]); write the values differently"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--set: two parameter points map to the same directory name '", point.name,
+                       "' (values differing only in characters outside [A-Za-z0-9._=+,:%-]); write "
+                       "the values differently"));
     }
     plan.points.push_back(std::move(point));
     for (size_t i = plan.parameters.size(); i-- > 0;) {
@@ -206,11 +221,13 @@ absl::StatusOr<SweepPlan> BuildPlan(const std::vector<std::string>& set_flags, u
 nlohmann::json PlanToJson(const SweepPlan& plan) {
   nlohmann::json j;
   j["format"] = kPlanFormat;
-  j["scenario"] = {{"file", plan.scenario_file}, {"name", plan.scenario_name}, {"digest", plan.scenario_digest}};
+  j["scenario"] = {
+      {"file", plan.scenario_file}, {"name", plan.scenario_name}, {"digest", plan.scenario_digest}};
   j["seeds"] = {{"first", plan.first_seed}, {"last", plan.last_seed}};
   j["fixed_overrides"] = plan.fixed_overrides;
   nlohmann::json params = nlohmann::json::array();
-  for (const SweepParameter& p : plan.parameters) params.push_back({{"key", p.key}, {"values", p.values}});
+  for (const SweepParameter& p : plan.parameters)
+    params.push_back({{"key", p.key}, {"values", p.values}});
   j["parameters"] = params;
   nlohmann::json points = nlohmann::json::array();
   for (const SweepPoint& p : plan.points) {
@@ -242,14 +259,15 @@ absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j, const std::strin
     if (plan.last_seed < plan.first_seed) return bad("seeds.last is below seeds.first");
     plan.fixed_overrides = j.at("fixed_overrides").get<std::vector<std::string>>();
     for (const nlohmann::json& p : j.at("parameters")) {
-      plan.parameters.push_back(
-          SweepParameter{p.at("key").get<std::string>(), p.at("values").get<std::vector<std::string>>()});
+      plan.parameters.push_back(SweepParameter{p.at("key").get<std::string>(),
+                                               p.at("values").get<std::vector<std::string>>()});
     }
     for (const nlohmann::json& p : j.at("points")) {
       SweepPoint point;
       point.name = p.at("name").get<std::string>();
       for (const nlohmann::json& a : p.at("assignments")) {
-        point.assignments.emplace_back(a.at("key").get<std::string>(), a.at("value").get<std::string>());
+        point.assignments.emplace_back(a.at("key").get<std::string>(),
+                                       a.at("value").get<std::string>());
       }
       if (point.name.empty() || point.name.find('/') != std::string::npos || point.name[0] == '.') {
         return bad(absl::StrCat("points: bad point name '", point.name, "'"));
@@ -260,9 +278,11 @@ absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j, const std::strin
     if (j.contains("shard")) {
       plan.shard.index = j["shard"].at("index").get<uint32_t>();
       plan.shard.count = j["shard"].at("count").get<uint32_t>();
-      if (plan.shard.count == 0 || plan.shard.index >= plan.shard.count) return bad("shard: index out of range");
+      if (plan.shard.count == 0 || plan.shard.index >= plan.shard.count)
+        return bad("shard: index out of range");
     }
-    if (j.at("runs").get<uint64_t>() != plan.run_count()) return bad("runs does not match points x seeds");
+    if (j.at("runs").get<uint64_t>() != plan.run_count())
+      return bad("runs does not match points x seeds");
     return plan;
   } catch (const nlohmann::json::exception& e) {
     return bad(absl::StrCat("malformed manifest: ", e.what()));

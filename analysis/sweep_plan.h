@@ -19,11 +19,10 @@
 #define DSIM_ANALYSIS_SWEEP_PLAN_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 
@@ -95,7 +94,8 @@ std::string PointDirName(const std::vector<std::pair<std::string, std::string>>&
 // sweep.json. Deterministic: the same plan gives the same bytes.
 nlohmann::json PlanToJson(const SweepPlan& plan);
 // Errors: InvalidArgument naming `source` and the bad field.
-[[nodiscard]] absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j, const std::string& source);
+[[nodiscard]] absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j,
+                                                     const std::string& source);
 // Reads DIR/sweep.json.
 [[nodiscard]] absl::StatusOr<SweepPlan> LoadPlan(const std::string& dir);
 

@@ -70,27 +70,34 @@ tolerance = "five percent"
   EXPECT_THAT(e, HasSubstr("base.toml:8:"));
   EXPECT_THAT(e, HasSubstr("metric[0].tolerance"));
 
-  e = Error("[baseline]\nscenario = \"q\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = 1\ntolerence = 1\n");
+  e = Error(
+      "[baseline]\nscenario = \"q\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = "
+      "1\ntolerence = 1\n");
   EXPECT_THAT(e, HasSubstr("base.toml:7:"));
   EXPECT_THAT(e, HasSubstr("metric[0].tolerence: unknown key (did you mean \"tolerance\"?)"));
 
   e = Error("[baseline]\nscenario = \"q\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\n");
   EXPECT_THAT(e, HasSubstr("metric[0].expected: required"));
 
-  e = Error("[baseline]\nscenario = \"q\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = 1\n"
-            "direction = \"down\"\n");
+  e = Error(
+      "[baseline]\nscenario = \"q\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = 1\n"
+      "direction = \"down\"\n");
   EXPECT_THAT(e, HasSubstr("base.toml:7:"));
   EXPECT_THAT(e, HasSubstr("metric[0].direction: expected one of \"lower_is_better\""));
 
-  e = Error("[baseline]\nscenario = \"q\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = 1\npoint = \"p\"\n");
+  e = Error(
+      "[baseline]\nscenario = \"q\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = "
+      "1\npoint = \"p\"\n");
   EXPECT_THAT(e, HasSubstr("metric[0].point: only sweep baselines"));
 
-  e = Error("[baseline]\nscenario = \"q\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = 1\n"
-            "[[metric]]\npath = \"a\"\nexpected = 2\n");
+  e = Error(
+      "[baseline]\nscenario = \"q\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = 1\n"
+      "[[metric]]\npath = \"a\"\nexpected = 2\n");
   EXPECT_THAT(e, HasSubstr("metric[1].path: metric a is listed twice"));
 
   EXPECT_THAT(Error("[baseline\nscenario = 1\n"), HasSubstr("base.toml:1:"));
-  EXPECT_THAT(Error("[baseline]\nscenario = \"q\"\nsource = \"run\"\n"), HasSubstr("no [[metric]] entries"));
+  EXPECT_THAT(Error("[baseline]\nscenario = \"q\"\nsource = \"run\"\n"),
+              HasSubstr("no [[metric]] entries"));
   EXPECT_THAT(Error("[[metric]]\npath = \"a\"\nexpected = 1\n"), HasSubstr("baseline: required"));
 }
 
@@ -139,7 +146,8 @@ TEST(Baseline, InfersDirectionFromPathWords) {
   EXPECT_EQ(InferDirection("stimulus.count"), Direction::kEqual);  // "time" only as a whole word
 }
 
-BaselineMetric Entry(Direction d, std::optional<double> expected, double tolerance = 0.1, bool relative = true) {
+BaselineMetric Entry(Direction d, std::optional<double> expected, double tolerance = 0.1,
+                     bool relative = true) {
   BaselineMetric m;
   m.path = std::string("m");  // (operator=(const char*) trips GCC 12's -Wrestrict here)
   m.direction = d;

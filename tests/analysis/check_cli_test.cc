@@ -1,11 +1,11 @@
 // End-to-end tests of `dsim check`: baselines written from a run and from a sweep, a parameter
 // change that worsens a metric (exit 1 with a readable table), unchanged results (exit 0) and
 // bad input (exit 2 naming the file and the key).
-#include <filesystem>
-#include <fstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "tests/analysis/test_util.h"
 
@@ -19,8 +19,10 @@ using ::testing::HasSubstr;
 const std::vector<std::string> kSlowLinks = {"--set", "network.link.latency.max=30ms", "--set",
                                              "network.inter_rack.latency.max=30ms"};
 
-std::vector<std::string> RunArgs(const std::string& out, const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> a = {"run", kQuickstart, "--quiet", "--set", "workload.relay.deliveries=2000", "--out", out};
+std::vector<std::string> RunArgs(const std::string& out,
+                                 const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> a = {
+      "run", kQuickstart, "--quiet", "--set", "workload.relay.deliveries=2000", "--out", out};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }
@@ -31,8 +33,8 @@ TEST(CheckCommand, RunBaselinePassesUnchangedAndFailsWhenLatencyRegresses) {
   const std::string dir = FreshDir("check_run");
   ASSERT_EQ(Dsim(RunArgs(dir + "/base"), dir).exit_code, 0);
   const std::string baseline = dir + "/quickstart.toml";
-  CommandResult w = Dsim({"check", dir + "/base", "--write-baseline", baseline, "--metric", "relay.latency",
-                          "--metric", "relay.dropped"},
+  CommandResult w = Dsim({"check", dir + "/base", "--write-baseline", baseline, "--metric",
+                          "relay.latency", "--metric", "relay.dropped"},
                          dir);
   ASSERT_EQ(w.exit_code, 0) << w.err;
   EXPECT_THAT(w.out, HasSubstr("wrote baseline " + baseline + " (8 metrics)"));
@@ -46,15 +48,20 @@ TEST(CheckCommand, RunBaselinePassesUnchangedAndFailsWhenLatencyRegresses) {
   CommandResult ok = Dsim({"check", dir + "/again", "--baseline", baseline}, dir);
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("check: all 8 metrics within tolerance"));
-  EXPECT_THAT(ok.out, ContainsRegex("relay.latency.mean +[0-9.e-]+ s +[0-9.e-]+ s +\\+0 \\(\\+0.00%\\) +<= \\+5% +ok"));
+  EXPECT_THAT(
+      ok.out,
+      ContainsRegex(
+          "relay.latency.mean +[0-9.e-]+ s +[0-9.e-]+ s +\\+0 \\(\\+0.00%\\) +<= \\+5% +ok"));
 
   // Slower links: relay.latency.mean regresses; exit 1 and a table that says so.
   ASSERT_EQ(Dsim(RunArgs(dir + "/slow", kSlowLinks), dir).exit_code, 0);
   CommandResult bad = Dsim({"check", dir + "/slow", "--baseline", baseline}, dir);
   EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
   EXPECT_THAT(bad.out, ContainsRegex("metric +baseline +now +change +allowed +verdict"));
-  EXPECT_THAT(bad.out, ContainsRegex("relay.latency.mean +[0-9.e-]+ s +[0-9.e-]+ s +\\+[0-9.e-]+ \\(\\+[0-9.]+%\\) "
-                                     "+<= \\+5% +REGRESSION +higher than allowed"));
+  EXPECT_THAT(
+      bad.out,
+      ContainsRegex("relay.latency.mean +[0-9.e-]+ s +[0-9.e-]+ s +\\+[0-9.e-]+ \\(\\+[0-9.]+%\\) "
+                    "+<= \\+5% +REGRESSION +higher than allowed"));
   EXPECT_THAT(bad.out, HasSubstr("REGRESSED against " + baseline));
   EXPECT_EQ(bad.err, "");
 
@@ -83,14 +90,18 @@ TEST(CheckCommand, BadInputExitsTwoNamingFileAndKey) {
   EXPECT_THAT(r.err, HasSubstr(bad + ":8:"));
   EXPECT_THAT(r.err, HasSubstr("metric[0].tolerance"));
 
-  Write(bad, "[baseline]\nscenario = \"quickstart\"\nsource = \"run\"\n[[metric]]\npth = \"relay.latency.mean\"\n"
-             "expected = 1\n");
+  Write(bad,
+        "[baseline]\nscenario = \"quickstart\"\nsource = \"run\"\n[[metric]]\npth = "
+        "\"relay.latency.mean\"\n"
+        "expected = 1\n");
   r = Dsim({"check", dir + "/base", "--baseline", bad}, dir);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr(bad + ":5:"));
   EXPECT_THAT(r.err, HasSubstr("metric[0].pth: unknown key (did you mean \"path\"?)"));
 
-  Write(bad, "[baseline]\nscenario = \"other\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = 1\n");
+  Write(bad,
+        "[baseline]\nscenario = \"other\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = "
+        "1\n");
   r = Dsim({"check", dir + "/base", "--baseline", bad}, dir);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("baseline.scenario is \"other\" but"));
@@ -106,14 +117,19 @@ TEST(CheckCommand, BadInputExitsTwoNamingFileAndKey) {
 TEST(CheckCommand, SweepBaselineComparesConfidenceIntervals) {
   const std::string dir = FreshDir("check_sweep");
   auto sweep = [&](const std::string& out, const std::vector<std::string>& extra) {
-    std::vector<std::string> a = {"sweep", kQuickstart, "--seeds", "1..8", "--set", "workload.relay.deliveries=2000",
-                                  "--quiet", "--out", out};
+    std::vector<std::string> a = {"sweep",   kQuickstart, "--seeds",
+                                  "1..8",    "--set",     "workload.relay.deliveries=2000",
+                                  "--quiet", "--out",     out};
     a.insert(a.end(), extra.begin(), extra.end());
     return Dsim(a, dir);
   };
   ASSERT_EQ(sweep(dir + "/base", {}).exit_code, 0);
   const std::string baseline = dir + "/sweep.toml";
-  ASSERT_EQ(Dsim({"check", dir + "/base", "--write-baseline", baseline, "--metric", "relay.latency.mean"}, dir).exit_code, 0);
+  ASSERT_EQ(
+      Dsim({"check", dir + "/base", "--write-baseline", baseline, "--metric", "relay.latency.mean"},
+           dir)
+          .exit_code,
+      0);
   EXPECT_THAT(Slurp(baseline), HasSubstr("ci95 = ["));
   EXPECT_THAT(Slurp(baseline), HasSubstr("point = \"default\""));
   CommandResult ok = Dsim({"check", dir + "/base", "--baseline", baseline}, dir);

@@ -1,8 +1,8 @@
 // End-to-end test of `dsim report`: PNG and SVG plots and index.html for a sweep and a run.
-#include <filesystem>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include "tests/analysis/test_util.h"
 
@@ -15,11 +15,14 @@ using ::testing::HasSubstr;
 TEST(ReportCommand, WritesPngSvgAndIndexForASweepAndARun) {
   const std::string dir = FreshDir("report");
   // 40000 deliveries take the run past the partition at 1 s, so fault windows are in range.
-  CommandResult s = Dsim({"sweep", kQuickstart, "--seeds", "1..3", "--set", "workload.relay.deliveries=40000", "--set",
-                          "network.link.loss=0.01,0.05", "--quiet", "--out", dir + "/sweep"},
-                         dir);
+  CommandResult s =
+      Dsim({"sweep", kQuickstart, "--seeds", "1..3", "--set", "workload.relay.deliveries=40000",
+            "--set", "network.link.loss=0.01,0.05", "--quiet", "--out", dir + "/sweep"},
+           dir);
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  ASSERT_EQ(Dsim({"run", kQuickstart, "--quiet", "--set", "workload.relay.deliveries=40000", "--out", dir + "/run"}, dir)
+  ASSERT_EQ(Dsim({"run", kQuickstart, "--quiet", "--set", "workload.relay.deliveries=40000",
+                  "--out", dir + "/run"},
+                 dir)
                 .exit_code,
             0);
   CommandResult r = Dsim({"report", dir + "/sweep", dir + "/run", "--out", dir + "/report"}, dir);
@@ -53,12 +56,16 @@ TEST(ReportCommand, WritesPngSvgAndIndexForASweepAndARun) {
   // percentiles, time series per point and, for the run, grouped time series with the partition
   // (1 s to 3 s) shaded.
   const std::string plots = dir + "/report/plots/";
-  EXPECT_THAT(Slurp(plots + "s1-relay.latency.mean-vs-network.link.loss.gp"), HasSubstr("yerrorlines"));
+  EXPECT_THAT(Slurp(plots + "s1-relay.latency.mean-vs-network.link.loss.gp"),
+              HasSubstr("yerrorlines"));
   EXPECT_TRUE(fs::exists(plots + "s1-relay.latency.png"));
   EXPECT_TRUE(fs::exists(plots + "s2-relay.latency.svg"));
-  EXPECT_THAT(Slurp(plots + "s1-ts-relay_delivered.gp"), HasSubstr("rect from first 1, graph 0 to first 3, graph 1"));
-  EXPECT_THAT(Slurp(plots + "s2-ts-relay-count.gp"), HasSubstr("rect from first 1, graph 0 to first 3, graph 1"));
-  EXPECT_THAT(Slurp(plots + "s2-ts-relay-count.gp"), HasSubstr("set xlabel \"simulated time (s)\""));
+  EXPECT_THAT(Slurp(plots + "s1-ts-relay_delivered.gp"),
+              HasSubstr("rect from first 1, graph 0 to first 3, graph 1"));
+  EXPECT_THAT(Slurp(plots + "s2-ts-relay-count.gp"),
+              HasSubstr("rect from first 1, graph 0 to first 3, graph 1"));
+  EXPECT_THAT(Slurp(plots + "s2-ts-relay-count.gp"),
+              HasSubstr("set xlabel \"simulated time (s)\""));
 
   CommandResult bad = Dsim({"report", dir, "--out", dir + "/report2"}, dir);
   EXPECT_EQ(bad.exit_code, 2);

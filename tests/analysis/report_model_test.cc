@@ -43,9 +43,10 @@ TEST(ParameterNumber, ReadsNumbersDurationsSizesAndPercentages) {
 }
 
 TEST(MetricGroups, FindsPercentilesAndComparisons) {
-  std::vector<MetricGroup> g = FindMetricGroups({"bloom.fp.configured", "bloom.fp.observed", "bloom.fp.theoretical",
-                                                 "relay.dropped", "relay.latency.max", "relay.latency.mean",
-                                                 "relay.latency.min", "relay.latency.p50", "relay.latency.p99"});
+  std::vector<MetricGroup> g =
+      FindMetricGroups({"bloom.fp.configured", "bloom.fp.observed", "bloom.fp.theoretical",
+                        "relay.dropped", "relay.latency.max", "relay.latency.mean",
+                        "relay.latency.min", "relay.latency.p50", "relay.latency.p99"});
   ASSERT_EQ(g.size(), 2u);
   EXPECT_EQ(g[0].kind, MetricGroup::Kind::kComparison);
   EXPECT_EQ(g[0].prefix, "bloom.fp");
@@ -62,7 +63,8 @@ TEST(Chart, ScriptWritesPngAndSvgWithShadedFaults) {
   c.title = "divergent \"cells\"";
   c.x.label = "simulated time (s)";
   c.y.label = "cells";
-  c.series.push_back({"divergent_cells", {{0, 5, {}, {}}, {1, 7, {}, {}}, {2, std::nan(""), {}, {}}}});
+  c.series.push_back(
+      {"divergent_cells", {{0, 5, {}, {}}, {1, 7, {}, {}}, {2, std::nan(""), {}, {}}}});
   c.shades.push_back({0.5, 1.5, "split"});
   c.markers.push_back({1.2, "clock_jump"});
   const std::string script = ChartScript(c, "pngcairo");

@@ -1,6 +1,8 @@
 // End-to-end tests of `dsim sweep` and `dsim merge`: parallel runs, progress, statistics checked
 // against an independent computation from the per-run files, resume after a kill, failure
 // records, and sharded + merged == unsharded, byte for byte.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -11,12 +13,9 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "tests/analysis/test_util.h"
 
@@ -27,9 +26,13 @@ namespace fs = std::filesystem;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
-std::vector<std::string> SweepArgs(const std::string& seeds, const std::string& deliveries, const std::string& out) {
-  return {"sweep",      kQuickstart, "--seeds", seeds, "--set", "workload.relay.deliveries=" + deliveries,
-          "--set",      "network.link.loss=0.01,0.05", "--out", out};
+std::vector<std::string> SweepArgs(const std::string& seeds, const std::string& deliveries,
+                                   const std::string& out) {
+  return {"sweep",   kQuickstart,
+          "--seeds", seeds,
+          "--set",   "workload.relay.deliveries=" + deliveries,
+          "--set",   "network.link.loss=0.01,0.05",
+          "--out",   out};
 }
 
 std::vector<std::string> With(std::vector<std::string> args, const std::vector<std::string>& more) {
@@ -40,8 +43,8 @@ std::vector<std::string> With(std::vector<std::string> args, const std::vector<s
 std::vector<std::string> ResultFiles(const std::string& dir) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir + "/runs", ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir + "/runs", ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->path().filename() == "results.json") out.push_back(it->path().string());
   }
   std::sort(out.begin(), out.end());
@@ -49,12 +52,15 @@ std::vector<std::string> ResultFiles(const std::string& dir) {
 }
 
 // The test's own flattening of results.json metrics (independent of analysis/run_results.cc).
-void Flatten(const nlohmann::json& node, const std::string& prefix, std::map<std::string, std::optional<double>>* out) {
+void Flatten(const nlohmann::json& node, const std::string& prefix,
+             std::map<std::string, std::optional<double>>* out) {
   if (node.contains("value") && node.contains("unit")) {
-    (*out)[prefix] = node["value"].is_null() ? std::nullopt : std::optional<double>(node["value"].get<double>());
+    (*out)[prefix] =
+        node["value"].is_null() ? std::nullopt : std::optional<double>(node["value"].get<double>());
     return;
   }
-  for (auto it = node.begin(); it != node.end(); ++it) Flatten(*it, prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+  for (auto it = node.begin(); it != node.end(); ++it)
+    Flatten(*it, prefix.empty() ? it.key() : prefix + "." + it.key(), out);
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -67,7 +73,8 @@ double Percentile(std::vector<double> v, double p) {
 void ExpectClose(const nlohmann::json& got, double want, const std::string& what) {
   ASSERT_TRUE(got.is_number()) << what << " is " << got.dump();
   const double g = got.get<double>();
-  EXPECT_LE(std::fabs(g - want), 1e-12 * std::max({1.0, std::fabs(g), std::fabs(want)})) << what << ": " << g << " vs " << want;
+  EXPECT_LE(std::fabs(g - want), 1e-12 * std::max({1.0, std::fabs(g), std::fabs(want)}))
+      << what << ": " << g << " vs " << want;
 }
 
 TEST(SweepCommand, ParallelSweepMatchesIndependentStatisticsAndShardsMergeByteIdentical) {
@@ -91,8 +98,8 @@ TEST(SweepCommand, ParallelSweepMatchesIndependentStatisticsAndShardsMergeByteId
     EXPECT_EQ(point["runs"]["completed"], 20);
     std::map<std::string, std::vector<double>> values;
     for (int seed = 1; seed <= 20; ++seed) {
-      const nlohmann::json run =
-          nlohmann::json::parse(Slurp(full + "/runs/" + name + "/seed-" + std::to_string(seed) + "/results.json"));
+      const nlohmann::json run = nlohmann::json::parse(
+          Slurp(full + "/runs/" + name + "/seed-" + std::to_string(seed) + "/results.json"));
       EXPECT_EQ(run["seed"], seed);
       std::map<std::string, std::optional<double>> flat;
       Flatten(run["metrics"], "", &flat);
@@ -125,15 +132,18 @@ TEST(SweepCommand, ParallelSweepMatchesIndependentStatisticsAndShardsMergeByteId
     }
   }
   // Loss raises drops: the two points really differ.
-  EXPECT_LT(summary["points"][0]["metrics"]["network.relay.dropped_loss.messages"]["mean"].get<double>(),
-            summary["points"][1]["metrics"]["network.relay.dropped_loss.messages"]["mean"].get<double>());
+  EXPECT_LT(
+      summary["points"][0]["metrics"]["network.relay.dropped_loss.messages"]["mean"].get<double>(),
+      summary["points"][1]["metrics"]["network.relay.dropped_loss.messages"]["mean"].get<double>());
 
   // Three shards, each with its share of the runs, merged: the same bytes as the single sweep.
   std::vector<std::string> merge_args = {"merge"};
   size_t shard_runs = 0;
   for (int i = 0; i < 3; ++i) {
     const std::string out = dir + "/shard-" + std::to_string(i);
-    CommandResult s = Dsim(With(SweepArgs("1..20", "2000", out), {"--shard", std::to_string(i) + "/3", "--quiet"}), dir);
+    CommandResult s = Dsim(
+        With(SweepArgs("1..20", "2000", out), {"--shard", std::to_string(i) + "/3", "--quiet"}),
+        dir);
     ASSERT_EQ(s.exit_code, 0) << s.err;
     EXPECT_EQ(ResultFiles(out).size(), i == 0 ? 14u : 13u);
     shard_runs += ResultFiles(out).size();
@@ -150,7 +160,8 @@ TEST(SweepCommand, ParallelSweepMatchesIndependentStatisticsAndShardsMergeByteId
   EXPECT_EQ(ResultFiles(dir + "/merged").size(), 40u);
 
   // A merge with a shard missing says so.
-  CommandResult partial = Dsim({"merge", dir + "/shard-0", dir + "/shard-1", "--out", dir + "/partial", "--quiet"}, dir);
+  CommandResult partial = Dsim(
+      {"merge", dir + "/shard-0", dir + "/shard-1", "--out", dir + "/partial", "--quiet"}, dir);
   EXPECT_EQ(partial.exit_code, 2);
   EXPECT_THAT(partial.err, HasSubstr("13 runs are in none of the inputs"));
 }
@@ -188,10 +199,12 @@ TEST(SweepCommand, ResumesAfterBeingKilledAndRedoesOnlyIncompleteRuns) {
     ::_exit(127);
   }
   ::setpgid(pid, pid);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);  // wall-clock ok: test timeout
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(120);  // wall-clock ok: test timeout
   int status = 0;
   bool exited = false;
-  while (ResultFiles(out).size() < 4 && std::chrono::steady_clock::now() < deadline) {  // wall-clock ok
+  while (ResultFiles(out).size() < 4 &&
+         std::chrono::steady_clock::now() < deadline) {  // wall-clock ok
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       exited = true;
       break;
@@ -202,7 +215,8 @@ TEST(SweepCommand, ResumesAfterBeingKilledAndRedoesOnlyIncompleteRuns) {
   if (!exited) {
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   }
-  ASSERT_TRUE(WIFSIGNALED(status)) << "the sweep ended before it could be killed, status " << status;
+  ASSERT_TRUE(WIFSIGNALED(status))
+      << "the sweep ended before it could be killed, status " << status;
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let killed runs vanish
   const std::vector<std::string> done = ResultFiles(out);
   ASSERT_GE(done.size(), 4u);
@@ -212,11 +226,13 @@ TEST(SweepCommand, ResumesAfterBeingKilledAndRedoesOnlyIncompleteRuns) {
 
   CommandResult r = Dsim(args, dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("sweep: 40 runs, " + std::to_string(done.size()) + " already complete, " +
-                               std::to_string(40 - done.size()) + " to run"));
+  EXPECT_THAT(r.err,
+              HasSubstr("sweep: 40 runs, " + std::to_string(done.size()) + " already complete, " +
+                        std::to_string(40 - done.size()) + " to run"));
   ASSERT_EQ(ResultFiles(out).size(), 40u);
   for (const auto& [f, id] : before) EXPECT_TRUE(Id(f) == id) << f << " was redone";
-  for (auto it = fs::recursive_directory_iterator(out); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(out); it != fs::recursive_directory_iterator();
+       ++it) {
     EXPECT_EQ(it->path().filename().string().find(".tmp."), std::string::npos) << it->path();
   }
   const nlohmann::json summary = nlohmann::json::parse(Slurp(out + "/summary.json"));
@@ -253,26 +269,30 @@ TEST(SweepCommand, RecordsAFailingRunAndCarriesOn) {
   {
     std::ofstream f(fake);
     f << "#!/bin/sh\nprev=\nfor a in \"$@\"; do\n"
-      << "  if [ \"$prev\" = \"--seed\" ] && [ \"$a\" = \"3\" ]; then echo \"boom: seed 3 refused\" >&2; exit 4; fi\n"
+      << "  if [ \"$prev\" = \"--seed\" ] && [ \"$a\" = \"3\" ]; then echo \"boom: seed 3 "
+         "refused\" >&2; exit 4; fi\n"
       << "  prev=$a\ndone\nexec '" << kDsim << "' \"$@\"\n";
   }
   fs::permissions(fake, fs::perms::owner_all);
-  const std::vector<std::string> args = {"sweep", kQuickstart, "--seeds", "1..5", "--set",
-                                         "workload.relay.deliveries=2000", "--out", out};
+  const std::vector<std::string> args = {"sweep", kQuickstart, "--seeds",
+                                         "1..5",  "--set",     "workload.relay.deliveries=2000",
+                                         "--out", out};
   CommandResult r = Dsim(With(args, {"--dsim", fake}), dir);
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("1 of 5 runs failed"));
   EXPECT_THAT(r.err, HasSubstr("runs/default/seed-3: exit code 4: boom: seed 3 refused"));
   EXPECT_THAT(r.err, HasSubstr("reproduce: dsim run "));
   EXPECT_EQ(ResultFiles(out).size(), 4u);
-  const nlohmann::json failure = nlohmann::json::parse(Slurp(out + "/runs/default/seed-3/failure.json"));
+  const nlohmann::json failure =
+      nlohmann::json::parse(Slurp(out + "/runs/default/seed-3/failure.json"));
   EXPECT_EQ(failure["exit_code"], 4);
   EXPECT_EQ(failure["seed"], 3);
   EXPECT_THAT(failure["stderr"].get<std::string>(), HasSubstr("boom"));
   EXPECT_THAT(failure["command"].get<std::string>(), HasSubstr("--seed 3"));
   nlohmann::json summary = nlohmann::json::parse(Slurp(out + "/summary.json"));
   const nlohmann::json& p = summary["points"][0];
-  EXPECT_EQ(p["runs"], (nlohmann::json{{"planned", 5}, {"completed", 4}, {"failed", 1}, {"missing", 0}}));
+  EXPECT_EQ(p["runs"],
+            (nlohmann::json{{"planned", 5}, {"completed", 4}, {"failed", 1}, {"missing", 0}}));
   EXPECT_EQ(p["failures"][0]["seed"], 3);
   EXPECT_EQ(p["metrics"]["relay.latency.mean"]["count"], 4);
 
@@ -287,15 +307,20 @@ TEST(SweepCommand, RecordsAFailingRunAndCarriesOn) {
 
 TEST(SweepCommand, RejectsBadArgumentsBeforeRunningAnything) {
   const std::string dir = FreshDir("badargs");
-  CommandResult r = Dsim({"sweep", kQuickstart, "--seeds", "1..3", "--set", "network.link.loss=0.01,2", "--out",
-                          dir + "/s"},
+  CommandResult r = Dsim({"sweep", kQuickstart, "--seeds", "1..3", "--set",
+                          "network.link.loss=0.01,2", "--out", dir + "/s"},
                          dir);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("network.link.loss=2"));
   EXPECT_FALSE(fs::exists(dir + "/s/runs"));
   EXPECT_EQ(Dsim({"sweep", kQuickstart, "--out", dir + "/s"}, dir).exit_code, 2);  // no --seeds
-  EXPECT_EQ(Dsim({"sweep", kQuickstart, "--seeds", "1..2", "--jobs", "0", "--out", dir + "/s"}, dir).exit_code, 2);
-  EXPECT_EQ(Dsim({"sweep", kQuickstart, "--seeds", "1..2", "--shard", "3/3", "--out", dir + "/s"}, dir).exit_code, 2);
+  EXPECT_EQ(Dsim({"sweep", kQuickstart, "--seeds", "1..2", "--jobs", "0", "--out", dir + "/s"}, dir)
+                .exit_code,
+            2);
+  EXPECT_EQ(
+      Dsim({"sweep", kQuickstart, "--seeds", "1..2", "--shard", "3/3", "--out", dir + "/s"}, dir)
+          .exit_code,
+      2);
 }
 
 }  // namespace

@@ -44,8 +44,9 @@ TEST(ParseShard, RequiresIndexBelowCount) {
 }
 
 TEST(BuildPlan, CartesianProductWithFirstParameterSlowest) {
-  absl::StatusOr<SweepPlan> plan =
-      BuildPlan({"workload.relay.deliveries=2000", "network.link.loss=0.01,0.05", "cluster.nodes=3,5,7"}, 1, 4);
+  absl::StatusOr<SweepPlan> plan = BuildPlan(
+      {"workload.relay.deliveries=2000", "network.link.loss=0.01,0.05", "cluster.nodes=3,5,7"}, 1,
+      4);
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_THAT(plan->fixed_overrides, ElementsAre("workload.relay.deliveries=2000"));
   ASSERT_EQ(plan->parameters.size(), 2u);
@@ -56,8 +57,8 @@ TEST(BuildPlan, CartesianProductWithFirstParameterSlowest) {
   EXPECT_EQ(plan->run_count(), 24u);
   EXPECT_EQ(plan->RunDir(0), "runs/network.link.loss=0.01,cluster.nodes=3/seed-1");
   EXPECT_EQ(plan->RunDir(5), "runs/network.link.loss=0.01,cluster.nodes=5/seed-2");
-  EXPECT_THAT(plan->Overrides(4),
-              ElementsAre("workload.relay.deliveries=2000", "network.link.loss=0.05", "cluster.nodes=5"));
+  EXPECT_THAT(plan->Overrides(4), ElementsAre("workload.relay.deliveries=2000",
+                                              "network.link.loss=0.05", "cluster.nodes=5"));
 }
 
 TEST(BuildPlan, NothingSweptIsOnePointNamedDefault) {

@@ -3,6 +3,7 @@
 #ifndef DSIM_TESTS_ANALYSIS_TEST_UTIL_H_
 #define DSIM_TESTS_ANALYSIS_TEST_UTIL_H_
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,8 +11,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "analysis/subprocess.h"
 
@@ -35,7 +34,8 @@ inline std::string Slurp(const std::string& path) {
 
 // An empty directory for one test, unique per process.
 inline std::string FreshDir(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "dsim_analysis_" + name + "_" + std::to_string(::getpid());
+  const std::string dir =
+      ::testing::TempDir() + "dsim_analysis_" + name + "_" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
