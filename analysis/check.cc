@@ -222,11 +222,6 @@ struct Results {
   std::string scenario;
 };
 
-bool Exists(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
-}
-
 absl::StatusOr<Results> LoadResults(const std::string& arg) {
   std::filesystem::path p(arg);
   std::string dir = arg;
@@ -237,7 +232,7 @@ absl::StatusOr<Results> LoadResults(const std::string& arg) {
   const bool file_is_results = p.filename() == "results.json";
   Results r;
   r.dir = dir;
-  if (file_is_summary || (!file_is_results && Exists(absl::StrCat(dir, "/summary.json")))) {
+  if (file_is_summary || (!file_is_results && FileExists(absl::StrCat(dir, "/summary.json")))) {
     absl::StatusOr<SweepSummary> s = LoadSummary(dir);
     if (!s.ok()) return s.status();
     r.sweep = true;
@@ -245,7 +240,7 @@ absl::StatusOr<Results> LoadResults(const std::string& arg) {
     r.scenario = r.summary.plan.scenario_name;
     return r;
   }
-  if (file_is_results || Exists(absl::StrCat(dir, "/results.json"))) {
+  if (file_is_results || FileExists(absl::StrCat(dir, "/results.json"))) {
     absl::StatusOr<RunResults> run = LoadRunResults(dir);
     if (!run.ok()) return run.status();
     r.run = std::move(*run);
@@ -253,7 +248,7 @@ absl::StatusOr<Results> LoadResults(const std::string& arg) {
         r.run.scenario.contains("simulation") ? r.run.scenario["simulation"].value("name", "") : "";
     return r;
   }
-  if (Exists(absl::StrCat(dir, "/sweep.json"))) {
+  if (FileExists(absl::StrCat(dir, "/sweep.json"))) {
     return absl::NotFoundError(absl::StrCat(
         dir, ": a sweep directory without summary.json; run `dsim summarize ", dir, "` first"));
   }
@@ -444,19 +439,12 @@ Baseline MakeBaseline(const Results& r, const std::optional<Baseline>& tmpl,
 }  // namespace
 
 int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
-  absl::StatusOr<sim::ParsedArgs> a = sim::ParseArgs(CheckSpec(), args);
-  if (!a.ok()) {
-    std::fprintf(err, "dsim check: %s\n\n%s", std::string(a.status().message()).c_str(),
-                 sim::Usage(CheckSpec()).c_str());
-    return sim::kExitUsage;
-  }
-  if (a->help) {
-    std::fputs(sim::Usage(CheckSpec()).c_str(), out);
-    return sim::kExitOk;
-  }
-  auto fail = [&](int code, const std::string& msg) {
+  int code = 0;
+  std::optional<sim::ParsedArgs> a = ParseCommandArgs(CheckSpec(), args, out, err, &code);
+  if (!a) return code;
+  auto fail = [&](int exit_code, const std::string& msg) {
     std::fprintf(err, "dsim check: %s\n", msg.c_str());
-    return code;
+    return exit_code;
   };
   if (!a->Has("baseline") && !a->Has("write-baseline")) {
     return fail(sim::kExitUsage,
@@ -466,7 +454,7 @@ int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   if (!results.ok()) return fail(sim::kExitUsage, std::string(results.status().message()));
 
   std::optional<Baseline> baseline;
-  int code = sim::kExitOk;
+  code = sim::kExitOk;
   if (std::optional<std::string> file = a->Get("baseline")) {
     absl::StatusOr<Baseline> b = LoadBaseline(*file);
     if (!b.ok())
@@ -478,7 +466,7 @@ int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   }
   if (std::optional<std::string> file = a->Get("write-baseline")) {
     std::optional<Baseline> tmpl = baseline;
-    if (!tmpl.has_value() && Exists(*file)) {
+    if (!tmpl.has_value() && FileExists(*file)) {
       absl::StatusOr<Baseline> b = LoadBaseline(*file);
       if (!b.ok()) {
         return fail(sim::kExitUsage,

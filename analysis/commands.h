@@ -6,10 +6,19 @@
 #define DSIM_ANALYSIS_COMMANDS_H_
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/cli_args.h"
+
 namespace dsim::analysis {
+
+// Parses a subcommand's arguments. On a usage error prints it with the usage text to `err` and
+// sets *code to 2; on --help prints the usage to `out` and sets *code to 0; both return nullopt.
+std::optional<sim::ParsedArgs> ParseCommandArgs(const sim::ArgSpec& spec,
+                                                const std::vector<std::string>& args,
+                                                std::FILE* out, std::FILE* err, int* code);
 
 // dsim sweep FILE --seeds A..B [--set key.path=v1,v2,...]... [--jobs N] [--shard I/N] --out DIR
 int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);

@@ -34,11 +34,6 @@ const ArgSpec& MergeSpec() {
   return spec;
 }
 
-bool Exists(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
-}
-
 // Copies the files of one run directory, results.json last (its presence marks a complete run).
 absl::Status CopyRun(const std::string& from, const std::string& to) {
   std::error_code ec;
@@ -66,19 +61,12 @@ absl::Status CopyRun(const std::string& from, const std::string& to) {
 }  // namespace
 
 int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
-  absl::StatusOr<sim::ParsedArgs> a = sim::ParseArgs(MergeSpec(), args);
-  if (!a.ok()) {
-    std::fprintf(err, "dsim merge: %s\n\n%s", std::string(a.status().message()).c_str(),
-                 sim::Usage(MergeSpec()).c_str());
-    return sim::kExitUsage;
-  }
-  if (a->help) {
-    std::fputs(sim::Usage(MergeSpec()).c_str(), out);
-    return sim::kExitOk;
-  }
-  auto fail = [&](int code, const std::string& msg) {
+  int code = 0;
+  std::optional<sim::ParsedArgs> a = ParseCommandArgs(MergeSpec(), args, out, err, &code);
+  if (!a) return code;
+  auto fail = [&](int exit_code, const std::string& msg) {
     std::fprintf(err, "dsim merge: %s\n", msg.c_str());
-    return code;
+    return exit_code;
   };
   if (!a->Has("out")) return fail(sim::kExitUsage, "--out DIR is required");
   const std::string dest = *a->Get("out");
@@ -96,7 +84,7 @@ int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   }
   SweepPlan merged = plans[0];
   merged.shard = ShardSpec{};
-  if (Exists(absl::StrCat(dest, "/sweep.json"))) {
+  if (FileExists(absl::StrCat(dest, "/sweep.json"))) {
     absl::StatusOr<SweepPlan> p = LoadPlan(dest);
     if (!p.ok()) return fail(sim::kExitUsage, std::string(p.status().message()));
     if (!SameRuns(merged, *p)) {
@@ -118,7 +106,7 @@ int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
     for (const std::string& dir : a->positional) {
       if (std::filesystem::weakly_canonical(dir, ec).string() == dest_canonical) continue;
       const std::string from = absl::StrCat(dir, "/", rel);
-      if (Exists(absl::StrCat(from, "/results.json"))) {
+      if (FileExists(absl::StrCat(from, "/results.json"))) {
         if (results_from.has_value()) {
           // The same run completed twice: deterministic runs give the same bytes.
           absl::StatusOr<std::string> x = ReadFile(absl::StrCat(*results_from, "/results.json"));
@@ -132,11 +120,12 @@ int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
           continue;
         }
         results_from = from;
-      } else if (!failure_from.has_value() && Exists(absl::StrCat(from, "/", kFailureFile))) {
+      } else if (!failure_from.has_value() && FileExists(absl::StrCat(from, "/", kFailureFile))) {
         failure_from = from;
       }
     }
-    if (Exists(absl::StrCat(to, "/results.json"))) continue;  // already complete in the destination
+    if (FileExists(absl::StrCat(to, "/results.json")))
+      continue;  // already complete in the destination
     const std::optional<std::string>& source =
         results_from.has_value() ? results_from : failure_from;
     if (!source.has_value()) continue;
@@ -147,10 +136,11 @@ int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   absl::Status st = sim::WriteFileAtomically(absl::StrCat(dest, "/sweep.json"),
                                              PlanToJson(merged).dump(2) + "\n");
   if (!st.ok()) return fail(sim::kExitIo, std::string(st.message()));
-  absl::StatusOr<SweepSummary> summary = SummarizeSweep(dest, merged);
-  if (!summary.ok()) return fail(sim::kExitUsage, std::string(summary.status().message()));
-  st = WriteSummary(dest, *summary);
-  if (!st.ok()) return fail(sim::kExitIo, std::string(st.message()));
+  absl::StatusOr<SweepSummary> summary = UpdateSummary(dest, merged);
+  if (!summary.ok()) {
+    return fail(absl::IsUnavailable(summary.status()) ? sim::kExitIo : sim::kExitUsage,
+                std::string(summary.status().message()));
+  }
   uint64_t completed = 0, failed = 0, missing = 0;
   for (const PointSummary& p : summary->points) {
     completed += p.completed;

@@ -190,11 +190,6 @@ struct Section {
   std::vector<size_t> charts;  // indexes into the chart list
 };
 
-bool Exists(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
-}
-
 std::string Slug(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -256,7 +251,7 @@ TimeseriesData MeanTimeseries(const std::vector<TimeseriesData>& runs) {
 absl::StatusOr<Input> LoadInput(const std::string& dir) {
   Input in;
   in.dir = dir;
-  if (Exists(absl::StrCat(dir, "/summary.json"))) {
+  if (FileExists(absl::StrCat(dir, "/summary.json"))) {
     in.sweep = true;
     absl::StatusOr<SweepSummary> s = LoadSummary(dir);
     if (!s.ok()) return s.status();
@@ -276,7 +271,7 @@ absl::StatusOr<Input> LoadInput(const std::string& dir) {
       for (uint64_t s = 0; s < plan->seed_count(); ++s) {
         const std::string run_dir =
             absl::StrCat(dir, "/", plan->RunDir(p * plan->seed_count() + s));
-        if (!Exists(absl::StrCat(run_dir, "/results.json"))) continue;
+        if (!FileExists(absl::StrCat(run_dir, "/results.json"))) continue;
         if (!marks.has_value()) {
           absl::StatusOr<RunResults> r = LoadRunResults(run_dir);
           if (!r.ok()) return r.status();
@@ -302,7 +297,7 @@ absl::StatusOr<Input> LoadInput(const std::string& dir) {
     }
     return in;
   }
-  if (Exists(absl::StrCat(dir, "/results.json"))) {
+  if (FileExists(absl::StrCat(dir, "/results.json"))) {
     absl::StatusOr<RunResults> r = LoadRunResults(dir);
     if (!r.ok()) return r.status();
     in.run = std::move(*r);
@@ -311,7 +306,7 @@ absl::StatusOr<Input> LoadInput(const std::string& dir) {
                       : "";
     in.faults = FaultMarksFromScenario(in.run.scenario, in.run.simulated_time_s);
     const std::string ts_path = absl::StrCat(dir, "/timeseries.csv");
-    if (Exists(ts_path)) {
+    if (FileExists(ts_path)) {
       absl::StatusOr<TimeseriesData> ts = LoadTimeseries(ts_path);
       if (!ts.ok()) return ts.status();
       if (!ts->times_s.empty()) in.ts = std::move(*ts);
@@ -743,19 +738,12 @@ std::string Describe(const Input& in) {
 }  // namespace
 
 int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
-  absl::StatusOr<sim::ParsedArgs> a = sim::ParseArgs(ReportSpec(), args);
-  if (!a.ok()) {
-    std::fprintf(err, "dsim report: %s\n\n%s", std::string(a.status().message()).c_str(),
-                 sim::Usage(ReportSpec()).c_str());
-    return sim::kExitUsage;
-  }
-  if (a->help) {
-    std::fputs(sim::Usage(ReportSpec()).c_str(), out);
-    return sim::kExitOk;
-  }
-  auto fail = [&](int code, const std::string& msg) {
+  int code = 0;
+  std::optional<sim::ParsedArgs> a = ParseCommandArgs(ReportSpec(), args, out, err, &code);
+  if (!a) return code;
+  auto fail = [&](int exit_code, const std::string& msg) {
     std::fprintf(err, "dsim report: %s\n", msg.c_str());
-    return code;
+    return exit_code;
   };
   if (!a->Has("out")) return fail(sim::kExitUsage, "--out DIR is required");
   size_t jobs = AvailableCpus();

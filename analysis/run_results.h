@@ -48,6 +48,9 @@ struct RunResults {
 // Reads a whole file. Errors: NotFound / Unavailable naming the file.
 [[nodiscard]] absl::StatusOr<std::string> ReadFile(const std::string& path);
 
+// True when `path` exists (errors count as "does not exist").
+bool FileExists(const std::string& path);
+
 // Parses JSON text. Errors: InvalidArgument naming `source` with the parser's message.
 [[nodiscard]] absl::StatusOr<nlohmann::json> ParseJson(const std::string& text,
                                                        const std::string& source);

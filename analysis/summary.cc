@@ -278,6 +278,14 @@ absl::Status WriteSummary(const std::string& dir, const SweepSummary& summary) {
                                   SummaryToJson(summary).dump(2) + "\n");
 }
 
+absl::StatusOr<SweepSummary> UpdateSummary(const std::string& dir, const SweepPlan& plan) {
+  absl::StatusOr<SweepSummary> summary = SummarizeSweep(dir, plan);
+  if (!summary.ok()) return summary.status();
+  absl::Status st = WriteSummary(dir, *summary);
+  if (!st.ok()) return st;
+  return summary;
+}
+
 std::string SummaryTable(const SweepSummary& summary,
                          const std::vector<std::string>& metric_prefixes) {
   std::string out;

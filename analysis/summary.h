@@ -82,6 +82,11 @@ std::string SummaryToCsv(const SweepSummary& summary);
 // Writes DIR/summary.json and DIR/summary.csv, each atomically.
 [[nodiscard]] absl::Status WriteSummary(const std::string& dir, const SweepSummary& summary);
 
+// SummarizeSweep, then WriteSummary. Errors: theirs (InvalidArgument for bad run files,
+// Unavailable when a summary file cannot be written).
+[[nodiscard]] absl::StatusOr<SweepSummary> UpdateSummary(const std::string& dir,
+                                                         const SweepPlan& plan);
+
 // Aligned tables, one per point: metric, unit, n, nulls, mean, +-95% CI half-width, stddev, min,
 // p50, p95, max. With `metric_prefixes` non-empty, only metrics starting with one of them.
 std::string SummaryTable(const SweepSummary& summary,

@@ -67,25 +67,6 @@ const ArgSpec& SummarizeSpec() {
   return spec;
 }
 
-// Parses the arguments; prints the error or the help. Returns nullopt with *code set when the
-// command is done.
-std::optional<ParsedArgs> Parse(const ArgSpec& spec, const std::vector<std::string>& args,
-                                std::FILE* out, std::FILE* err, int* code) {
-  absl::StatusOr<ParsedArgs> parsed = sim::ParseArgs(spec, args);
-  if (!parsed.ok()) {
-    std::fprintf(err, "dsim %s: %s\n\n%s", spec.command.c_str(),
-                 std::string(parsed.status().message()).c_str(), sim::Usage(spec).c_str());
-    *code = sim::kExitUsage;
-    return std::nullopt;
-  }
-  if (parsed->help) {
-    std::fputs(sim::Usage(spec).c_str(), out);
-    *code = sim::kExitOk;
-    return std::nullopt;
-  }
-  return std::move(*parsed);
-}
-
 std::string ShellQuote(const std::string& s) {
   if (!s.empty() &&
       s.find_first_not_of(
@@ -188,15 +169,10 @@ std::string FirstLine(const std::string& text) {
 int SummarizeInto(const std::string& dir, const SweepPlan& plan,
                   const std::vector<std::string>& prefixes, bool print_table, std::FILE* out,
                   std::FILE* err, const char* command) {
-  absl::StatusOr<SweepSummary> summary = SummarizeSweep(dir, plan);
+  absl::StatusOr<SweepSummary> summary = UpdateSummary(dir, plan);
   if (!summary.ok()) {
     std::fprintf(err, "dsim %s: %s\n", command, std::string(summary.status().message()).c_str());
-    return sim::kExitUsage;
-  }
-  absl::Status st = WriteSummary(dir, *summary);
-  if (!st.ok()) {
-    std::fprintf(err, "dsim %s: %s\n", command, std::string(st.message()).c_str());
-    return sim::kExitIo;
+    return absl::IsUnavailable(summary.status()) ? sim::kExitIo : sim::kExitUsage;
   }
   if (print_table) {
     std::fputs(SummaryTable(*summary, prefixes).c_str(), out);
@@ -207,9 +183,27 @@ int SummarizeInto(const std::string& dir, const SweepPlan& plan,
 
 }  // namespace
 
+std::optional<ParsedArgs> ParseCommandArgs(const ArgSpec& spec,
+                                           const std::vector<std::string>& args, std::FILE* out,
+                                           std::FILE* err, int* code) {
+  absl::StatusOr<ParsedArgs> parsed = sim::ParseArgs(spec, args);
+  if (!parsed.ok()) {
+    std::fprintf(err, "dsim %s: %s\n\n%s", spec.command.c_str(),
+                 std::string(parsed.status().message()).c_str(), sim::Usage(spec).c_str());
+    *code = sim::kExitUsage;
+    return std::nullopt;
+  }
+  if (parsed->help) {
+    std::fputs(sim::Usage(spec).c_str(), out);
+    *code = sim::kExitOk;
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
 int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   int code = 0;
-  std::optional<ParsedArgs> a = Parse(SweepSpec(), args, out, err, &code);
+  std::optional<ParsedArgs> a = ParseCommandArgs(SweepSpec(), args, out, err, &code);
   if (!a) return code;
   auto usage_error = [&](const std::string& msg) {
     std::fprintf(err, "dsim sweep: %s\n", msg.c_str());
@@ -258,8 +252,8 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   const std::string program = a->Get("dsim").value_or("/proc/self/exe");
   Progress progress(err, ::isatty(::fileno(err)) != 0, !quiet, owned, owned - todo.size());
   ProcessPool pool(jobs);
-  absl::btree_map<uint64_t, RunCommandLine> started;  // run index -> command
-  std::vector<std::string> failure_lines;
+  absl::btree_map<uint64_t, RunCommandLine> started;     // run index -> command
+  absl::btree_map<uint64_t, std::string> failure_lines;  // run index -> description
   uint64_t finished = 0;
   uint64_t failed = 0;
   size_t next = 0;
@@ -302,7 +296,8 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
           std::fprintf(err, "dsim sweep: %s\n", std::string(st.message()).c_str());
           return sim::kExitIo;
         }
-        failure_lines.push_back(
+        failure_lines.emplace(
+            f.tag,
             absl::StrCat("  ", plan->RunDir(f.tag), ": ", record.exit.Describe(), ": ",
                          FirstLine(record.stderr_text), "\n    reproduce: ", it->second.display));
       }
@@ -315,9 +310,9 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   if (code != sim::kExitOk) return code;
   if (!failure_lines.empty()) {
     std::fprintf(err,
-                 "dsim sweep: %zu of %zu runs failed (recorded in %s in each run directory):\n%s\n",
-                 failure_lines.size(), todo.size(), kFailureFile,
-                 absl::StrJoin(failure_lines, "\n").c_str());
+                 "dsim sweep: %zu of %zu runs failed (recorded in %s in each run directory):\n",
+                 failure_lines.size(), todo.size(), kFailureFile);
+    for (const auto& [index, line] : failure_lines) std::fprintf(err, "%s\n", line.c_str());
     return sim::kExitRunFailed;
   }
   return sim::kExitOk;
@@ -325,7 +320,7 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
 
 int SummarizeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   int code = 0;
-  std::optional<ParsedArgs> a = Parse(SummarizeSpec(), args, out, err, &code);
+  std::optional<ParsedArgs> a = ParseCommandArgs(SummarizeSpec(), args, out, err, &code);
   if (!a) return code;
   const std::string& dir = a->positional[0];
   absl::StatusOr<SweepPlan> plan = LoadPlan(dir);
