@@ -130,9 +130,16 @@ std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
   } else {
     body += RangeCommand("x", xr, xlog);
   }
-  body += RangeCommand("y", yr, ylog);
+  if (chart.style == Chart::Style::kBars && !yr.empty() && yr.lo >= 0 && !ylog) {
+    // Bars start at zero, or their lengths lie.
+    body += absl::StrCat("set yrange [0:", yr.hi > 0 ? "*" : "1", "]\n");
+  } else {
+    body += RangeCommand("y", yr, ylog);
+  }
   // Room around the data so points and error bars do not sit on the border.
-  if (categorical || chart.style == Chart::Style::kLines) {
+  if (chart.style == Chart::Style::kBars) {
+    body += "set offsets 0, 0, graph 0.05, 0\n";
+  } else if (categorical || chart.style == Chart::Style::kLines) {
     body += "set offsets 0, 0, graph 0.05, graph 0.05\n";
   } else {
     body += "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n";
@@ -151,8 +158,14 @@ std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
     absl::StrAppend(&body, "set label ", Quote(m.label), " at first ", Num(m.at),
                     ", graph 0.92 offset 0.5,0 ", "font \",8\" tc rgb \"#555555\" front\n");
   }
-  if (chart.style == Chart::Style::kBars)
+  for (const Chart::Note& n : chart.notes) {
+    absl::StrAppend(&body, "set label ", Quote(n.text), " at first ", Num(n.x), ", ",
+                    n.y.has_value() ? absl::StrCat("first ", Num(*n.y)) : "graph 0.05",
+                    " offset 0.8,0.8 font \",8\" tc rgb \"#a33\" front\n");
+  }
+  if (chart.style == Chart::Style::kBars) {
     body += "set boxwidth 0.6\nset style fill solid 0.7 border -1\n";
+  }
   std::vector<std::string> plots;
   for (size_t i = 0; i < chart.series.size(); ++i) {
     const ChartSeries& s = chart.series[i];

@@ -59,6 +59,12 @@ struct Chart {
     std::string label;
   };
   std::vector<Marker> markers;  // vertical dashed lines (instant faults)
+  struct Note {
+    double x = 0;
+    std::optional<double> y;  // nullopt: near the bottom of the plot
+    std::string text;
+  };
+  std::vector<Note> notes;  // small red text at data points ("1/4 null")
 };
 
 // True when some series has at least one finite y.

@@ -547,7 +547,14 @@ void SweepCharts(Input& in, const std::string& id, const std::vector<std::string
             const size_t vi =
                 std::find(param.values.begin(), param.values.end(), value) - param.values.begin();
             DSIM_CHECK(vi < param.values.size());
-            series.points.push_back(MeanPoint(axis.x[vi], Find(s.points[p], path)));
+            const MetricSummary* m = Find(s.points[p], path);
+            series.points.push_back(MeanPoint(axis.x[vi], m));
+            // Runs without a value (never converged, ...) are not in the mean: say how many.
+            if (m != nullptr && m->stats.nulls > 0) {
+              c.notes.push_back(
+                  {axis.x[vi], m->stats.mean,
+                   absl::StrCat(m->stats.nulls, "/", m->stats.count + m->stats.nulls, " null")});
+            }
           }
           c.series.push_back(std::move(series));
         }
