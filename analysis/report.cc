@@ -313,6 +313,10 @@ absl::StatusOr<Input> LoadInput(const std::string& dir) {
     }
     return in;
   }
+  if (FileExists(absl::StrCat(dir, "/sweep.json"))) {
+    return absl::NotFoundError(absl::StrCat(
+        dir, ": a sweep directory without summary.json; run `dsim summarize ", dir, "` first"));
+  }
   return absl::NotFoundError(absl::StrCat(
       dir, ": neither a run directory (results.json) nor a sweep directory (summary.json)"));
 }
