@@ -30,7 +30,8 @@ std::vector<std::string> RunArgs(const std::string& out,
 void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 TEST(CheckCommand, RunBaselinePassesUnchangedAndFailsWhenLatencyRegresses) {
-  const std::string dir = FreshDir("check_run");
+  TestDir tmp("check_run");
+  const std::string& dir = tmp.path();
   ASSERT_EQ(Dsim(RunArgs(dir + "/base"), dir).exit_code, 0);
   const std::string baseline = dir + "/quickstart.toml";
   CommandResult w = Dsim({"check", dir + "/base", "--write-baseline", baseline, "--metric",
@@ -73,7 +74,8 @@ TEST(CheckCommand, RunBaselinePassesUnchangedAndFailsWhenLatencyRegresses) {
 }
 
 TEST(CheckCommand, BadInputExitsTwoNamingFileAndKey) {
-  const std::string dir = FreshDir("check_bad");
+  TestDir tmp("check_bad");
+  const std::string& dir = tmp.path();
   ASSERT_EQ(Dsim(RunArgs(dir + "/base"), dir).exit_code, 0);
   const std::string bad = dir + "/bad.toml";
   Write(bad,
@@ -115,7 +117,8 @@ TEST(CheckCommand, BadInputExitsTwoNamingFileAndKey) {
 }
 
 TEST(CheckCommand, SweepBaselineComparesConfidenceIntervals) {
-  const std::string dir = FreshDir("check_sweep");
+  TestDir tmp("check_sweep");
+  const std::string& dir = tmp.path();
   auto sweep = [&](const std::string& out, const std::vector<std::string>& extra) {
     std::vector<std::string> a = {"sweep",   kQuickstart, "--seeds",
                                   "1..8",    "--set",     "workload.relay.deliveries=2000",

@@ -15,7 +15,8 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 TEST(ReportCommand, WritesPngSvgAndIndexForASweepAndARun) {
-  const std::string dir = FreshDir("report");
+  TestDir tmp("report");
+  const std::string& dir = tmp.path();
   // 40000 deliveries take the run past the partition at 1 s, so fault windows are in range.
   CommandResult s =
       Dsim({"sweep", kQuickstart, "--seeds", "1..3", "--set", "workload.relay.deliveries=40000",
@@ -78,7 +79,8 @@ TEST(ReportCommand, WritesPngSvgAndIndexForASweepAndARun) {
 // null when a run never converges; over-streaming; Bloom filter false positives; HLL error;
 // divergent cells over time): their plots appear without any code knowing these names.
 TEST(ReportCommand, PlotsClusterMetricsWhenTheyExist) {
-  const std::string dir = FreshDir("report_cluster");
+  TestDir tmp("report_cluster");
+  const std::string& dir = tmp.path();
   const std::string sweep = dir + "/sweep";
   SweepPlan plan = *BuildPlan({"repair.merkle_depth=8,12,16"}, 1, 4);
   plan.scenario_file = "cluster.toml";

@@ -78,7 +78,8 @@ void ExpectClose(const nlohmann::json& got, double want, const std::string& what
 }
 
 TEST(SweepCommand, ParallelSweepMatchesIndependentStatisticsAndShardsMergeByteIdentical) {
-  const std::string dir = FreshDir("sweep");
+  TestDir tmp("sweep");
+  const std::string& dir = tmp.path();
   const std::string full = dir + "/full";
   CommandResult r = Dsim(With(SweepArgs("1..20", "2000", full), {"--jobs", "4"}), dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -179,7 +180,8 @@ FileId Id(const std::string& path) {
 }
 
 TEST(SweepCommand, ResumesAfterBeingKilledAndRedoesOnlyIncompleteRuns) {
-  const std::string dir = FreshDir("resume");
+  TestDir tmp("resume");
+  const std::string& dir = tmp.path();
   const std::string out = dir + "/sweep";
   const std::vector<std::string> args = With(SweepArgs("1..20", "20000", out), {"--jobs", "2"});
 
@@ -262,7 +264,8 @@ TEST(SweepCommand, ResumesAfterBeingKilledAndRedoesOnlyIncompleteRuns) {
 }
 
 TEST(SweepCommand, RecordsAFailingRunAndCarriesOn) {
-  const std::string dir = FreshDir("failing");
+  TestDir tmp("failing");
+  const std::string& dir = tmp.path();
   const std::string out = dir + "/sweep";
   // A stand-in for dsim that refuses seed 3 and runs the real binary otherwise.
   const std::string fake = dir + "/fake-dsim";
@@ -306,7 +309,8 @@ TEST(SweepCommand, RecordsAFailingRunAndCarriesOn) {
 }
 
 TEST(SweepCommand, RejectsBadArgumentsBeforeRunningAnything) {
-  const std::string dir = FreshDir("badargs");
+  TestDir tmp("badargs");
+  const std::string& dir = tmp.path();
   CommandResult r = Dsim({"sweep", kQuickstart, "--seeds", "1..3", "--set",
                           "network.link.loss=0.01,2", "--out", dir + "/s"},
                          dir);

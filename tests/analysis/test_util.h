@@ -41,6 +41,25 @@ inline std::string FreshDir(const std::string& name) {
   return dir;
 }
 
+// FreshDir for the length of a test; removed afterwards unless the test failed (then it is kept
+// for a look).
+class TestDir {
+ public:
+  explicit TestDir(const std::string& name) : path_(FreshDir(name)) {}
+  ~TestDir() {
+    if (!::testing::Test::HasFailure()) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+    }
+  }
+  TestDir(const TestDir&) = delete;
+  TestDir& operator=(const TestDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 // Runs `dsim args...`; stdout goes through a file, stderr through the pool's pipe.
 inline CommandResult Dsim(const std::vector<std::string>& args, const std::string& scratch) {
   ChildSpec spec;
