@@ -28,7 +28,8 @@ constexpr char kUsage[] =
     "  version         print the dsim version\n"
     "\n"
     "'dsim COMMAND --help' describes a command's options. Exit codes: 0 ok, 1 regression\n"
-    "(dsim check), 2 usage or input error, 3 results not written, 4 simulation failed.\n";
+    "(dsim check), 2 usage or input error, 3 results not written, 4 simulation failed (dsim\n"
+    "sweep: a run failed), 5 did not converge (metrics.require_convergence).\n";
 
 }  // namespace
 

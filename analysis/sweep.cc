@@ -284,9 +284,12 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
       const std::string run_dir = absl::StrCat(dir, "/", plan->RunDir(f.tag));
       std::error_code ec;
       const bool has_results = std::filesystem::exists(absl::StrCat(run_dir, "/results.json"), ec);
+      // A run that did not converge under metrics.require_convergence exits 5 but is complete:
+      // its results.json records convergence.time as null, which the summary counts.
+      const bool not_converged = f.exit.signal == 0 && f.exit.exit_code == sim::kExitNotConverged;
       auto it = started.find(f.tag);
       DSIM_CHECK(it != started.end());
-      if (!f.exit.ok() || !has_results) {
+      if (!(f.exit.ok() || not_converged) || !has_results) {
         ++failed;
         Finished record = f;
         if (f.exit.ok())

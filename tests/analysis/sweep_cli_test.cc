@@ -308,6 +308,30 @@ TEST(SweepCommand, RecordsAFailingRunAndCarriesOn) {
   EXPECT_EQ(summary["points"][0]["runs"]["completed"], 5);
 }
 
+TEST(SweepCommand, ARunThatDidNotConvergeIsCompleteNotFailed) {
+  TestDir tmp("not_converged");
+  const std::string& dir = tmp.path();
+  const std::string out = dir + "/sweep";
+  // dsim run exits 5 when metrics.require_convergence is set and the run did not converge; it
+  // still writes results.json. A stand-in does that for seed 2.
+  const std::string fake = dir + "/fake-dsim";
+  {
+    std::ofstream f(fake);
+    f << "#!/bin/sh\n'" << kDsim << "' \"$@\" || exit $?\nprev=\nfor a in \"$@\"; do\n"
+      << "  if [ \"$prev\" = \"--seed\" ] && [ \"$a\" = \"2\" ]; then exit 5; fi\n  "
+         "prev=$a\ndone\n";
+  }
+  fs::permissions(fake, fs::perms::owner_all);
+  CommandResult r = Dsim({"sweep", kQuickstart, "--seeds", "1..3", "--set",
+                          "workload.relay.deliveries=2000", "--dsim", fake, "--out", out},
+                         dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(out + "/runs/default/seed-2/failure.json"));
+  const nlohmann::json summary = nlohmann::json::parse(Slurp(out + "/summary.json"));
+  EXPECT_EQ(summary["points"][0]["runs"]["completed"], 3);
+  EXPECT_EQ(summary["points"][0]["runs"]["failed"], 0);
+}
+
 TEST(SweepCommand, RejectsBadArgumentsBeforeRunningAnything) {
   TestDir tmp("badargs");
   const std::string& dir = tmp.path();
