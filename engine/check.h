@@ -13,23 +13,24 @@
 #include <cstdlib>
 
 namespace dsim::internal {
-[[noreturn]] inline void CheckFailed(const char* file, int line, const char* cond, const char* msg) {
+[[noreturn]] inline void CheckFailed(const char* file, int line, const char* cond,
+                                     const char* msg) {
   std::fprintf(stderr, "%s:%d: DSIM_CHECK failed: %s%s%s\n", file, line, cond, msg[0] ? ": " : "",
                msg);
   std::abort();
 }
 }  // namespace dsim::internal
 
-#define DSIM_CHECK(cond)                                                     \
-  do {                                                                       \
-    if (__builtin_expect(!(cond), 0))                                        \
-      ::dsim::internal::CheckFailed(__FILE__, __LINE__, #cond, "");          \
+#define DSIM_CHECK(cond)                                            \
+  do {                                                              \
+    if (__builtin_expect(!(cond), 0))                               \
+      ::dsim::internal::CheckFailed(__FILE__, __LINE__, #cond, ""); \
   } while (0)
 
-#define DSIM_CHECK_MSG(cond, msg)                                            \
-  do {                                                                       \
-    if (__builtin_expect(!(cond), 0))                                        \
-      ::dsim::internal::CheckFailed(__FILE__, __LINE__, #cond, (msg));       \
+#define DSIM_CHECK_MSG(cond, msg)                                      \
+  do {                                                                 \
+    if (__builtin_expect(!(cond), 0))                                  \
+      ::dsim::internal::CheckFailed(__FILE__, __LINE__, #cond, (msg)); \
   } while (0)
 
 #endif  // DSIM_ENGINE_CHECK_H_

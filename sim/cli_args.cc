@@ -38,7 +38,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(const ArgSpec& spec, const std::vector<std:
   bool only_positional = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (only_positional || a.size() < 2 || a[0] != '-' ) {
+    if (only_positional || a.size() < 2 || a[0] != '-') {
       out.positional.push_back(a);
       continue;
     }
@@ -51,7 +51,8 @@ absl::StatusOr<ParsedArgs> ParseArgs(const ArgSpec& spec, const std::vector<std:
       continue;
     }
     if (a.rfind("--", 0) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown option '", a, "' (options start with --)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option '", a, "' (options start with --)"));
     }
     std::string name = a.substr(2);
     std::optional<std::string> value;
@@ -80,7 +81,8 @@ absl::StatusOr<ParsedArgs> ParseArgs(const ArgSpec& spec, const std::vector<std:
       value = "true";
     } else if (!value) {
       if (i + 1 >= args.size()) {
-        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value (", flag->value_name, ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " needs a value (", flag->value_name, ")"));
       }
       value = args[++i];
     }
@@ -108,7 +110,8 @@ std::string Usage(const ArgSpec& spec) {
   if (!spec.flags.empty()) out += "\noptions:\n";
   for (const FlagSpec& f : spec.flags) {
     std::string left = absl::StrCat("--", f.name, f.value_name.empty() ? "" : " ", f.value_name);
-    absl::StrAppendFormat(&out, "  %-26s %s%s\n", left, f.help, f.repeatable ? " (repeatable)" : "");
+    absl::StrAppendFormat(&out, "  %-26s %s%s\n", left, f.help,
+                          f.repeatable ? " (repeatable)" : "");
   }
   absl::StrAppendFormat(&out, "  %-26s %s\n", "-h, --help", "show this help");
   return out;

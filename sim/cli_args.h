@@ -19,10 +19,10 @@ namespace dsim::sim {
 
 // Exit codes of every dsim command (documented in the README).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitRegression = 1;  // dsim check: a metric regressed
-inline constexpr int kExitUsage = 2;       // bad command line or bad input file
-inline constexpr int kExitIo = 3;          // results could not be written
-inline constexpr int kExitRunFailed = 4;   // the simulation itself failed (internal error)
+inline constexpr int kExitRegression = 1;    // dsim check: a metric regressed
+inline constexpr int kExitUsage = 2;         // bad command line or bad input file
+inline constexpr int kExitIo = 3;            // results could not be written
+inline constexpr int kExitRunFailed = 4;     // the simulation itself failed (internal error)
 inline constexpr int kExitNotConverged = 5;  // metrics.require_convergence and it did not converge
 
 struct FlagSpec {
@@ -53,7 +53,8 @@ struct ParsedArgs {
 };
 
 // Errors: InvalidArgument with a message naming the offending argument.
-[[nodiscard]] absl::StatusOr<ParsedArgs> ParseArgs(const ArgSpec& spec, const std::vector<std::string>& args);
+[[nodiscard]] absl::StatusOr<ParsedArgs> ParseArgs(const ArgSpec& spec,
+                                                   const std::vector<std::string>& args);
 
 // "usage: dsim run FILE [flags]" plus one line per flag.
 std::string Usage(const ArgSpec& spec);

@@ -24,7 +24,8 @@ const ArgSpec& RunSpec() {
       "Runs a scenario file and writes DIR/results.json and DIR/timeseries.csv.",
       {{"seed", "N", "override [simulation] seed"},
        {"out", "DIR", "results directory (default: out/<scenario name>)"},
-       {"set", "KEY.PATH=VALUE", "override a scenario key, e.g. --set network.link.loss=0.05", true},
+       {"set", "KEY.PATH=VALUE", "override a scenario key, e.g. --set network.link.loss=0.05",
+        true},
        {"quiet", "", "print nothing but errors"}},
       1,
       1};
@@ -32,13 +33,14 @@ const ArgSpec& RunSpec() {
 }
 
 const ArgSpec& ValidateSpec() {
-  static const ArgSpec spec{"validate",
-                            "FILE",
-                            "Checks a scenario file (and overrides) without running it. Exit 0 when "
-                            "valid, 2 with every problem listed otherwise.",
-                            {{"set", "KEY.PATH=VALUE", "override a scenario key before checking", true}},
-                            1,
-                            1};
+  static const ArgSpec spec{
+      "validate",
+      "FILE",
+      "Checks a scenario file (and overrides) without running it. Exit 0 when "
+      "valid, 2 with every problem listed otherwise.",
+      {{"set", "KEY.PATH=VALUE", "override a scenario key before checking", true}},
+      1,
+      1};
   return spec;
 }
 
@@ -47,7 +49,9 @@ void FlattenMetrics(const nlohmann::json& node, const std::string& prefix,
                     std::vector<std::pair<std::string, std::string>>* rows) {
   if (node.is_object() && node.contains("unit") && node.contains("value")) {
     const nlohmann::json& v = node["value"];
-    std::string text = v.is_null() ? "null" : v.is_number_float() ? absl::StrFormat("%.6g", v.get<double>()) : v.dump();
+    std::string text = v.is_null()           ? "null"
+                       : v.is_number_float() ? absl::StrFormat("%.6g", v.get<double>())
+                                             : v.dump();
     rows->emplace_back(prefix, absl::StrCat(text, " ", node["unit"].get<std::string>()));
     return;
   }
@@ -68,7 +72,8 @@ std::vector<std::string> Overrides(const ParsedArgs& a, std::FILE* err, bool* ok
   if (std::optional<std::string> seed = a.Get("seed")) {
     uint64_t v = 0;
     if (!absl::SimpleAtoi(*seed, &v) || v > static_cast<uint64_t>(INT64_MAX)) {
-      std::fprintf(err, "dsim run: --seed: expected a non-negative integer, got '%s'\n", seed->c_str());
+      std::fprintf(err, "dsim run: --seed: expected a non-negative integer, got '%s'\n",
+                   seed->c_str());
       *ok = false;
     }
     overrides.push_back(absl::StrCat("simulation.seed=", v));
@@ -81,7 +86,8 @@ std::vector<std::string> Overrides(const ParsedArgs& a, std::FILE* err, bool* ok
 int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(RunSpec(), args);
   if (!parsed.ok()) {
-    std::fprintf(err, "dsim run: %s\n\n%s", std::string(parsed.status().message()).c_str(), Usage(RunSpec()).c_str());
+    std::fprintf(err, "dsim run: %s\n\n%s", std::string(parsed.status().message()).c_str(),
+                 Usage(RunSpec()).c_str());
     return kExitUsage;
   }
   if (parsed->help) {
@@ -94,7 +100,8 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   const std::string& file = parsed->positional[0];
   absl::StatusOr<Scenario> scenario = LoadScenarioFile(file, overrides);
   if (!scenario.ok()) {
-    std::fprintf(err, "dsim run: invalid scenario:\n%s\n", std::string(scenario.status().message()).c_str());
+    std::fprintf(err, "dsim run: invalid scenario:\n%s\n",
+                 std::string(scenario.status().message()).c_str());
     return kExitUsage;
   }
   const bool quiet = parsed->Has("quiet");
@@ -110,15 +117,18 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   }
   auto wall_start = std::chrono::steady_clock::now();  // wall-clock ok: reported, never simulated
   absl::StatusOr<RunOutput> output = RunScenario(*scenario, options);
-  double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();  // wall-clock ok
+  double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start)
+                      .count();  // wall-clock ok
   if (tty && !quiet) std::fputs("\r\033[K", err);
   if (!output.ok()) {
-    std::fprintf(err, "dsim run: simulation failed: %s\n", std::string(output.status().message()).c_str());
+    std::fprintf(err, "dsim run: simulation failed: %s\n",
+                 std::string(output.status().message()).c_str());
     return kExitRunFailed;
   }
   absl::Status written = WriteResults(dir, *scenario, *output);
   if (!written.ok()) {
-    std::fprintf(err, "dsim run: cannot write results: %s\n", std::string(written.message()).c_str());
+    std::fprintf(err, "dsim run: cannot write results: %s\n",
+                 std::string(written.message()).c_str());
     return kExitIo;
   }
   // A liveness gate: the results are written either way, so the failure can be inspected.
@@ -126,25 +136,27 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
                              (!output->metrics.Has("convergence.time") ||
                               output->metrics.Get("convergence.time")["value"].is_null());
   if (not_converged) {
-    std::fprintf(err, "dsim run: did not converge (metrics.require_convergence is set); results in %s\n",
+    std::fprintf(err,
+                 "dsim run: did not converge (metrics.require_convergence is set); results in %s\n",
                  dir.c_str());
   }
   const int code = not_converged ? kExitNotConverged : kExitOk;
   if (quiet) return code;
-  std::fprintf(out, "dsim %s  scenario %s  seed %" PRIu64 "  nodes %u\n", DSIM_VERSION, scenario->name.c_str(),
-               scenario->simulation.seed, scenario->cluster.nodes);
-  std::fprintf(out, "  stopped: %s at simulated %.6f s after %" PRIu64 " events\n", output->stop_reason.c_str(),
-               ToSeconds(output->end_time), output->events_processed);
+  std::fprintf(out, "dsim %s  scenario %s  seed %" PRIu64 "  nodes %u\n", DSIM_VERSION,
+               scenario->name.c_str(), scenario->simulation.seed, scenario->cluster.nodes);
+  std::fprintf(out, "  stopped: %s at simulated %.6f s after %" PRIu64 " events\n",
+               output->stop_reason.c_str(), ToSeconds(output->end_time), output->events_processed);
   std::fprintf(out, "  trace hash: %s\n", FormatTraceHash(output->trace_hash).c_str());
   std::vector<std::pair<std::string, std::string>> rows;
   FlattenMetrics(output->metrics.json(), "", &rows);
   size_t width = 0;
   for (const auto& r : rows) width = std::max(width, r.first.size());
   std::fprintf(out, "  metrics:\n");
-  for (const auto& [k, v] : rows) std::fprintf(out, "    %-*s  %s\n", static_cast<int>(width), k.c_str(), v.c_str());
+  for (const auto& [k, v] : rows)
+    std::fprintf(out, "    %-*s  %s\n", static_cast<int>(width), k.c_str(), v.c_str());
   std::fprintf(out, "  results: %s/results.json, %s/timeseries.csv\n", dir.c_str(), dir.c_str());
-  std::fprintf(out, "  host: wall time %.3f s, peak memory %.1f MiB (not part of results.json)\n", wall_s,
-               static_cast<double>(PeakRssKiB()) / 1024.0);
+  std::fprintf(out, "  host: wall time %.3f s, peak memory %.1f MiB (not part of results.json)\n",
+               wall_s, static_cast<double>(PeakRssKiB()) / 1024.0);
   return code;
 }
 
@@ -162,11 +174,12 @@ int ValidateCommand(const std::vector<std::string>& args, std::FILE* out, std::F
   const std::string& file = parsed->positional[0];
   absl::StatusOr<Scenario> scenario = LoadScenarioFile(file, parsed->GetAll("set"));
   if (!scenario.ok()) {
-    std::fprintf(err, "dsim validate: invalid scenario:\n%s\n", std::string(scenario.status().message()).c_str());
+    std::fprintf(err, "dsim validate: invalid scenario:\n%s\n",
+                 std::string(scenario.status().message()).c_str());
     return kExitUsage;
   }
-  std::fprintf(out, "%s: ok (scenario %s, %u nodes, %zu faults)\n", file.c_str(), scenario->name.c_str(),
-               scenario->cluster.nodes, scenario->faults.size());
+  std::fprintf(out, "%s: ok (scenario %s, %u nodes, %zu faults)\n", file.c_str(),
+               scenario->name.c_str(), scenario->cluster.nodes, scenario->faults.size());
   return kExitOk;
 }
 

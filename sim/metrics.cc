@@ -8,7 +8,8 @@
 namespace dsim::sim {
 
 nlohmann::json& MetricSet::Leaf(std::string_view path) {
-  std::vector<absl::string_view> parts = absl::StrSplit(absl::string_view(path.data(), path.size()), '.');
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::string_view(path.data(), path.size()), '.');
   DSIM_CHECK_MSG(!path.empty(), "empty metric path");
   nlohmann::json* node = &root_;
   for (absl::string_view part : parts) {
@@ -54,7 +55,8 @@ bool MetricSet::Has(std::string_view path) const {
 const nlohmann::json& MetricSet::Get(std::string_view path) const {
   DSIM_CHECK(Has(path));
   const nlohmann::json* node = &root_;
-  for (absl::string_view part : absl::StrSplit(absl::string_view(path.data(), path.size()), '.')) node = &node->at(std::string(part));
+  for (absl::string_view part : absl::StrSplit(absl::string_view(path.data(), path.size()), '.'))
+    node = &node->at(std::string(part));
   return *node;
 }
 

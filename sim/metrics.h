@@ -13,10 +13,9 @@
 #define DSIM_SIM_METRICS_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace dsim::sim {
 

@@ -60,14 +60,17 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
   return absl::OkStatus();
 }
 
-absl::Status WriteResults(const std::string& dir, const Scenario& scenario, const RunOutput& output) {
+absl::Status WriteResults(const std::string& dir, const Scenario& scenario,
+                          const RunOutput& output) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat(dir, ": cannot create directory: ", ec.message()));
+  if (ec)
+    return absl::UnavailableError(absl::StrCat(dir, ": cannot create directory: ", ec.message()));
   std::string json = ResultsJson(scenario, output).dump(2);
   json += '\n';
   // timeseries.csv first: results.json is the marker of a complete run (sweeps rely on it).
-  absl::Status st = WriteFileAtomically(absl::StrCat(dir, "/timeseries.csv"), output.timeseries.ToCsv());
+  absl::Status st =
+      WriteFileAtomically(absl::StrCat(dir, "/timeseries.csv"), output.timeseries.ToCsv());
   if (!st.ok()) return st;
   return WriteFileAtomically(absl::StrCat(dir, "/results.json"), json);
 }

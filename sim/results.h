@@ -8,10 +8,9 @@
 #ifndef DSIM_SIM_RESULTS_H_
 #define DSIM_SIM_RESULTS_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
 #include "sim/config.h"

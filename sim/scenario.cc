@@ -35,7 +35,8 @@ void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
   const char* kDoc =
       "one-way delay: a duration (constant), or a table {kind = \"constant\" | \"uniform\" | "
       "\"normal\" | \"lognormal\", ...} (see the latency table below)";
-  const toml::node* n = parent.Raw(key, "duration or table", absl::StrCat("\"", FormatDuration(out->value), "\""), kDoc);
+  const toml::node* n = parent.Raw(key, "duration or table",
+                                   absl::StrCat("\"", FormatDuration(out->value), "\""), kDoc);
   if (ctx->documenting()) {
     if (parent.path() != "network.link") return;  // documented once
     Section doc(ctx, nullptr, "latency", "latency (table form)");
@@ -48,7 +49,8 @@ void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
     doc.Duration("value", &out->value, 0, kMaxLatency, "constant: the delay");
     doc.Duration("min", &out->min, 0, kMaxLatency, "uniform: lower bound (inclusive)");
     doc.Duration("max", &out->max, 0, kMaxLatency, "uniform: upper bound (inclusive)");
-    doc.Duration("mean", &out->mean, 0, kMaxLatency, "normal: mean (samples below 0 are clamped to 0)");
+    doc.Duration("mean", &out->mean, 0, kMaxLatency,
+                 "normal: mean (samples below 0 are clamped to 0)");
     doc.Duration("stddev", &out->stddev, 0, kMaxLatency, "normal: standard deviation");
     doc.Duration("median", &out->median, 0, kMaxLatency, "lognormal: median, exp(mu)");
     doc.Double("sigma", &out->sigma, 0, 5, "lognormal: shape, the standard deviation of ln(delay)");
@@ -66,7 +68,9 @@ void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
     if (n->is_string()) {
       absl::StatusOr<Nanos> d = ParseDuration(*n->value<std::string_view>());
       if (!d.ok() || *d < 0 || *d > kMaxLatency) {
-        parent.ErrorAtNode(*n, key, d.ok() ? "expected a delay between 0s and 1h" : std::string(d.status().message()));
+        parent.ErrorAtNode(
+            *n, key,
+            d.ok() ? "expected a delay between 0s and 1h" : std::string(d.status().message()));
         return;
       }
       l.value = *d;
@@ -76,13 +80,17 @@ void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
     return;
   }
   if (!n->is_table()) {
-    parent.ErrorAtNode(*n, key, "expected a duration such as \"5ms\" or a table such as {kind = \"uniform\", min = \"1ms\", max = \"10ms\"}");
+    parent.ErrorAtNode(*n, key,
+                       "expected a duration such as \"5ms\" or a table such as {kind = "
+                       "\"uniform\", min = \"1ms\", max = \"10ms\"}");
     return;
   }
   Section s(ctx, n->as_table(), path);
   LatencyConfig l;
   if (!s.Has("kind")) {
-    s.ErrorAtKey("kind", "missing: a latency table needs kind = \"constant\", \"uniform\", \"normal\" or \"lognormal\"");
+    s.ErrorAtKey("kind",
+                 "missing: a latency table needs kind = \"constant\", \"uniform\", \"normal\" or "
+                 "\"lognormal\"");
   }
   s.Enum("kind", &l.kind,
          {{"constant", LatencyConfig::Kind::kConstant},
@@ -110,7 +118,8 @@ void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
       require("max");
       s.Duration("min", &l.min, 0, kMaxLatency, "");
       s.Duration("max", &l.max, 0, kMaxLatency, "");
-      if (l.min > l.max) s.ErrorAtKey("max", absl::StrCat("must not be below min (", FormatDuration(l.min), ")"));
+      if (l.min > l.max)
+        s.ErrorAtKey("max", absl::StrCat("must not be below min (", FormatDuration(l.min), ")"));
       break;
     case LatencyConfig::Kind::kNormal:
       require("mean");
@@ -132,9 +141,11 @@ void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
 void ReadLinkClass(Section& s, LinkClassConfig* link) {
   ReadLatency(s, "latency", &link->latency);
   s.Probability("loss", &link->loss, "probability that a message is dropped");
-  s.Probability("duplicate", &link->duplicate, "probability that a delivered message arrives twice");
-  s.Probability("reorder", &link->reorder,
-                "probability that a message skips the link's FIFO order (arrives by its own latency)");
+  s.Probability("duplicate", &link->duplicate,
+                "probability that a delivered message arrives twice");
+  s.Probability(
+      "reorder", &link->reorder,
+      "probability that a message skips the link's FIFO order (arrives by its own latency)");
   s.Bandwidth("bandwidth", &link->bandwidth_bytes_per_sec,
               "link bandwidth; a message occupies the link for size / bandwidth (\"unlimited\": no "
               "serialisation delay)");
@@ -145,8 +156,9 @@ void ReadSimulation(Section s, Scenario* sc) {
   s.String("description", &sc->description, "free text, echoed into results.json");
   s.Uint("seed", &sc->simulation.seed, 0, std::numeric_limits<int64_t>::max(),
          "root seed: every random choice derives from it (dsim run --seed overrides)");
-  s.Duration("duration", &sc->simulation.duration, 0, 365 * 24 * kHour,
-             "stop at this simulated time (0: no limit; the workload or the event budget ends the run)");
+  s.Duration(
+      "duration", &sc->simulation.duration, 0, 365 * 24 * kHour,
+      "stop at this simulated time (0: no limit; the workload or the event budget ends the run)");
   s.Uint("max_events", &sc->simulation.max_events, 0, std::numeric_limits<int64_t>::max(),
          "stop after this many events (0: no budget)");
   s.Finish();
@@ -166,7 +178,9 @@ void ReadCluster(Section s, Scenario* sc) {
          "(NetworkTopologyStrategy)");
   auto level = [&s](std::string_view key, ConsistencyLevel* out, std::string_view doc) {
     s.Enum(key, out,
-           {{"one", ConsistencyLevel::kOne}, {"quorum", ConsistencyLevel::kQuorum}, {"all", ConsistencyLevel::kAll}},
+           {{"one", ConsistencyLevel::kOne},
+            {"quorum", ConsistencyLevel::kQuorum},
+            {"all", ConsistencyLevel::kAll}},
            doc);
   };
   level("write_consistency", &c.write_consistency, "acknowledgements a write waits for");
@@ -177,8 +191,10 @@ void ReadCluster(Section s, Scenario* sc) {
          "coordinators keep writes for unreachable replicas and replay them when they return");
   s.Duration("max_hint_window", &c.max_hint_window, 0, 365 * 24 * kHour,
              "hints are kept only for replicas unreachable for less than this");
-  s.Bool("read_repair", &c.read_repair, "a read whose responses disagree writes the merged result back");
-  std::vector<Section> dcs = s.Tables("datacenters", "datacenters and racks; default: one datacenter \"dc1\" with one rack");
+  s.Bool("read_repair", &c.read_repair,
+         "a read whose responses disagree writes the merged result back");
+  std::vector<Section> dcs = s.Tables(
+      "datacenters", "datacenters and racks; default: one datacenter \"dc1\" with one rack");
   if (s.ctx()->documenting()) {
     Section d(s.ctx(), nullptr, "cluster.datacenters", "[[cluster.datacenters]]");
     DatacenterConfig dc;
@@ -195,7 +211,8 @@ void ReadCluster(Section s, Scenario* sc) {
     d.String("name", &dc.name, "");
     d.Uint32("nodes", &dc.nodes, 1, kMaxNodes, "");
     d.Uint32("racks", &dc.racks, 1, kMaxNodes, "");
-    if (dc.racks > dc.nodes) d.ErrorAtKey("racks", absl::StrCat("more racks than nodes (", dc.nodes, ")"));
+    if (dc.racks > dc.nodes)
+      d.ErrorAtKey("racks", absl::StrCat("more racks than nodes (", dc.nodes, ")"));
     if (!dc.name.empty() && !names.insert(dc.name).second) {
       d.ErrorAtKey("name", absl::StrCat("duplicate datacenter name \"", dc.name, "\""));
     }
@@ -206,9 +223,10 @@ void ReadCluster(Section s, Scenario* sc) {
   if (!dcs.empty()) {
     if (s.Has("nodes") && total != c.nodes) {
       s.ErrorAtKey("nodes", absl::StrCat("is ", c.nodes, " but the datacenters hold ", total,
-                                          " nodes; leave it out or make them agree"));
+                                         " nodes; leave it out or make them agree"));
     }
-    if (total > kMaxNodes) s.ErrorAtKey("datacenters", absl::StrCat("more than ", kMaxNodes, " nodes"));
+    if (total > kMaxNodes)
+      s.ErrorAtKey("datacenters", absl::StrCat("more than ", kMaxNodes, " nodes"));
     c.nodes = static_cast<uint32_t>(total);
   }
   s.Finish();
@@ -216,14 +234,18 @@ void ReadCluster(Section s, Scenario* sc) {
 
 void ReadNetwork(Section s, Scenario* sc) {
   NetworkConfig& n = sc->network;
-  Section link = s.Table("link", "the default link class: links within a rack (every link when the cluster is one rack)");
+  Section link = s.Table(
+      "link",
+      "the default link class: links within a rack (every link when the cluster is one rack)");
   ReadLinkClass(link, &n.link);
   link.Finish();
   for (std::string_view key : {"inter_rack", "inter_dc"}) {
     std::optional<LinkClassConfig>& slot = key == "inter_rack" ? n.inter_rack : n.inter_dc;
-    Section t = s.Table(key, key == "inter_rack"
-                                 ? "link class between racks of one datacenter (same keys as [network.link]; unset: [network.link])"
-                                 : "link class between datacenters (same keys as [network.link]; unset: [network.link])");
+    Section t =
+        s.Table(key, key == "inter_rack" ? "link class between racks of one datacenter (same keys "
+                                           "as [network.link]; unset: [network.link])"
+                                         : "link class between datacenters (same keys as "
+                                           "[network.link]; unset: [network.link])");
     if (t.present()) {
       // Keys left out inherit from [network.link].
       LinkClassConfig c = n.link;
@@ -232,16 +254,18 @@ void ReadNetwork(Section s, Scenario* sc) {
       slot = c;
     }
   }
-  std::vector<Section> links = s.Tables(
-      "dc_links", "explicit datacenter graph: when given, only these datacenter pairs are linked and "
-                  "traffic routes over shortest paths");
+  std::vector<Section> links =
+      s.Tables("dc_links",
+               "explicit datacenter graph: when given, only these datacenter pairs are linked and "
+               "traffic routes over shortest paths");
   if (s.ctx()->documenting()) {
     Section d(s.ctx(), nullptr, "network.dc_links", "[[network.dc_links]]");
     DcLinkConfig l;
     d.String("from", &l.from, "datacenter name");
     d.String("to", &l.to, "datacenter name");
     d.Bool("one_way", &l.one_way, "link only from -> to");
-    d.Raw("(link keys)", "", "[network.inter_dc]", "latency, loss, duplicate, reorder, bandwidth as in [network.link]");
+    d.Raw("(link keys)", "", "[network.inter_dc]",
+          "latency, loss, duplicate, reorder, bandwidth as in [network.link]");
   }
   for (Section& d : links) {
     DcLinkConfig l;
@@ -271,13 +295,15 @@ void ReadClocks(Section s, Scenario* sc) {
   s.Enum("timestamps", &c.timestamps,
          {{"wall", ClocksConfig::Timestamps::kWall}, {"hlc", ClocksConfig::Timestamps::kHlc}},
          "write timestamps from the node's wall clock (as Cassandra) or a hybrid logical clock");
-  std::vector<Section> nodes = s.Tables("node", "per-node overrides of the initial offset and drift");
+  std::vector<Section> nodes =
+      s.Tables("node", "per-node overrides of the initial offset and drift");
   if (s.ctx()->documenting()) {
     Section d(s.ctx(), nullptr, "clocks.node", "[[clocks.node]]");
     ClockNodeConfig cn;
     d.Uint32("node", &cn.node, 0, kMaxNodes, "node id");
     d.OptionalDuration("offset", &cn.offset, -kHour, kHour, "initial offset (may be negative)");
-    d.OptionalDouble("drift_ppm", &cn.drift_ppm, -100'000, 100'000, "drift in ppm (may be negative)");
+    d.OptionalDouble("drift_ppm", &cn.drift_ppm, -100'000, 100'000,
+                     "drift in ppm (may be negative)");
   }
   for (Section& d : nodes) {
     ClockNodeConfig cn;
@@ -305,13 +331,16 @@ void ReadStorage(Section s, Scenario* sc) {
            "and at most this many at once");
   s.Uint32("hll_precision", &st.hll_precision, 4, 18, "HyperLogLog precision p (2^p registers)");
   s.Enum("commitlog_sync", &st.commitlog_sync,
-         {{"periodic", StorageConfig::CommitlogSync::kPeriodic}, {"batch", StorageConfig::CommitlogSync::kBatch}},
+         {{"periodic", StorageConfig::CommitlogSync::kPeriodic},
+          {"batch", StorageConfig::CommitlogSync::kBatch}},
          "\"periodic\": sync every commitlog_sync_period, a crash loses what came since; "
          "\"batch\": acknowledge a write only once synced");
-  s.Duration("commitlog_sync_period", &st.commitlog_sync_period, 1, kHour, "periodic: time between syncs");
+  s.Duration("commitlog_sync_period", &st.commitlog_sync_period, 1, kHour,
+             "periodic: time between syncs");
   if (st.compaction_min_threshold > st.compaction_max_threshold) {
     s.ErrorAtKey("compaction_max_threshold",
-                 absl::StrCat("must not be below compaction_min_threshold (", st.compaction_min_threshold, ")"));
+                 absl::StrCat("must not be below compaction_min_threshold (",
+                              st.compaction_min_threshold, ")"));
   }
   s.Finish();
 }
@@ -325,7 +354,8 @@ void ReadRepair(Section s, Scenario* sc) {
            "fixed Merkle tree depth (2^depth leaves); 0: Cassandra's rule, min(merkle_max_depth, "
            "ceil(log2(estimated partitions)))");
   s.Uint32("merkle_max_depth", &r.merkle_max_depth, 1, 30, "cap of the depth rule");
-  s.Uint32("concurrency", &r.concurrency, 1, 1'000'000, "token ranges a repair session works on at once");
+  s.Uint32("concurrency", &r.concurrency, 1, 1'000'000,
+           "token ranges a repair session works on at once");
   s.Bandwidth("validation_throughput", &r.validation_bytes_per_sec,
               "rate at which a replica reads its data to build a Merkle tree (simulated cost)");
   s.Bandwidth("stream_throughput", &r.stream_bytes_per_sec,
@@ -335,7 +365,8 @@ void ReadRepair(Section s, Scenario* sc) {
 
 void ReadWorkload(Section s, Scenario* sc) {
   WorkloadConfig& w = sc->workload;
-  s.Enum("kind", &w.kind, {{"relay", WorkloadConfig::Kind::kRelay}, {"kv", WorkloadConfig::Kind::kKv}},
+  s.Enum("kind", &w.kind,
+         {{"relay", WorkloadConfig::Kind::kRelay}, {"kv", WorkloadConfig::Kind::kKv}},
          "what the nodes do; \"relay\": forward messages between random nodes (the network "
          "benchmark); \"kv\": client reads and writes on the replicated store");
   Section r = s.Table("relay", "parameters of the relay workload");
@@ -351,12 +382,14 @@ void ReadWorkload(Section s, Scenario* sc) {
   KvWorkloadConfig& kv = w.kv;
   Section k = s.Table("kv", "parameters of the key-value workload");
   k.Uint("keys", &kv.keys, 1, uint64_t{1} << 40, "partition keys (\"k0\", \"k1\", ...)");
-  k.Uint32("columns", &kv.columns, 1, 1024, "columns per partition: an insert writes all, an update one");
+  k.Uint32("columns", &kv.columns, 1, 1024,
+           "columns per partition: an insert writes all, an update one");
   uint64_t value = kv.value_bytes;
   k.Size("value_size", &value, 0, 64 << 20, "size of each cell value");
   kv.value_bytes = static_cast<uint32_t>(value);
   k.Enum("popularity", &kv.popularity,
-         {{"uniform", KvWorkloadConfig::Popularity::kUniform}, {"zipf", KvWorkloadConfig::Popularity::kZipf}},
+         {{"uniform", KvWorkloadConfig::Popularity::kUniform},
+          {"zipf", KvWorkloadConfig::Popularity::kZipf}},
          "how updates, deletes and reads pick among written keys");
   k.Double("zipf_exponent", &kv.zipf_exponent, 0.01, 10, "zipf: the exponent s");
   std::vector<Section> phases = k.Tables(
@@ -366,10 +399,12 @@ void ReadWorkload(Section s, Scenario* sc) {
     KvPhaseConfig ph;
     d.String("name", &ph.name, "a label for reports");
     d.Duration("duration", &ph.duration, 1, 365 * 24 * kHour, "how long the phase lasts");
-    d.Uint("rate", &ph.rate_per_sec, 0, 100'000'000, "client operations per second, cluster-wide (Poisson)");
+    d.Uint("rate", &ph.rate_per_sec, 0, 100'000'000,
+           "client operations per second, cluster-wide (Poisson)");
     d.Uint32("insert", &ph.insert, 0, 1'000'000, "weight of inserts (new keys, in order)");
     d.Uint32("update", &ph.update, 0, 1'000'000, "weight of updates (one column of a written key)");
-    d.Uint32("delete", &ph.remove, 0, 1'000'000, "weight of deletes (a written partition, with tombstones)");
+    d.Uint32("delete", &ph.remove, 0, 1'000'000,
+             "weight of deletes (a written partition, with tombstones)");
     d.Uint32("read", &ph.read, 0, 1'000'000, "weight of reads");
   }
   for (Section& d : phases) {
@@ -425,12 +460,14 @@ bool IsNetworkFault(FaultConfig::Kind k) {
 
 // Resolves one member of a partition group: a node id, an inclusive range "a..b", or a
 // datacenter name. Appends to `out`; returns false (after reporting) on error.
-bool ResolveGroupMember(Section& s, const toml::node& e, const Scenario& sc, std::vector<NodeId>* out) {
+bool ResolveGroupMember(Section& s, const toml::node& e, const Scenario& sc,
+                        std::vector<NodeId>* out) {
   const uint32_t n = sc.cluster.nodes;
   if (e.is_integer()) {
     int64_t v = *e.value<int64_t>();
     if (v < 0 || v >= n) {
-      s.ErrorAtNode(e, "groups", absl::StrCat("node id ", v, " out of range: the cluster has nodes 0..", n - 1));
+      s.ErrorAtNode(e, "groups",
+                    absl::StrCat("node id ", v, " out of range: the cluster has nodes 0..", n - 1));
       return false;
     }
     out->push_back(static_cast<NodeId>(v));
@@ -441,9 +478,12 @@ bool ResolveGroupMember(Section& s, const toml::node& e, const Scenario& sc, std
     size_t dots = text.find("..");
     if (dots != std::string_view::npos) {
       uint64_t a = 0, b = 0;
-      bool ok = absl::SimpleAtoi(AV(text.substr(0, dots)), &a) && absl::SimpleAtoi(AV(text.substr(dots + 2)), &b);
+      bool ok = absl::SimpleAtoi(AV(text.substr(0, dots)), &a) &&
+                absl::SimpleAtoi(AV(text.substr(dots + 2)), &b);
       if (!ok || a > b || b >= n) {
-        s.ErrorAtNode(e, "groups", absl::StrCat("expected a node range \"a..b\" with a <= b < ", n, ", got \"", AV(text), "\""));
+        s.ErrorAtNode(e, "groups",
+                      absl::StrCat("expected a node range \"a..b\" with a <= b < ", n, ", got \"",
+                                   AV(text), "\""));
         return false;
       }
       for (uint64_t i = a; i <= b; ++i) out->push_back(static_cast<NodeId>(i));
@@ -459,14 +499,17 @@ bool ResolveGroupMember(Section& s, const toml::node& e, const Scenario& sc, std
       }
       first += dc.nodes;
     }
-    s.ErrorAtNode(e, "groups", absl::StrCat("\"", AV(text), "\" is neither a node range \"a..b\" nor a datacenter name"));
+    s.ErrorAtNode(
+        e, "groups",
+        absl::StrCat("\"", AV(text), "\" is neither a node range \"a..b\" nor a datacenter name"));
     return false;
   }
   s.ErrorAtNode(e, "groups", "expected node ids, \"a..b\" ranges or datacenter names");
   return false;
 }
 
-void ReadNodeId(Section& s, std::string_view key, NodeId* out, const Scenario& sc, std::string_view doc) {
+void ReadNodeId(Section& s, std::string_view key, NodeId* out, const Scenario& sc,
+                std::string_view doc) {
   uint32_t max = sc.cluster.nodes > 0 ? sc.cluster.nodes - 1 : 0;
   if (!s.ctx()->documenting() && !s.Has(key)) s.ErrorAtKey(key, "missing: a node id is required");
   s.Uint32(key, out, 0, s.ctx()->documenting() ? kMaxNodes : max, doc);
@@ -476,13 +519,15 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
   Context* ctx = f.ctx();
   FaultConfig& c = *out;
   if (!ctx->documenting() && !f.Has("action")) {
-    f.ErrorAtKey("action", "missing: every fault needs an action (partition, cut_link, degrade_link, "
-                           "heal, clock_jump, drift_change, crash, restart, replace, drop_mutations, "
-                           "repair, mark)");
+    f.ErrorAtKey("action",
+                 "missing: every fault needs an action (partition, cut_link, degrade_link, "
+                 "heal, clock_jump, drift_change, crash, restart, replace, drop_mutations, "
+                 "repair, mark)");
   }
   f.Enum("action", &c.kind,
-         {kFaultKinds[0], kFaultKinds[1], kFaultKinds[2], kFaultKinds[3], kFaultKinds[4], kFaultKinds[5],
-          kFaultKinds[6], kFaultKinds[7], kFaultKinds[8], kFaultKinds[9], kFaultKinds[10], kFaultKinds[11]},
+         {kFaultKinds[0], kFaultKinds[1], kFaultKinds[2], kFaultKinds[3], kFaultKinds[4],
+          kFaultKinds[5], kFaultKinds[6], kFaultKinds[7], kFaultKinds[8], kFaultKinds[9],
+          kFaultKinds[10], kFaultKinds[11]},
          "what happens (required)");
   if (!ctx->documenting() && !f.Has("at")) f.ErrorAtKey("at", "missing: when the fault happens");
   f.Duration("at", &c.at, 0, 365 * 24 * kHour, "when it happens, in simulated time (required)");
@@ -494,20 +539,24 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
                        "drop_mutations: how long the node drops mutations (unset: to the end)");
   }
   if (doc || c.kind == FaultConfig::Kind::kPartition) {
-    const toml::node* g = f.Raw("groups", "array of arrays", "",
-                                "partition: disjoint node groups; members are node ids, \"a..b\" ranges or "
-                                "datacenter names; nodes in no group form one more group");
+    const toml::node* g =
+        f.Raw("groups", "array of arrays", "",
+              "partition: disjoint node groups; members are node ids, \"a..b\" ranges or "
+              "datacenter names; nodes in no group form one more group");
     if (!doc) {
       if (g == nullptr) {
-        f.ErrorAtKey("groups", "missing: a partition needs groups, e.g. groups = [[0, 1], [2, 3, 4]]");
+        f.ErrorAtKey("groups",
+                     "missing: a partition needs groups, e.g. groups = [[0, 1], [2, 3, 4]]");
       } else if (!g->is_array() || g->as_array()->empty()) {
-        f.ErrorAtNode(*g, "groups", "expected a non-empty array of node groups, e.g. [[0, 1], [2, 3, 4]]");
+        f.ErrorAtNode(*g, "groups",
+                      "expected a non-empty array of node groups, e.g. [[0, 1], [2, 3, 4]]");
       } else {
         absl::btree_set<NodeId> seen;
         for (const toml::node& ge : *g->as_array()) {
           std::vector<NodeId> group;
           if (!ge.is_array()) {
-            f.ErrorAtNode(ge, "groups", "each group must be an array, e.g. [0, 1] or [\"0..9\"] or [\"dc1\"]");
+            f.ErrorAtNode(ge, "groups",
+                          "each group must be an array, e.g. [0, 1] or [\"0..9\"] or [\"dc1\"]");
             continue;
           }
           for (const toml::node& e : *ge.as_array()) ResolveGroupMember(f, e, sc, &group);
@@ -543,7 +592,8 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
       f.String("from_dc", &c.from_dc,
                "cut_link, degrade_link between datacenters (instead of from/to): one datacenter; "
                "traffic reroutes over the remaining datacenter links");
-      f.String("to_dc", &c.to_dc, "cut_link, degrade_link between datacenters: the other datacenter");
+      f.String("to_dc", &c.to_dc,
+               "cut_link, degrade_link between datacenters: the other datacenter");
     }
     if (!doc && dc_level) {
       absl::btree_set<std::string> dcs;
@@ -554,37 +604,46 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
         if (!f.Has(key)) {
           f.ErrorAtKey(key, "missing: a datacenter link needs both from_dc and to_dc");
         } else if (!dcs.contains(v)) {
-          f.ErrorAtKey(key, absl::StrCat("unknown datacenter \"", v, "\" (known: ", absl::StrJoin(dcs, ", "), ")"));
+          f.ErrorAtKey(key, absl::StrCat("unknown datacenter \"", v,
+                                         "\" (known: ", absl::StrJoin(dcs, ", "), ")"));
         }
       }
-      if (!c.from_dc.empty() && c.from_dc == c.to_dc) f.ErrorAtKey("to_dc", "a link needs two different datacenters");
+      if (!c.from_dc.empty() && c.from_dc == c.to_dc)
+        f.ErrorAtKey("to_dc", "a link needs two different datacenters");
     }
   }
   if (doc || c.kind == FaultConfig::Kind::kDegradeLink) {
-    Section l = f.Table("link", "degrade_link: the link class while degraded (keys as [network.link]; "
-                                "keys left out take their value from [network.link])");
+    Section l = f.Table("link",
+                        "degrade_link: the link class while degraded (keys as [network.link]; "
+                        "keys left out take their value from [network.link])");
     if (!doc) {
-      if (!l.present()) f.ErrorAtKey("link", "missing: degrade_link needs link = {loss = ..., latency = ...}");
-      c.link = sc.network.link;  // the loader replaces this with the pair's own class when it knows it
+      if (!l.present())
+        f.ErrorAtKey("link", "missing: degrade_link needs link = {loss = ..., latency = ...}");
+      c.link =
+          sc.network.link;  // the loader replaces this with the pair's own class when it knows it
       ReadLinkClass(l, &c.link);
       l.Finish();
     }
   }
   if (doc || c.kind == FaultConfig::Kind::kHeal) {
-    f.String("target", &c.target, "heal: the name of the fault to undo (empty: every network fault)");
+    f.String("target", &c.target,
+             "heal: the name of the fault to undo (empty: every network fault)");
   }
   if (doc || IsNodeFault(c.kind)) {
-    ReadNodeId(f, "node", &c.node, sc,
-               "clock_jump, drift_change, crash, restart, replace, drop_mutations: the node (required); "
-               "repair: repair only this node's ranges (optional)");
+    ReadNodeId(
+        f, "node", &c.node, sc,
+        "clock_jump, drift_change, crash, restart, replace, drop_mutations: the node (required); "
+        "repair: repair only this node's ranges (optional)");
   } else if (c.kind == FaultConfig::Kind::kRepair) {
     c.has_node = f.Has("node");
     f.Uint32("node", &c.node, 0, sc.cluster.nodes - 1, "");
   }
   if (doc || c.kind == FaultConfig::Kind::kDropMutations) {
-    f.Probability("fraction", &c.fraction, "drop_mutations: fraction of incoming mutations dropped");
-    const toml::node* keys = f.Raw("keys", "array of strings", "[]",
-                                   "drop_mutations: partition keys whose mutations are always dropped");
+    f.Probability("fraction", &c.fraction,
+                  "drop_mutations: fraction of incoming mutations dropped");
+    const toml::node* keys =
+        f.Raw("keys", "array of strings", "[]",
+              "drop_mutations: partition keys whose mutations are always dropped");
     if (!doc && keys != nullptr) {
       if (!keys->is_array()) {
         f.ErrorAtNode(*keys, "keys", "expected an array of partition keys, e.g. [\"k1\", \"k42\"]");
@@ -603,8 +662,10 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
     }
   }
   if (doc || c.kind == FaultConfig::Kind::kClockJump) {
-    if (!doc && !f.Has("jump")) f.ErrorAtKey("jump", "missing: how far the clock steps, e.g. \"-500ms\"");
-    f.Duration("jump", &c.jump, -365 * 24 * kHour, 365 * 24 * kHour, "clock_jump: step (may be negative)");
+    if (!doc && !f.Has("jump"))
+      f.ErrorAtKey("jump", "missing: how far the clock steps, e.g. \"-500ms\"");
+    f.Duration("jump", &c.jump, -365 * 24 * kHour, 365 * 24 * kHour,
+               "clock_jump: step (may be negative)");
   }
   if (doc || c.kind == FaultConfig::Kind::kDriftChange) {
     if (!doc && !f.Has("drift_ppm")) f.ErrorAtKey("drift_ppm", "missing: the new drift in ppm");
@@ -614,7 +675,8 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* out) {
 }
 
 void ReadFaults(Section& top, Scenario* sc) {
-  std::vector<Section> faults = top.Tables("faults", "the fault schedule: [[faults]] entries, in any order");
+  std::vector<Section> faults =
+      top.Tables("faults", "the fault schedule: [[faults]] entries, in any order");
   Context* ctx = top.ctx();
   if (ctx->documenting()) {
     Section d(ctx, nullptr, "faults", "[[faults]]");
@@ -632,7 +694,8 @@ void ReadFaults(Section& top, Scenario* sc) {
     if (c.kind == FaultConfig::Kind::kHeal && !c.target.empty()) {
       auto it = named.find(c.target);
       if (it == named.end() || !IsNetworkFault(it->second)) {
-        f.ErrorAtKey("target", absl::StrCat("no earlier network fault is named \"", c.target, "\""));
+        f.ErrorAtKey("target",
+                     absl::StrCat("no earlier network fault is named \"", c.target, "\""));
       }
     }
     if (sc->simulation.duration > 0 && c.at > sc->simulation.duration) {
@@ -662,11 +725,13 @@ void CheckConsistency(Section& top, Scenario* sc) {
     for (const std::string* end : {&l.from, &l.to}) {
       if (!end->empty() && !dc_names.contains(*end)) {
         top.ctx()->ErrorAt(top.Where(), absl::StrCat("network.dc_links[", i, "]"),
-                           absl::StrCat("unknown datacenter \"", *end, "\" (known: ", absl::StrJoin(dc_names, ", "), ")"));
+                           absl::StrCat("unknown datacenter \"", *end,
+                                        "\" (known: ", absl::StrJoin(dc_names, ", "), ")"));
       }
     }
     if (l.from == l.to && !l.from.empty()) {
-      top.ctx()->ErrorAt(top.Where(), absl::StrCat("network.dc_links[", i, "]"), "from and to are the same datacenter");
+      top.ctx()->ErrorAt(top.Where(), absl::StrCat("network.dc_links[", i, "]"),
+                         "from and to are the same datacenter");
     }
   }
   absl::btree_set<NodeId> overridden;
@@ -674,7 +739,9 @@ void CheckConsistency(Section& top, Scenario* sc) {
     NodeId id = sc->clocks.nodes[i].node;
     std::string key = absl::StrCat("clocks.node[", i, "].node");
     if (id >= c.nodes) {
-      top.ctx()->ErrorAt(top.Where(), key, absl::StrCat("node ", id, " out of range: the cluster has nodes 0..", c.nodes - 1));
+      top.ctx()->ErrorAt(
+          top.Where(), key,
+          absl::StrCat("node ", id, " out of range: the cluster has nodes 0..", c.nodes - 1));
     } else if (!overridden.insert(id).second) {
       top.ctx()->ErrorAt(top.Where(), key, absl::StrCat("node ", id, " has two overrides"));
     }
@@ -689,13 +756,14 @@ void CheckConsistency(Section& top, Scenario* sc) {
       for (const DatacenterConfig& dc : c.datacenters) {
         if (rf > dc.nodes) {
           top.ctx()->ErrorAt(top.Where(), "cluster.replication_factor",
-                             absl::StrCat("is ", rf, " per datacenter but \"", dc.name, "\" has only ",
-                                          dc.nodes, " nodes"));
+                             absl::StrCat("is ", rf, " per datacenter but \"", dc.name,
+                                          "\" has only ", dc.nodes, " nodes"));
         }
       }
       if (c.datacenters.empty() && rf > c.nodes) {
-        top.ctx()->ErrorAt(top.Where(), "cluster.replication_factor",
-                           absl::StrCat("is ", rf, " but the cluster has only ", c.nodes, " nodes"));
+        top.ctx()->ErrorAt(
+            top.Where(), "cluster.replication_factor",
+            absl::StrCat("is ", rf, " but the cluster has only ", c.nodes, " nodes"));
       }
     }
   }
@@ -706,15 +774,19 @@ void CheckConsistency(Section& top, Scenario* sc) {
          f.kind == FaultConfig::Kind::kReplace || f.kind == FaultConfig::Kind::kDropMutations ||
          f.kind == FaultConfig::Kind::kRepair)) {
       top.ctx()->ErrorAt(top.Where(), absl::StrCat("faults[", i, "].action"),
-                         absl::StrCat("\"", AV(FaultKindName(f.kind)), "\" needs a storage workload (workload.kind = \"kv\")"));
+                         absl::StrCat("\"", AV(FaultKindName(f.kind)),
+                                      "\" needs a storage workload (workload.kind = \"kv\")"));
     }
   }
   if (sc->workload.kind == WorkloadConfig::Kind::kRelay) {
-    if (c.nodes < 2) top.ctx()->ErrorAt(top.Where(), "cluster.nodes", "the relay workload needs at least 2 nodes");
-    if (sc->workload.relay.deliveries == 0 && sc->simulation.duration == 0 && sc->simulation.max_events == 0) {
-      top.ctx()->ErrorAt(top.Where(), "workload.relay.deliveries",
-                         "is 0 (unbounded) and neither simulation.duration nor simulation.max_events is "
-                         "set: the run would never end");
+    if (c.nodes < 2)
+      top.ctx()->ErrorAt(top.Where(), "cluster.nodes", "the relay workload needs at least 2 nodes");
+    if (sc->workload.relay.deliveries == 0 && sc->simulation.duration == 0 &&
+        sc->simulation.max_events == 0) {
+      top.ctx()->ErrorAt(
+          top.Where(), "workload.relay.deliveries",
+          "is 0 (unbounded) and neither simulation.duration nor simulation.max_events is "
+          "set: the run would never end");
     }
   }
 }
@@ -743,8 +815,8 @@ void ReadScenario(Context* ctx, const toml::table* root, Scenario* sc) {
 absl::Status ApplyOverride(toml::table* root, const std::string& assignment) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--set ", assignment, ": expected key.path=value, e.g. --set network.link.loss=0.05"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--set ", assignment, ": expected key.path=value, e.g. --set network.link.loss=0.05"));
   }
   std::string path = assignment.substr(0, eq);
   std::string value = assignment.substr(eq + 1);
@@ -762,7 +834,8 @@ absl::Status ApplyOverride(toml::table* root, const std::string& assignment) {
     try {
       parsed = toml::parse(absl::StrCat("v = \"", escaped, "\""), std::string_view(source));
     } catch (const toml::parse_error& e) {
-      return absl::InvalidArgumentError(absl::StrCat(source, ": cannot read the value: ", AV(e.description())));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": cannot read the value: ", AV(e.description())));
     }
   }
   std::vector<std::string> parts = absl::StrSplit(path, '.');
@@ -770,12 +843,14 @@ absl::Status ApplyOverride(toml::table* root, const std::string& assignment) {
   std::string walked;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     const std::string& p = parts[i];
-    if (p.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": empty segment in the key path"));
+    if (p.empty())
+      return absl::InvalidArgumentError(absl::StrCat(source, ": empty segment in the key path"));
     walked = walked.empty() ? p : absl::StrCat(walked, ".", p);
     if (toml::array* arr = cur->as_array()) {
       size_t idx = 0;
       if (!absl::SimpleAtoi(p, &idx) || idx >= arr->size()) {
-        return absl::InvalidArgumentError(absl::StrCat(source, ": ", walked, ": no such element (the array has ",
+        return absl::InvalidArgumentError(absl::StrCat(source, ": ", walked,
+                                                       ": no such element (the array has ",
                                                        arr->size(), " elements, indexed from 0)"));
       }
       cur = arr->get(idx);
@@ -793,7 +868,8 @@ absl::Status ApplyOverride(toml::table* root, const std::string& assignment) {
     cur = next;
   }
   const std::string& last = parts.back();
-  if (last.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": empty segment in the key path"));
+  if (last.empty())
+    return absl::InvalidArgumentError(absl::StrCat(source, ": empty segment in the key path"));
   toml::node* v = parsed.get("v");
   if (toml::array* arr = cur->as_array()) {
     size_t idx = 0;
@@ -804,7 +880,8 @@ absl::Status ApplyOverride(toml::table* root, const std::string& assignment) {
     return absl::OkStatus();
   }
   toml::table* t = cur->as_table();
-  if (t == nullptr) return absl::InvalidArgumentError(absl::StrCat(source, ": ", walked, " is not a table"));
+  if (t == nullptr)
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", walked, " is not a table"));
   t->insert_or_assign(last, std::move(*v));
   return absl::OkStatus();
 }
@@ -813,24 +890,25 @@ absl::StatusOr<Scenario> Load(std::string_view text, std::string_view source_nam
                               const std::vector<std::string>& overrides, bool from_file) {
   const std::string name(source_name);
   if (text.find('\0') != std::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": not a text file (NUL byte at offset ", text.find('\0'), "); expected a TOML scenario"));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": not a text file (NUL byte at offset ",
+                                                   text.find('\0'), "); expected a TOML scenario"));
   }
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ": the file is empty; expected a TOML scenario (see scenarios/README.md)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": the file is empty; expected a TOML scenario (see scenarios/README.md)"));
   }
   toml::table root;
   try {
     root = toml::parse(text, std::string_view(name));
   } catch (const toml::parse_error& e) {
     return absl::InvalidArgumentError(absl::StrCat(name, ":", e.source().begin.line, ":",
-                                                   e.source().begin.column, ": TOML syntax error: ",
-                                                   AV(e.description())));
+                                                   e.source().begin.column,
+                                                   ": TOML syntax error: ", AV(e.description())));
   }
   if (root.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        name, ": holds no keys (only comments?); expected a TOML scenario (see scenarios/README.md)"));
+        name,
+        ": holds no keys (only comments?); expected a TOML scenario (see scenarios/README.md)"));
   }
   for (const std::string& o : overrides) {
     absl::Status st = ApplyOverride(&root, o);
@@ -841,7 +919,8 @@ absl::StatusOr<Scenario> Load(std::string_view text, std::string_view source_nam
   ReadScenario(&ctx, &root, &sc);
   if (!ctx.errors().empty()) {
     std::string msg = absl::StrJoin(ctx.errors(), "\n");
-    if (ctx.suppressed() > 0) absl::StrAppend(&msg, "\n(", ctx.suppressed(), " more problems not shown)");
+    if (ctx.suppressed() > 0)
+      absl::StrAppend(&msg, "\n(", ctx.suppressed(), " more problems not shown)");
     return absl::InvalidArgumentError(msg);
   }
   if (sc.name.empty()) {
@@ -855,11 +934,14 @@ absl::StatusOr<Scenario> Load(std::string_view text, std::string_view source_nam
 
 nlohmann::json LatencyJson(const LatencyConfig& l) {
   switch (l.kind) {
-    case LatencyConfig::Kind::kConstant: return {{"kind", "constant"}, {"value", FormatDuration(l.value)}};
+    case LatencyConfig::Kind::kConstant:
+      return {{"kind", "constant"}, {"value", FormatDuration(l.value)}};
     case LatencyConfig::Kind::kUniform:
       return {{"kind", "uniform"}, {"min", FormatDuration(l.min)}, {"max", FormatDuration(l.max)}};
     case LatencyConfig::Kind::kNormal:
-      return {{"kind", "normal"}, {"mean", FormatDuration(l.mean)}, {"stddev", FormatDuration(l.stddev)}};
+      return {{"kind", "normal"},
+              {"mean", FormatDuration(l.mean)},
+              {"stddev", FormatDuration(l.stddev)}};
     case LatencyConfig::Kind::kLogNormal:
       return {{"kind", "lognormal"}, {"median", FormatDuration(l.median)}, {"sigma", l.sigma}};
   }
@@ -867,26 +949,30 @@ nlohmann::json LatencyJson(const LatencyConfig& l) {
 }
 
 nlohmann::json LinkJson(const LinkClassConfig& l) {
-  return {{"latency", LatencyJson(l.latency)},
-          {"loss", FormatRatio(l.loss)},
-          {"duplicate", FormatRatio(l.duplicate)},
-          {"reorder", FormatRatio(l.reorder)},
-          {"bandwidth", l.bandwidth_bytes_per_sec == 0 ? std::string("unlimited")
-                                                       : FormatBandwidth(l.bandwidth_bytes_per_sec)}};
+  return {
+      {"latency", LatencyJson(l.latency)},
+      {"loss", FormatRatio(l.loss)},
+      {"duplicate", FormatRatio(l.duplicate)},
+      {"reorder", FormatRatio(l.reorder)},
+      {"bandwidth", l.bandwidth_bytes_per_sec == 0 ? std::string("unlimited")
+                                                   : FormatBandwidth(l.bandwidth_bytes_per_sec)}};
 }
 
 }  // namespace
 
-absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path, const std::vector<std::string>& overrides) {
+absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path,
+                                          const std::vector<std::string>& overrides) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     return absl::NotFoundError(absl::StrCat(path, ": no such file"));
   }
   if (std::filesystem::is_directory(path, ec)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, expected a TOML scenario file"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory, expected a TOML scenario file"));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
+  if (!in)
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
   std::stringstream buf;
   buf << in.rdbuf();
   return Load(buf.str(), path, overrides, /*from_file=*/true);
@@ -912,26 +998,30 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
   auto level = [](ConsistencyLevel l) {
     return l == ConsistencyLevel::kOne ? "one" : l == ConsistencyLevel::kQuorum ? "quorum" : "all";
   };
-  j["cluster"] = {{"nodes", c.nodes},
-                  {"datacenters", dcs},
-                  {"vnodes", c.vnodes},
-                  {"replication_factor", c.replication_factor},
-                  {"replication", c.replication == ClusterConfig::Replication::kSimple ? "simple" : "network_topology"},
-                  {"write_consistency", level(c.write_consistency)},
-                  {"read_consistency", level(c.read_consistency)},
-                  {"request_timeout", FormatDuration(c.request_timeout)},
-                  {"hinted_handoff", c.hinted_handoff},
-                  {"max_hint_window", FormatDuration(c.max_hint_window)},
-                  {"read_repair", c.read_repair}};
+  j["cluster"] = {
+      {"nodes", c.nodes},
+      {"datacenters", dcs},
+      {"vnodes", c.vnodes},
+      {"replication_factor", c.replication_factor},
+      {"replication",
+       c.replication == ClusterConfig::Replication::kSimple ? "simple" : "network_topology"},
+      {"write_consistency", level(c.write_consistency)},
+      {"read_consistency", level(c.read_consistency)},
+      {"request_timeout", FormatDuration(c.request_timeout)},
+      {"hinted_handoff", c.hinted_handoff},
+      {"max_hint_window", FormatDuration(c.max_hint_window)},
+      {"read_repair", c.read_repair}};
   const StorageConfig& st = sc.storage;
-  j["storage"] = {{"memtable_flush_threshold", FormatSize(st.memtable_flush_threshold_bytes)},
-                  {"bloom_fp_chance", st.bloom_fp_chance},
-                  {"gc_grace", FormatDuration(st.gc_grace)},
-                  {"compaction_min_threshold", st.compaction_min_threshold},
-                  {"compaction_max_threshold", st.compaction_max_threshold},
-                  {"hll_precision", st.hll_precision},
-                  {"commitlog_sync", st.commitlog_sync == StorageConfig::CommitlogSync::kBatch ? "batch" : "periodic"},
-                  {"commitlog_sync_period", FormatDuration(st.commitlog_sync_period)}};
+  j["storage"] = {
+      {"memtable_flush_threshold", FormatSize(st.memtable_flush_threshold_bytes)},
+      {"bloom_fp_chance", st.bloom_fp_chance},
+      {"gc_grace", FormatDuration(st.gc_grace)},
+      {"compaction_min_threshold", st.compaction_min_threshold},
+      {"compaction_max_threshold", st.compaction_max_threshold},
+      {"hll_precision", st.hll_precision},
+      {"commitlog_sync",
+       st.commitlog_sync == StorageConfig::CommitlogSync::kBatch ? "batch" : "periodic"},
+      {"commitlog_sync_period", FormatDuration(st.commitlog_sync_period)}};
   const RepairConfig& r = sc.repair;
   auto rate = [](uint64_t b) { return b == 0 ? std::string("unlimited") : FormatBandwidth(b); };
   j["repair"] = {{"interval", FormatDuration(r.interval)},
@@ -961,12 +1051,13 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
     if (n.drift_ppm) e["drift_ppm"] = *n.drift_ppm;
     clock_nodes.push_back(e);
   }
-  j["clocks"] = {{"offset_max", FormatDuration(sc.clocks.offset_max)},
-                 {"drift_ppm_max", sc.clocks.drift_ppm_max},
-                 {"ntp_period", FormatDuration(sc.clocks.ntp_period)},
-                 {"ntp_residual", FormatDuration(sc.clocks.ntp_residual)},
-                 {"timestamps", sc.clocks.timestamps == ClocksConfig::Timestamps::kHlc ? "hlc" : "wall"},
-                 {"node", clock_nodes}};
+  j["clocks"] = {
+      {"offset_max", FormatDuration(sc.clocks.offset_max)},
+      {"drift_ppm_max", sc.clocks.drift_ppm_max},
+      {"ntp_period", FormatDuration(sc.clocks.ntp_period)},
+      {"ntp_residual", FormatDuration(sc.clocks.ntp_residual)},
+      {"timestamps", sc.clocks.timestamps == ClocksConfig::Timestamps::kHlc ? "hlc" : "wall"},
+      {"node", clock_nodes}};
   const KvWorkloadConfig& kv = sc.workload.kv;
   nlohmann::json phases = nlohmann::json::array();
   for (const KvPhaseConfig& ph : kv.phases) {
@@ -978,18 +1069,19 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
                       {"delete", ph.remove},
                       {"read", ph.read}});
   }
-  j["workload"] = {{"kind", sc.workload.kind == WorkloadConfig::Kind::kKv ? "kv" : "relay"},
-                   {"relay",
-                    {{"messages_per_node", sc.workload.relay.messages_per_node},
-                     {"deliveries", sc.workload.relay.deliveries},
-                     {"message_size", FormatSize(sc.workload.relay.message_bytes)}}},
-                   {"kv",
-                    {{"keys", kv.keys},
-                     {"columns", kv.columns},
-                     {"value_size", FormatSize(kv.value_bytes)},
-                     {"popularity", kv.popularity == KvWorkloadConfig::Popularity::kZipf ? "zipf" : "uniform"},
-                     {"zipf_exponent", kv.zipf_exponent},
-                     {"phases", phases}}}};
+  j["workload"] = {
+      {"kind", sc.workload.kind == WorkloadConfig::Kind::kKv ? "kv" : "relay"},
+      {"relay",
+       {{"messages_per_node", sc.workload.relay.messages_per_node},
+        {"deliveries", sc.workload.relay.deliveries},
+        {"message_size", FormatSize(sc.workload.relay.message_bytes)}}},
+      {"kv",
+       {{"keys", kv.keys},
+        {"columns", kv.columns},
+        {"value_size", FormatSize(kv.value_bytes)},
+        {"popularity", kv.popularity == KvWorkloadConfig::Popularity::kZipf ? "zipf" : "uniform"},
+        {"zipf_exponent", kv.zipf_exponent},
+        {"phases", phases}}}};
   nlohmann::json faults = nlohmann::json::array();
   for (const FaultConfig& f : sc.faults) {
     nlohmann::json e = {{"action", FaultKindName(f.kind)}, {"at", FormatDuration(f.at)}};
@@ -1012,7 +1104,9 @@ nlohmann::json ScenarioToJson(const Scenario& sc) {
         e["one_way"] = f.one_way;
         if (f.kind == FaultConfig::Kind::kDegradeLink) e["link"] = LinkJson(f.link);
         break;
-      case FaultConfig::Kind::kHeal: e["target"] = f.target; break;
+      case FaultConfig::Kind::kHeal:
+        e["target"] = f.target;
+        break;
       case FaultConfig::Kind::kClockJump:
         e["node"] = f.node;
         e["jump"] = FormatDuration(f.jump);
@@ -1068,14 +1162,16 @@ std::string ScenarioReference() {
   };
   std::string out;
   for (const std::string& section : order) {
-    std::string heading = section.find('[') == std::string::npos && section.find('(') == std::string::npos
-                              ? absl::StrCat("[", section, "]")
-                              : section;
+    std::string heading =
+        section.find('[') == std::string::npos && section.find('(') == std::string::npos
+            ? absl::StrCat("[", section, "]")
+            : section;
     absl::StrAppend(&out, out.empty() ? "" : "\n", "#### `", heading, "`\n\n",
                     "| key | type | default | meaning |\n|---|---|---|---|\n");
     for (const DocEntry* d : by_section[section]) {
       std::string def = d->default_text.empty() ? "" : absl::StrCat("`", d->default_text, "`");
-      absl::StrAppend(&out, "| `", d->key, "` | ", cell(d->type), " | ", cell(def), " | ", cell(d->doc), " |\n");
+      absl::StrAppend(&out, "| `", d->key, "` | ", cell(d->type), " | ", cell(def), " | ",
+                      cell(d->doc), " |\n");
     }
   }
   return out;

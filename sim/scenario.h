@@ -15,15 +15,15 @@
 // The key reference (ScenarioReference) is produced by the same code that reads the keys, so
 // the documented keys, types and defaults cannot drift from what the loader accepts.
 //
-//   absl::StatusOr<Scenario> s = LoadScenarioFile("scenarios/quickstart.toml", {"simulation.seed=7"});
+//   absl::StatusOr<Scenario> s = LoadScenarioFile("scenarios/quickstart.toml",
+//   {"simulation.seed=7"});
 #ifndef DSIM_SIM_SCENARIO_H_
 #define DSIM_SIM_SCENARIO_H_
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "sim/config.h"
@@ -32,13 +32,13 @@ namespace dsim::sim {
 
 // Reads and validates a scenario file. `overrides` are "key.path=value" strings; the value is
 // TOML (`3`, `"10ms"`, `true`, `[1, 2]`) or, when it does not parse as TOML, a bare string.
-[[nodiscard]] absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path,
-                                                        const std::vector<std::string>& overrides = {});
+[[nodiscard]] absl::StatusOr<Scenario> LoadScenarioFile(
+    const std::string& path, const std::vector<std::string>& overrides = {});
 
 // The same from text already in memory; `source_name` is used in messages.
-[[nodiscard]] absl::StatusOr<Scenario> LoadScenarioText(std::string_view text,
-                                                        std::string_view source_name,
-                                                        const std::vector<std::string>& overrides = {});
+[[nodiscard]] absl::StatusOr<Scenario> LoadScenarioText(
+    std::string_view text, std::string_view source_name,
+    const std::vector<std::string>& overrides = {});
 
 // The scenario with every default filled in, as the `scenario` object of results.json. Durations,
 // sizes and probabilities use their canonical text forms (sim/units.h), so the echo reads like a

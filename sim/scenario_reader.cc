@@ -15,16 +15,26 @@ absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.
 
 std::string TypeName(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return absl::StrCat("the string \"", AV(*n.value<std::string_view>()), "\"");
-    case toml::node_type::integer: return absl::StrCat("the integer ", *n.value<int64_t>());
-    case toml::node_type::floating_point: return absl::StrCat("the number ", *n.value<double>());
-    case toml::node_type::boolean: return *n.value<bool>() ? "true" : "false";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return absl::StrCat("the string \"", AV(*n.value<std::string_view>()), "\"");
+    case toml::node_type::integer:
+      return absl::StrCat("the integer ", *n.value<int64_t>());
+    case toml::node_type::floating_point:
+      return absl::StrCat("the number ", *n.value<double>());
+    case toml::node_type::boolean:
+      return *n.value<bool>() ? "true" : "false";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
   }
 }
 
@@ -35,7 +45,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1u : 0u)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1] ? 1u : 0u)});
     }
     std::swap(prev, cur);
   }
@@ -57,7 +68,8 @@ std::string Context::Where(const toml::source_region& where) {
   return absl::StrCat(file, ":", where.begin.line, ":", where.begin.column);
 }
 
-void Context::Error(const toml::source_region& where, std::string_view key, std::string_view message) {
+void Context::Error(const toml::source_region& where, std::string_view key,
+                    std::string_view message) {
   ErrorAt(Where(where), key, message);
 }
 
@@ -80,9 +92,7 @@ std::string Section::KeyPath(std::string_view key) const {
   return path_.empty() ? std::string(key) : absl::StrCat(path_, ".", AV(key));
 }
 
-bool Section::Has(std::string_view key) const {
-  return table_ != nullptr && table_->contains(key);
-}
+bool Section::Has(std::string_view key) const { return table_ != nullptr && table_->contains(key); }
 
 std::string Section::Where() const {
   if (table_ == nullptr) return "<defaults>";
@@ -109,8 +119,8 @@ void Section::Document(std::string_view key, std::string_view type, std::string 
     known_keys_.emplace_back(key);
   }
   if (!ctx_->documenting()) return;
-  ctx_->docs()->push_back(
-      DocEntry{doc_section_, std::string(key), std::string(type), std::move(default_text), std::string(doc)});
+  ctx_->docs()->push_back(DocEntry{doc_section_, std::string(key), std::string(type),
+                                   std::move(default_text), std::string(doc)});
 }
 
 void Section::ErrorAtKey(std::string_view key, std::string_view message) {
@@ -128,7 +138,8 @@ void Section::Uint(std::string_view key, uint64_t* out, uint64_t min, uint64_t m
   if (n == nullptr) return;
   std::optional<int64_t> v = n->is_integer() ? n->value<int64_t>() : std::nullopt;
   if (!v) {
-    ErrorAtNode(*n, key, absl::StrCat("expected an integer in [", min, ", ", max, "], got ", TypeName(*n)));
+    ErrorAtNode(*n, key,
+                absl::StrCat("expected an integer in [", min, ", ", max, "], got ", TypeName(*n)));
     return;
   }
   if (*v < 0 || static_cast<uint64_t>(*v) < min || static_cast<uint64_t>(*v) > max) {
@@ -145,12 +156,14 @@ void Section::Uint32(std::string_view key, uint32_t* out, uint32_t min, uint32_t
   *out = static_cast<uint32_t>(v);
 }
 
-void Section::Double(std::string_view key, double* out, double min, double max, std::string_view doc) {
+void Section::Double(std::string_view key, double* out, double min, double max,
+                     std::string_view doc) {
   Document(key, "number", ShortestDouble(*out), doc);
   const toml::node* n = Use(key);
   if (n == nullptr) return;
   if (!n->is_number()) {
-    ErrorAtNode(*n, key, absl::StrCat("expected a number in [", min, ", ", max, "], got ", TypeName(*n)));
+    ErrorAtNode(*n, key,
+                absl::StrCat("expected a number in [", min, ", ", max, "], got ", TypeName(*n)));
     return;
   }
   double v = n->is_integer() ? static_cast<double>(*n->value<int64_t>()) : *n->value<double>();
@@ -196,12 +209,14 @@ void Section::String(std::string_view key, std::string* out, std::string_view do
   *out = std::string(*n->value<std::string_view>());
 }
 
-void Section::Duration(std::string_view key, Nanos* out, Nanos min, Nanos max, std::string_view doc) {
+void Section::Duration(std::string_view key, Nanos* out, Nanos min, Nanos max,
+                       std::string_view doc) {
   Document(key, "duration", absl::StrCat("\"", FormatDuration(*out), "\""), doc);
   const toml::node* n = Use(key);
   if (n == nullptr) return;
-  const std::string range = absl::StrCat("between ", FormatDuration(min), " and ",
-                                         max == kNanosMax ? std::string("any length") : FormatDuration(max));
+  const std::string range =
+      absl::StrCat("between ", FormatDuration(min), " and ",
+                   max == kNanosMax ? std::string("any length") : FormatDuration(max));
   Nanos v = 0;
   if (n->is_integer() && *n->value<int64_t>() == 0) {
     v = 0;
@@ -213,8 +228,9 @@ void Section::Duration(std::string_view key, Nanos* out, Nanos min, Nanos max, s
     }
     v = *d;
   } else {
-    ErrorAtNode(*n, key, absl::StrCat("expected a duration string such as \"10ms\" (", range, "), got ",
-                                      TypeName(*n)));
+    ErrorAtNode(*n, key,
+                absl::StrCat("expected a duration string such as \"10ms\" (", range, "), got ",
+                             TypeName(*n)));
     return;
   }
   if (v < min || v > max) {
@@ -224,8 +240,8 @@ void Section::Duration(std::string_view key, Nanos* out, Nanos min, Nanos max, s
   *out = v;
 }
 
-void Section::OptionalDuration(std::string_view key, std::optional<Nanos>* out, Nanos min, Nanos max,
-                               std::string_view doc) {
+void Section::OptionalDuration(std::string_view key, std::optional<Nanos>* out, Nanos min,
+                               Nanos max, std::string_view doc) {
   if (ctx_->documenting()) {
     Document(key, "duration", "(unset)", doc);
     return;
@@ -237,7 +253,8 @@ void Section::OptionalDuration(std::string_view key, std::optional<Nanos>* out, 
   if (ctx_->errors().size() == before) *out = v;
 }
 
-void Section::Size(std::string_view key, uint64_t* out, uint64_t min, uint64_t max, std::string_view doc) {
+void Section::Size(std::string_view key, uint64_t* out, uint64_t min, uint64_t max,
+                   std::string_view doc) {
   Document(key, "size", absl::StrCat("\"", FormatSize(*out), "\""), doc);
   const toml::node* n = Use(key);
   if (n == nullptr) return;
@@ -256,16 +273,17 @@ void Section::Size(std::string_view key, uint64_t* out, uint64_t min, uint64_t m
     return;
   }
   if (v < min || v > max) {
-    ErrorAtNode(*n, key, absl::StrCat("expected a size between ", FormatSize(min), " and ",
-                                      FormatSize(max), ", got ", FormatSize(v)));
+    ErrorAtNode(*n, key,
+                absl::StrCat("expected a size between ", FormatSize(min), " and ", FormatSize(max),
+                             ", got ", FormatSize(v)));
     return;
   }
   *out = v;
 }
 
 void Section::Bandwidth(std::string_view key, uint64_t* out, std::string_view doc) {
-  Document(key, "bandwidth", *out == 0 ? "\"unlimited\"" : absl::StrCat("\"", FormatBandwidth(*out), "\""),
-           doc);
+  Document(key, "bandwidth",
+           *out == 0 ? "\"unlimited\"" : absl::StrCat("\"", FormatBandwidth(*out), "\""), doc);
   const toml::node* n = Use(key);
   if (n == nullptr) return;
   if (n->is_integer() && *n->value<int64_t>() == 0) {
@@ -273,8 +291,10 @@ void Section::Bandwidth(std::string_view key, uint64_t* out, std::string_view do
     return;
   }
   if (!n->is_string()) {
-    ErrorAtNode(*n, key, absl::StrCat("expected a bandwidth such as \"100MiB/s\" or \"1Gbps\", or "
-                                      "\"unlimited\", got ", TypeName(*n)));
+    ErrorAtNode(*n, key,
+                absl::StrCat("expected a bandwidth such as \"100MiB/s\" or \"1Gbps\", or "
+                             "\"unlimited\", got ",
+                             TypeName(*n)));
     return;
   }
   std::string_view s = *n->value<std::string_view>();
@@ -284,7 +304,9 @@ void Section::Bandwidth(std::string_view key, uint64_t* out, std::string_view do
   }
   absl::StatusOr<uint64_t> b = ParseBandwidth(s);
   if (!b.ok() || *b == 0) {
-    ErrorAtNode(*n, key, b.ok() ? "expected a positive bandwidth, or \"unlimited\"" : std::string(b.status().message()));
+    ErrorAtNode(*n, key,
+                b.ok() ? "expected a positive bandwidth, or \"unlimited\""
+                       : std::string(b.status().message()));
     return;
   }
   *out = *b;
@@ -303,8 +325,9 @@ void Section::Probability(std::string_view key, Ratio* out, std::string_view doc
   } else if (n->is_string()) {
     text = std::string(*n->value<std::string_view>());
   } else {
-    ErrorAtNode(*n, key, absl::StrCat("expected a probability (0.01, \"1%\" or \"1/100\"), got ",
-                                      TypeName(*n)));
+    ErrorAtNode(
+        *n, key,
+        absl::StrCat("expected a probability (0.01, \"1%\" or \"1/100\"), got ", TypeName(*n)));
     return;
   }
   absl::StatusOr<Ratio> r = ParseProbability(text);
@@ -319,8 +342,8 @@ int Section::EnumIndex(std::string_view key, const std::vector<std::string_view>
                        const std::string& current, std::string_view doc) {
   std::vector<std::string> quoted;
   for (std::string_view s : names) quoted.push_back(absl::StrCat("\"", AV(s), "\""));
-  Document(key, absl::StrCat("one of ", absl::StrJoin(quoted, ", ")), absl::StrCat("\"", current, "\""),
-           doc);
+  Document(key, absl::StrCat("one of ", absl::StrJoin(quoted, ", ")),
+           absl::StrCat("\"", current, "\""), doc);
   const toml::node* n = Use(key);
   if (n == nullptr) return -1;
   if (n->is_string()) {
@@ -328,7 +351,9 @@ int Section::EnumIndex(std::string_view key, const std::vector<std::string_view>
     for (size_t i = 0; i < names.size(); ++i)
       if (names[i] == s) return static_cast<int>(i);
   }
-  ErrorAtNode(*n, key, absl::StrCat("expected one of ", absl::StrJoin(quoted, ", "), ", got ", TypeName(*n)));
+  ErrorAtNode(
+      *n, key,
+      absl::StrCat("expected one of ", absl::StrJoin(quoted, ", "), ", got ", TypeName(*n)));
   return -1;
 }
 
@@ -337,7 +362,8 @@ Section Section::Table(std::string_view key, std::string_view doc) {
   std::string sub = KeyPath(key);
   const toml::node* n = Use(key);
   if (n != nullptr && !n->is_table()) {
-    ErrorAtNode(*n, key, absl::StrCat("expected a table ([", sub, "] or {...}), got ", TypeName(*n)));
+    ErrorAtNode(*n, key,
+                absl::StrCat("expected a table ([", sub, "] or {...}), got ", TypeName(*n)));
     n = nullptr;
   }
   return Section(ctx_, n != nullptr ? n->as_table() : nullptr, sub);
@@ -350,7 +376,9 @@ std::vector<Section> Section::Tables(std::string_view key, std::string_view doc)
   if (n == nullptr) return out;
   const toml::array* arr = n->as_array();
   if (arr == nullptr) {
-    ErrorAtNode(*n, key, absl::StrCat("expected an array of tables ([[", KeyPath(key), "]]), got ", TypeName(*n)));
+    ErrorAtNode(
+        *n, key,
+        absl::StrCat("expected an array of tables ([[", KeyPath(key), "]]), got ", TypeName(*n)));
     return out;
   }
   for (size_t i = 0; i < arr->size(); ++i) {
@@ -365,8 +393,8 @@ std::vector<Section> Section::Tables(std::string_view key, std::string_view doc)
   return out;
 }
 
-const toml::node* Section::Raw(std::string_view key, std::string_view type, std::string_view default_text,
-                               std::string_view doc) {
+const toml::node* Section::Raw(std::string_view key, std::string_view type,
+                               std::string_view default_text, std::string_view doc) {
   Document(key, type, std::string(default_text), doc);
   return Use(key);
 }
@@ -389,11 +417,14 @@ void Section::Finish() {
     std::vector<std::string> quoted;
     for (const std::string& s : known_keys_) quoted.push_back(s);
     std::string where = k.source().path ? Context::Where(k.source()) : Context::Where(v.source());
-    ctx_->ErrorAt(where, KeyPath(key),
-                  absl::StrCat("unknown key", hint,
-                               quoted.empty() ? std::string(" (this table takes no keys)")
-                                              : absl::StrCat("; ", path_.empty() ? "top level" : absl::StrCat("[", path_, "]"),
-                                                             " takes: ", absl::StrJoin(quoted, ", "))));
+    ctx_->ErrorAt(
+        where, KeyPath(key),
+        absl::StrCat(
+            "unknown key", hint,
+            quoted.empty()
+                ? std::string(" (this table takes no keys)")
+                : absl::StrCat("; ", path_.empty() ? "top level" : absl::StrCat("[", path_, "]"),
+                               " takes: ", absl::StrJoin(quoted, ", "))));
   }
 }
 

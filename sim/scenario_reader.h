@@ -11,6 +11,8 @@
 #ifndef DSIM_SIM_SCENARIO_READER_H_
 #define DSIM_SIM_SCENARIO_READER_H_
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -18,8 +20,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "absl/container/btree_set.h"
 #include "sim/ratio.h"
@@ -72,11 +72,12 @@ class Section {
   const std::string& path() const { return path_; }
   bool present() const { return table_ != nullptr; }
   bool Has(std::string_view key) const;
-  std::string Where() const;                 // position of the table itself
+  std::string Where() const;                         // position of the table itself
   std::string WhereKey(std::string_view key) const;  // position of a key's value (or the table)
 
   void Uint(std::string_view key, uint64_t* out, uint64_t min, uint64_t max, std::string_view doc);
-  void Uint32(std::string_view key, uint32_t* out, uint32_t min, uint32_t max, std::string_view doc);
+  void Uint32(std::string_view key, uint32_t* out, uint32_t min, uint32_t max,
+              std::string_view doc);
   void Double(std::string_view key, double* out, double min, double max, std::string_view doc);
   void Bool(std::string_view key, bool* out, std::string_view doc);
   void String(std::string_view key, std::string* out, std::string_view doc);
@@ -90,8 +91,8 @@ class Section {
   void Probability(std::string_view key, Ratio* out, std::string_view doc);
 
   template <typename E>
-  void Enum(std::string_view key, E* out, std::initializer_list<std::pair<std::string_view, E>> names,
-            std::string_view doc) {
+  void Enum(std::string_view key, E* out,
+            std::initializer_list<std::pair<std::string_view, E>> names, std::string_view doc) {
     std::vector<std::string_view> all;
     std::string current;
     for (const auto& [name, value] : names) {

@@ -67,7 +67,9 @@ bool ScaleExact(const Decimal& d, u128 multiplier, u128 limit, u128* out, bool* 
   return true;
 }
 
-std::string Quote(std::string_view s) { return absl::StrCat("\"", absl::string_view(s.data(), s.size()), "\""); }
+std::string Quote(std::string_view s) {
+  return absl::StrCat("\"", absl::string_view(s.data(), s.size()), "\"");
+}
 
 struct Unit {
   std::string_view name;
@@ -135,8 +137,9 @@ absl::StatusOr<Nanos> ParseDuration(std::string_view text) {
   u128 v = 0;
   bool fractional = false;
   if (!ScaleExact(d, u->factor, static_cast<u128>(kNanosMax), &v, &fractional)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        expected, fractional ? " (finer than a nanosecond)" : " (too large for 64-bit nanoseconds)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(expected, fractional ? " (finer than a nanosecond)"
+                                          : " (too large for 64-bit nanoseconds)"));
   }
   Nanos r = static_cast<Nanos>(v);
   return negative ? -r : r;
@@ -156,7 +159,8 @@ absl::StatusOr<uint64_t> ParseSize(std::string_view text) {
   if (!unit.empty()) {
     const Unit* u = FindUnit(kSizeUnits, unit);
     if (u == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(expected, " (unknown unit ", Quote(unit), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(expected, " (unknown unit ", Quote(unit), ")"));
     }
     factor = u->factor;
   }

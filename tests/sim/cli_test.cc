@@ -6,9 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "sim/cli_args.h"
 #include "sim/commands.h"
@@ -52,7 +51,8 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("dsim_cli_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("dsim_cli_test_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -91,7 +91,8 @@ TEST_F(CliTest, BrokenScenarioFilesExitTwoNamingFileAndCulprit) {
       {"unknown_key.toml", "[cluster]\nnodes = 3\nnodez = 4\n", "cluster.nodez: unknown key"},
       {"wrong_type.toml", "[cluster]\nnodes = true\n", "cluster.nodes: expected an integer"},
       {"syntax.toml", "[cluster\nnodes = 3\n", "TOML syntax error"},
-      {"bad_unit.toml", "[simulation]\nduration = \"3 fortnights\"\n", "unknown unit \"fortnights\""},
+      {"bad_unit.toml", "[simulation]\nduration = \"3 fortnights\"\n",
+       "unknown unit \"fortnights\""},
       {"empty.toml", "", "the file is empty"},
       {"garbage.toml", garbage, "not a text file"},
   };
@@ -143,7 +144,8 @@ TEST_F(CliTest, RunWritesResultsAndIsDeterministic) {
   ASSERT_EQ(b.code, kExitOk) << b.err;
   std::string ja = ReadFile(dir_ / "a" / "results.json");
   ASSERT_FALSE(ja.empty());
-  EXPECT_EQ(ja, ReadFile(dir_ / "b" / "results.json")) << "same scenario and seed must give identical results.json";
+  EXPECT_EQ(ja, ReadFile(dir_ / "b" / "results.json"))
+      << "same scenario and seed must give identical results.json";
   EXPECT_EQ(ReadFile(dir_ / "a" / "timeseries.csv"), ReadFile(dir_ / "b" / "timeseries.csv"));
   EXPECT_FALSE(fs::exists(dir_ / "a" / "results.json.tmp"));
 
@@ -164,8 +166,8 @@ TEST_F(CliTest, RunWritesResultsAndIsDeterministic) {
 
 TEST_F(CliTest, SetOverridesReachTheRun) {
   fs::path p = Write("small.toml", kSmall);
-  Captured r = Call(&RunCommand, {p.string(), "--set", "cluster.nodes=5", "--set", "network.link.loss=0",
-                                  "--out", (dir_ / "o").string()});
+  Captured r = Call(&RunCommand, {p.string(), "--set", "cluster.nodes=5", "--set",
+                                  "network.link.loss=0", "--out", (dir_ / "o").string()});
   ASSERT_EQ(r.code, kExitOk) << r.err;
   nlohmann::json j = nlohmann::json::parse(ReadFile(dir_ / "o" / "results.json"));
   EXPECT_EQ(j["scenario"]["cluster"]["nodes"], 5);
@@ -175,7 +177,8 @@ TEST_F(CliTest, SetOverridesReachTheRun) {
 TEST_F(CliTest, UnwritableOutputDirectoryExitsThree) {
   fs::path p = Write("small.toml", kSmall);
   Write("a_file", "x");
-  Captured r = Call(&RunCommand, {p.string(), "--quiet", "--out", (dir_ / "a_file" / "sub").string()});
+  Captured r =
+      Call(&RunCommand, {p.string(), "--quiet", "--out", (dir_ / "a_file" / "sub").string()});
   EXPECT_EQ(r.code, kExitIo);
   EXPECT_THAT(r.err, HasSubstr("cannot write results"));
 }

@@ -80,8 +80,9 @@ TEST(Scenario, UnknownSectionIsRejected) {
 TEST(Scenario, WrongTypeSaysWhatWasExpected) {
   absl::StatusOr<Scenario> s = Load("[cluster]\nnodes = \"five\"\n");
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(Message(s), HasSubstr("test.toml:2:9: cluster.nodes: expected an integer in [1, 1000000], "
-                                    "got the string \"five\""));
+  EXPECT_THAT(Message(s),
+              HasSubstr("test.toml:2:9: cluster.nodes: expected an integer in [1, 1000000], "
+                        "got the string \"five\""));
 }
 
 TEST(Scenario, OutOfRangeValue) {
@@ -169,7 +170,8 @@ target = "nope"
   EXPECT_THAT(Message(s), HasSubstr("network.link.latency.max: must not be below min"));
   EXPECT_THAT(Message(s), HasSubstr("faults[0].groups: node id 7 out of range"));
   EXPECT_THAT(Message(s), HasSubstr("faults[0].groups: node 1 is in more than one group"));
-  EXPECT_THAT(Message(s), HasSubstr("faults[1].target: no earlier network fault is named \"nope\""));
+  EXPECT_THAT(Message(s),
+              HasSubstr("faults[1].target: no earlier network fault is named \"nope\""));
 }
 
 TEST(Scenario, DatacenterCountsMustAgree) {
@@ -183,14 +185,17 @@ datacenters = [{ name = "a", nodes = 2 }, { name = "b", nodes = 2 }]
 }
 
 TEST(Scenario, FaultKeysDependOnTheAction) {
-  absl::StatusOr<Scenario> s = Load("[[faults]]\naction = \"clock_jump\"\nat = \"1s\"\nnode = 0\njump = \"1s\"\ngroups = [[0]]\n");
+  absl::StatusOr<Scenario> s = Load(
+      "[[faults]]\naction = \"clock_jump\"\nat = \"1s\"\nnode = 0\njump = \"1s\"\ngroups = "
+      "[[0]]\n");
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(Message(s), HasSubstr("faults[0].groups: unknown key"));
 }
 
 TEST(Scenario, OverridesAreValidatedLikeFileKeys) {
-  absl::StatusOr<Scenario> s = Load("[cluster]\nnodes = 3\n", {"cluster.nodes=9", "network.link.loss=\"5%\"",
-                                                               "clocks.timestamps=hlc"});
+  absl::StatusOr<Scenario> s =
+      Load("[cluster]\nnodes = 3\n",
+           {"cluster.nodes=9", "network.link.loss=\"5%\"", "clocks.timestamps=hlc"});
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->cluster.nodes, 9u);
   EXPECT_EQ(s->network.link.loss, (Ratio{1, 20}));
@@ -210,7 +215,8 @@ TEST(Scenario, OverridesAreValidatedLikeFileKeys) {
 }
 
 TEST(Scenario, OverrideReachesIntoArraysByIndex) {
-  const char* text = "[cluster]\nnodes = 3\n[[faults]]\naction = \"cut_link\"\nat = \"1s\"\nfrom = 0\nto = 1\n";
+  const char* text =
+      "[cluster]\nnodes = 3\n[[faults]]\naction = \"cut_link\"\nat = \"1s\"\nfrom = 0\nto = 1\n";
   absl::StatusOr<Scenario> s = Load(text, {"faults.0.at=2s"});
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->faults[0].at, 2 * kSecond);
@@ -221,9 +227,10 @@ TEST(Scenario, OverrideReachesIntoArraysByIndex) {
 
 TEST(Scenario, ReferenceDocumentsEveryKeyWithItsDefault) {
   std::string ref = ScenarioReference();
-  for (const char* needle : {"#### `[simulation]`", "| `seed` | integer | `1` |", "| `loss` | probability | `0` |",
-                             "#### `[[faults]]`", "| `groups` |", "| `sample_interval` | duration | `\"100ms\"` |",
-                             "#### `latency (table form)`"}) {
+  for (const char* needle :
+       {"#### `[simulation]`", "| `seed` | integer | `1` |", "| `loss` | probability | `0` |",
+        "#### `[[faults]]`", "| `groups` |", "| `sample_interval` | duration | `\"100ms\"` |",
+        "#### `latency (table form)`"}) {
     EXPECT_THAT(ref, HasSubstr(needle));
   }
 }
@@ -251,7 +258,8 @@ datacenters = [{ name = "east", nodes = 2 }, { name = "west", nodes = 2 }]
 action = "cut_link"
 at = "1s"
 )";
-  absl::StatusOr<Scenario> s = LoadScenarioText(std::string(base) + "from_dc = \"east\"\nto_dc = \"west\"\n", "t.toml");
+  absl::StatusOr<Scenario> s =
+      LoadScenarioText(std::string(base) + "from_dc = \"east\"\nto_dc = \"west\"\n", "t.toml");
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->faults[0].from_dc, "east");
   EXPECT_EQ(s->faults[0].to_dc, "west");
@@ -259,7 +267,8 @@ at = "1s"
 
   s = LoadScenarioText(std::string(base) + "from_dc = \"east\"\nto_dc = \"north\"\n", "t.toml");
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(std::string(s.status().message()), HasSubstr("faults[0].to_dc: unknown datacenter \"north\""));
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("faults[0].to_dc: unknown datacenter \"north\""));
 
   s = LoadScenarioText(std::string(base) + "from_dc = \"east\"\nto = 1\n", "t.toml");
   ASSERT_FALSE(s.ok());
@@ -316,7 +325,8 @@ action = "repair"
 at = "3s"
 [metrics]
 require_convergence = true
-)", "t.toml");
+)",
+                                                "t.toml");
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->cluster.vnodes, 8u);
   EXPECT_EQ(s->cluster.write_consistency, ConsistencyLevel::kAll);
@@ -360,16 +370,21 @@ kind = "kv"
 action = "drop_mutations"
 at = "1s"
 node = 1
-)", "t.toml");
+)",
+                                                "t.toml");
   ASSERT_FALSE(s.ok());
   std::string m(s.status().message());
-  EXPECT_THAT(m, HasSubstr("cluster.write_consistency: expected one of \"one\", \"quorum\", \"all\""));
-  EXPECT_THAT(m, HasSubstr("storage.compaction_max_threshold: must not be below compaction_min_threshold"));
+  EXPECT_THAT(m,
+              HasSubstr("cluster.write_consistency: expected one of \"one\", \"quorum\", \"all\""));
+  EXPECT_THAT(
+      m, HasSubstr("storage.compaction_max_threshold: must not be below compaction_min_threshold"));
   EXPECT_THAT(m, HasSubstr("storage.hll_precision: expected an integer in [4, 18]"));
   EXPECT_THAT(m, HasSubstr("cluster.replication_factor: is 3 but the cluster has only 2 nodes"));
-  EXPECT_THAT(m, HasSubstr("faults[0].fraction: drop_mutations needs a fraction > 0 or a list of keys"));
+  EXPECT_THAT(
+      m, HasSubstr("faults[0].fraction: drop_mutations needs a fraction > 0 or a list of keys"));
 
-  s = LoadScenarioText("[cluster]\nnodes = 3\n[[faults]]\naction = \"crash\"\nat = \"1s\"\nnode = 0\n", "t.toml");
+  s = LoadScenarioText(
+      "[cluster]\nnodes = 3\n[[faults]]\naction = \"crash\"\nat = \"1s\"\nnode = 0\n", "t.toml");
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.status().message()), HasSubstr("needs a storage workload"));
 }
