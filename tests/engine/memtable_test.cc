@@ -8,19 +8,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/token.h"
+#include "tests/engine/test_rng.h"
 
 namespace dsim::engine {
 namespace {
-
-struct SplitMix64 {
-  uint64_t state;
-  uint64_t Next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-};
 
 TEST(MemtableTest, SortedByTokenThenKeyAndMerged) {
   Memtable mem;
