@@ -172,6 +172,7 @@ absl::StatusOr<std::optional<Partition>> Store::Read(std::string_view key, ReadS
     const SSTable& table = **it;
     if (!table.MayContain(token)) {
       ++local.bloom_true_negatives;
+      local.bloom_expected_false_positives += table.bloom().TheoreticalFpRate();
       continue;
     }
     ++local.sstables_consulted;
@@ -184,6 +185,7 @@ absl::StatusOr<std::optional<Partition>> Store::Read(std::string_view key, ReadS
     }
     if (!got->has_value()) {
       ++local.bloom_false_positives;
+      local.bloom_expected_false_positives += table.bloom().TheoreticalFpRate();
       continue;
     }
     ++local.bloom_true_positives;
@@ -199,6 +201,7 @@ absl::StatusOr<std::optional<Partition>> Store::Read(std::string_view key, ReadS
   stats_.bloom_true_negatives += local.bloom_true_negatives;
   stats_.bloom_false_positives += local.bloom_false_positives;
   stats_.bloom_true_positives += local.bloom_true_positives;
+  stats_.bloom_expected_false_positives += local.bloom_expected_false_positives;
   stats_.bytes_read += local.bytes_read;
   if (stats != nullptr) *stats = local;
   return result;

@@ -56,6 +56,9 @@ struct ReadStats {
   uint64_t bloom_false_positives = 0;  // filter said "maybe", the partition was absent
   uint64_t bloom_true_positives = 0;   // filter said "maybe", the partition was there
   uint64_t bytes_read = 0;             // data-block bytes read from the disk
+  // Sum of the theoretical false-positive rate of every filter queried for a partition it does
+  // not hold (the true negatives and the false positives): the expected false-positive count.
+  double bloom_expected_false_positives = 0;
 };
 
 // Cumulative counters of a store (kept across Crash/Recover).
@@ -71,7 +74,8 @@ struct StoreStats {
   uint64_t bloom_true_negatives = 0;
   uint64_t bloom_false_positives = 0;
   uint64_t bloom_true_positives = 0;
-  uint64_t bytes_read = 0;  // data-block bytes read by Read
+  double bloom_expected_false_positives = 0;  // see ReadStats
+  uint64_t bytes_read = 0;                    // data-block bytes read by Read
   uint64_t compactions = 0;
   uint64_t compaction_bytes_read = 0;  // input SSTable bytes
   uint64_t tombstones_purged = 0;
