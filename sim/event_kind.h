@@ -21,7 +21,17 @@ enum class EventKind : uint8_t {
   // Relay workload (sim/relay_workload.h).
   kRelayStart = 24,   // every node sends its initial messages
   kRelayResend = 25,  // node = sender that lost a message and sends a fresh one
-  // 32..63: reserved for the cluster layer (writes, reads, hints, repair, timeouts).
+  // Cluster layer (32..63).
+  kKvArrival = 32,        // kv workload: the next client operation arrives
+  kKvPhase = 33,          // kv workload: a phase starts (a = phase index); keeps quiet phases alive
+  kOpTimeout = 34,        // coordinator: a = operation reference; the request timeout expired
+  kCommitlogSync = 35,    // node = the node whose periodic commit-log sync is due (daemon)
+  kHintReplay = 36,       // node = the coordinator replaying its hints
+  kRepairTick = 37,       // repair: a periodic full repair is due
+  kRepairValidated = 38,  // repair: node = validator, a = session reference, aux = replica pos
+  kStreamSend = 39,       // repair: a = stream batch reference; the throttle lets it go
+  kRepairResend = 40,     // repair: node = from, a = payload, b = to, c = bytes, aux = category
+  kRepairStart = 41,      // repair: a = job reference; the job starts its sessions
 };
 
 // Handler tables are this large; every kind must be below it.

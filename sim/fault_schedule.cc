@@ -11,7 +11,8 @@ FaultSchedule::FaultSchedule(const std::vector<FaultConfig>& faults, Scheduler* 
       scheduler_(scheduler),
       network_(network),
       clocks_(clocks),
-      active_(faults.size()) {
+      active_(faults.size()),
+      node_active_(faults.size(), false) {
   scheduler_->SetHandler(EventKind::kFaultApply, this);
   scheduler_->SetHandler(EventKind::kFaultUndo, this);
 }
@@ -75,9 +76,13 @@ absl::Status FaultSchedule::Check(size_t index) const {
     case FaultConfig::Kind::kRestart:
     case FaultConfig::Kind::kReplace:
     case FaultConfig::Kind::kDropMutations:
+      if (f.node >= n) return bad_node(f.node);
+      break;
     case FaultConfig::Kind::kRepair:
+      if (f.has_node && f.node >= n) return bad_node(f.node);
+      break;
     case FaultConfig::Kind::kMark:
-      break;  // node faults, repairs and marks belong to the cluster layer
+      break;
   }
   return absl::OkStatus();
 }
@@ -106,6 +111,8 @@ void FaultSchedule::Apply(size_t index) {
   const FaultConfig& f = faults_[index];
   const Nanos now = scheduler_->now();
   ++applied_;
+  const bool activity = f.kind != FaultConfig::Kind::kRepair && f.kind != FaultConfig::Kind::kMark;
+  if (node_handler_ != nullptr && activity) node_handler_->OnFaultActivity(now);
   std::optional<Network::FaultHandle> handle;
   switch (f.kind) {
     case FaultConfig::Kind::kPartition:
@@ -148,7 +155,13 @@ void FaultSchedule::Apply(size_t index) {
     case FaultConfig::Kind::kDropMutations:
     case FaultConfig::Kind::kRepair:
     case FaultConfig::Kind::kMark:
-      break;  // node faults, repairs and marks belong to the cluster layer
+      if (node_handler_ == nullptr) break;
+      node_handler_->ApplyNodeFault(index, f);
+      if (f.kind == FaultConfig::Kind::kDropMutations && f.duration) {
+        node_active_[index] = true;
+        scheduler_->Schedule(now + *f.duration, EventKind::kFaultUndo, 0, index);
+      }
+      break;
   }
   if (handle) {
     // Re-applying a still-active fault (it cannot happen with one event per fault, but keep
@@ -160,10 +173,18 @@ void FaultSchedule::Apply(size_t index) {
 }
 
 void FaultSchedule::Undo(size_t index) {
+  if (node_active_[index]) {
+    node_active_[index] = false;
+    ++undone_;
+    node_handler_->UndoNodeFault(index, faults_[index]);
+    node_handler_->OnFaultActivity(scheduler_->now());
+    return;
+  }
   if (!active_[index]) return;  // already healed
   network_->Heal(*active_[index]);
   active_[index].reset();
   ++undone_;
+  if (node_handler_ != nullptr) node_handler_->OnFaultActivity(scheduler_->now());
 }
 
 void FaultSchedule::ExportTo(MetricSet* metrics) const {

@@ -10,6 +10,12 @@
 // Fault events are ordinary (non-daemon) events, so a pending fault keeps the run alive. Clock
 // faults are permanent (a later NTP correction undoes a jump; `heal` does not touch clocks).
 // Faults at equal times apply in file order.
+//
+// Node faults (crash, restart, replace, drop_mutations), repairs and marks belong to the cluster
+// layer: they go to the NodeFaultHandler (set_node_fault_handler; without one they are no-ops,
+// as in the relay workload). A drop_mutations with a `duration` is undone that long after.
+// The handler also hears every instant fault activity happens (a fault applied or undone, a
+// heal; not repairs or marks), which is what convergence time is measured from.
 #ifndef DSIM_SIM_FAULT_SCHEDULE_H_
 #define DSIM_SIM_FAULT_SCHEDULE_H_
 
@@ -26,11 +32,27 @@
 
 namespace dsim::sim {
 
+// The cluster layer's side of the fault schedule.
+class NodeFaultHandler {
+ public:
+  virtual ~NodeFaultHandler() = default;
+  // A crash, restart, replace, drop_mutations, repair or mark at its time (`index` into the
+  // scenario's faults).
+  virtual void ApplyNodeFault(size_t index, const FaultConfig& fault) = 0;
+  // The end of a drop_mutations fault's duration.
+  virtual void UndoNodeFault(size_t index, const FaultConfig& fault) = 0;
+  // Fault activity at true time `now` (see the header comment).
+  virtual void OnFaultActivity(Nanos now) = 0;
+};
+
 class FaultSchedule : public EventHandler {
  public:
   // All pointers must outlive the run.
   FaultSchedule(const std::vector<FaultConfig>& faults, Scheduler* scheduler, Network* network,
                 std::vector<NodeClock>* clocks);
+
+  // Receives node faults, repairs and marks (null: they are no-ops). Set before Install.
+  void set_node_fault_handler(NodeFaultHandler* handler) { node_handler_ = handler; }
 
   // Checks node and datacenter references, then schedules one event per fault.
   // Errors: InvalidArgument naming the fault (index and name) and the bad reference.
@@ -54,6 +76,8 @@ class FaultSchedule : public EventHandler {
   std::vector<NodeClock>* clocks_;
   // The network fault handle of each applied, still active fault.
   std::vector<std::optional<Network::FaultHandle>> active_;
+  NodeFaultHandler* node_handler_ = nullptr;
+  std::vector<bool> node_active_;  // drop_mutations windows not yet undone
   uint64_t applied_ = 0;
   uint64_t undone_ = 0;
 };
