@@ -278,29 +278,29 @@ void Cluster::ExportTo(MetricSet* metrics) const {
   metrics->Set("storage.disk_bytes_end", disk_bytes, "bytes");
   metrics->Set("storage.purge_scans", purge_scans_, "sstables");
 
-  metrics->Set("bloom.reads", reads, "reads");
-  metrics->Set("bloom.false_positives", fp, "queries");
-  metrics->Set("bloom.true_negatives", tn, "queries");
-  metrics->Set("bloom.true_positives", tp, "queries");
-  metrics->Set("bloom.fp_chance", store_options_.bloom_fp_chance, "ratio");
+  metrics->Set("bloom.store_reads", reads, "reads");
+  metrics->Set("bloom.queries.false_positives", fp, "queries");
+  metrics->Set("bloom.queries.true_negatives", tn, "queries");
+  metrics->Set("bloom.queries.true_positives", tp, "queries");
+  metrics->Set("bloom.fp.configured", store_options_.bloom_fp_chance, "ratio");
   if (fp + tn > 0) {
     const double absent = static_cast<double>(fp + tn);
-    metrics->Set("bloom.observed_fp_rate", static_cast<double>(fp) / absent, "ratio");
-    metrics->Set("bloom.theoretical_fp_rate", expected_fp / absent, "ratio");
-    metrics->Set("bloom.expected_false_positives", expected_fp, "queries");
+    metrics->Set("bloom.fp.observed", static_cast<double>(fp) / absent, "ratio");
+    metrics->Set("bloom.fp.theoretical", expected_fp / absent, "ratio");
+    metrics->Set("bloom.queries.expected_false_positives", expected_fp, "queries");
   } else {
-    metrics->SetNull("bloom.observed_fp_rate", "ratio");
-    metrics->SetNull("bloom.theoretical_fp_rate", "ratio");
-    metrics->Set("bloom.expected_false_positives", 0.0, "queries");
+    metrics->SetNull("bloom.fp.observed", "ratio");
+    metrics->SetNull("bloom.fp.theoretical", "ratio");
+    metrics->Set("bloom.queries.expected_false_positives", 0.0, "queries");
   }
 
   metrics->Set("hll.compactions", hll_count, "count");
   if (hll_count > 0) {
-    metrics->Set("hll.relative_error.mean", hll_sum / static_cast<double>(hll_count), "ratio");
-    metrics->Set("hll.relative_error.max", hll_max, "ratio");
+    metrics->Set("hll.error.mean", hll_sum / static_cast<double>(hll_count), "ratio");
+    metrics->Set("hll.error.max", hll_max, "ratio");
   } else {
-    metrics->SetNull("hll.relative_error.mean", "ratio");
-    metrics->SetNull("hll.relative_error.max", "ratio");
+    metrics->SetNull("hll.error.mean", "ratio");
+    metrics->SetNull("hll.error.max", "ratio");
   }
 
   metrics->Set("nodes.crashes", crashes_, "count");

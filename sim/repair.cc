@@ -553,18 +553,18 @@ void RepairService::ExportTo(MetricSet* metrics) const {
   metrics->Set("repair.resends", resends_, "messages");
   if (differing_partitions_ > 0) {
     metrics->Set(
-        "repair.overstreaming.partitions",
+        "repair.over_streaming.partitions",
         static_cast<double>(streamed_partitions_) / static_cast<double>(differing_partitions_),
         "ratio");
   } else {
-    metrics->SetNull("repair.overstreaming.partitions", "ratio");
+    metrics->SetNull("repair.over_streaming.partitions", "ratio");
   }
   if (differing_cells_ > 0) {
-    metrics->Set("repair.overstreaming.cells",
+    metrics->Set("repair.over_streaming.cells",
                  static_cast<double>(streamed_cells_) / static_cast<double>(differing_cells_),
                  "ratio");
   } else {
-    metrics->SetNull("repair.overstreaming.cells", "ratio");
+    metrics->SetNull("repair.over_streaming.cells", "ratio");
   }
   metrics->Set("repair.duration.total", ToSeconds(duration_total_), "s");
   metrics->Set("repair.duration.max", ToSeconds(duration_max_), "s");

@@ -9,17 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "engine/check.h"
 #include "sim/clock.h"
-#include "sim/cluster.h"
-#include "sim/coordinator.h"
 #include "sim/fault_schedule.h"
-#include "sim/kv_data.h"
-#include "sim/kv_workload.h"
+#include "sim/kv_world.h"
 #include "sim/network.h"
-#include "sim/node_faults.h"
-#include "sim/oracle.h"
 #include "sim/relay_workload.h"
-#include "sim/repair.h"
-#include "sim/ring.h"
 #include "sim/scheduler.h"
 #include "sim/topology.h"
 
@@ -81,74 +74,6 @@ class Sampler : public EventHandler {
   Timeseries series_;
 };
 
-// The key-value workload's timeseries (daemon events, O(1) per row). Columns:
-//   events, divergent_cells, writes_succeeded, writes_failed, reads_succeeded, reads_failed,
-//   ops_in_flight, nodes_down, hints_pending, repair_sessions_active,
-//   repair_streamed_partitions, repair_streamed_bytes, net_sent_messages, net_sent_bytes,
-//   net_dropped_messages, net_faults_active
-// (counters are cumulative since the start; the others are values at the row's time).
-class KvSampler : public EventHandler {
- public:
-  KvSampler(Scheduler* scheduler, const Network* network, const Cluster* cluster,
-            const Oracle* oracle, const Coordinator* coordinator, const RepairService* repair,
-            Nanos interval)
-      : scheduler_(scheduler),
-        network_(network),
-        cluster_(cluster),
-        oracle_(oracle),
-        coordinator_(coordinator),
-        repair_(repair),
-        interval_(interval),
-        series_({"events", "divergent_cells", "writes_succeeded", "writes_failed",
-                 "reads_succeeded", "reads_failed", "ops_in_flight", "nodes_down", "hints_pending",
-                 "repair_sessions_active", "repair_streamed_partitions", "repair_streamed_bytes",
-                 "net_sent_messages", "net_sent_bytes", "net_dropped_messages",
-                 "net_faults_active"}) {
-    scheduler_->SetHandler(EventKind::kSample, this);
-  }
-
-  void Start() {
-    if (interval_ > 0) scheduler_->ScheduleDaemon(0, EventKind::kSample, 0);
-  }
-
-  void OnEvent(const Event& event) override {
-    Row(event.time);
-    scheduler_->ScheduleDaemon(event.time + interval_, EventKind::kSample, 0);
-  }
-
-  void Finish(Nanos end_time) {
-    if (interval_ > 0 && (series_.rows() == 0 || series_.time(series_.rows() - 1) < end_time)) {
-      Row(end_time);
-    }
-  }
-
-  Timeseries Take() { return std::move(series_); }
-
- private:
-  void Row(Nanos time) {
-    const CategoryStats total = network_->stats().Total();
-    auto d = [](uint64_t v) { return static_cast<double>(v); };
-    series_.AddRow(time, {d(scheduler_->events_processed()), d(oracle_->divergent_cells()),
-                          d(coordinator_->writes_succeeded()), d(coordinator_->writes_failed()),
-                          d(coordinator_->reads_succeeded()), d(coordinator_->reads_failed()),
-                          d(coordinator_->ops_in_flight()), d(cluster_->nodes_down()),
-                          d(coordinator_->hints_pending()), d(repair_->sessions_active()),
-                          d(repair_->streamed_partitions()), d(repair_->streamed_bytes()),
-                          d(total.sent.messages), d(total.sent.bytes),
-                          d(total.dropped_loss.messages + total.dropped_unreachable.messages),
-                          d(network_->active_faults())});
-  }
-
-  Scheduler* scheduler_;
-  const Network* network_;
-  const Cluster* cluster_;
-  const Oracle* oracle_;
-  const Coordinator* coordinator_;
-  const RepairService* repair_;
-  Nanos interval_;
-  Timeseries series_;
-};
-
 const char* StopReasonName(StopReason reason) {
   switch (reason) {
     case StopReason::kQuiescent:
@@ -198,62 +123,23 @@ void ExportClocks(std::vector<NodeClock>* clocks, Nanos end_time, MetricSet* met
   metrics->Set("clocks.offset_abs_max", ToSeconds(offset_abs_max), "s");
 }
 
-// The key-value cluster: ring, replicas, coordinator, workload, repair, oracle.
-absl::StatusOr<RunOutput> RunKv(const Scenario& scenario, const RunOptions& options,
-                                Topology topology) {
-  const uint64_t seed = scenario.simulation.seed;
-  const uint32_t nodes = topology.nodes();
-  absl::StatusOr<Ring> ring = Ring::Create(scenario.cluster, topology, seed);
-  if (!ring.ok()) return ring.status();
-
-  Scheduler scheduler(size_t{nodes} * 4 + 4096);
-  Network network(&scheduler, std::move(topology), seed);
-  std::vector<NodeClock> clocks = MakeNodeClocks(scenario.clocks, nodes, seed);
-  Oracle oracle(scenario.workload.kv.keys, scenario.workload.kv.columns, &*ring);
-  Cluster cluster(scenario, &scheduler, &clocks, &*ring, &oracle);
-  Coordinator coordinator(scenario, &cluster, &network, &scheduler);
-  RepairService repair(scenario, &cluster, &network, &scheduler);
-  KvWorkload workload(scenario.workload.kv, seed, &cluster, &coordinator, &scheduler);
-  NodeFaults node_faults(scenario, &cluster, &repair);
-  if (absl::Status s = node_faults.Validate(); !s.ok()) return s;
-  FaultSchedule faults(scenario.faults, &scheduler, &network, &clocks);
-  faults.set_node_fault_handler(&node_faults);
-  KvSampler sampler(&scheduler, &network, &cluster, &oracle, &coordinator, &repair,
-                    scenario.metrics.sample_interval);
-
-  // Order of the time-0 events: samples, faults, commit-log syncs, repairs, the workload.
-  sampler.Start();
-  if (absl::Status s = faults.Install(); !s.ok()) return s;
-  cluster.Start();
-  repair.Start(scenario.simulation.duration);
-  workload.Start(0);
-
+// The key-value cluster (sim/kv_world.h).
+absl::StatusOr<RunOutput> RunKv(const Scenario& scenario, const RunOptions& options) {
+  absl::StatusOr<std::unique_ptr<KvWorld>> world = KvWorld::Create(scenario);
+  if (!world.ok()) return world.status();
+  if (absl::Status s = (*world)->Start(); !s.ok()) return s;
   RunOutput out;
-  RunLoop(scenario, options, &scheduler, &out);
-  sampler.Finish(out.end_time);
-  out.timeseries = sampler.Take();
-
-  oracle.Finish(out.end_time,
-                [&cluster](NodeId node, uint64_t key) { return cluster.View(node, KvKey(key)); });
-  oracle.ExportTo(&out.metrics);
-  coordinator.ExportTo(&out.metrics);
-  repair.ExportTo(&out.metrics);
-  cluster.ExportTo(&out.metrics);
-  workload.ExportTo(&out.metrics);
-  network.stats().ExportTo(&out.metrics);
-  faults.ExportTo(&out.metrics);
-  ExportClocks(&clocks, out.end_time, &out.metrics);
+  RunLoop(scenario, options, &(*world)->scheduler(), &out);
+  (*world)->Finish(&out);
   return out;
 }
 
 }  // namespace
 
 absl::StatusOr<RunOutput> RunScenario(const Scenario& scenario, const RunOptions& options) {
+  if (scenario.workload.kind == WorkloadConfig::Kind::kKv) return RunKv(scenario, options);
   absl::StatusOr<Topology> topology = Topology::Create(scenario.cluster, scenario.network);
   if (!topology.ok()) return topology.status();
-  if (scenario.workload.kind == WorkloadConfig::Kind::kKv) {
-    return RunKv(scenario, options, *std::move(topology));
-  }
   const uint32_t nodes = topology->nodes();
   if (scenario.workload.kind == WorkloadConfig::Kind::kRelay && nodes < 2) {
     return absl::InvalidArgumentError("the relay workload needs at least 2 nodes");

@@ -1,0 +1,150 @@
+#include "sim/kv_world.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+#include "sim/kv_data.h"
+#include "sim/timeseries.h"
+#include "sim/topology.h"
+
+namespace dsim::sim {
+
+// The key-value workload's timeseries (daemon events, O(1) per row). Columns:
+//   events, divergent_cells, writes_succeeded, writes_failed, reads_succeeded, reads_failed,
+//   ops_in_flight, nodes_down, hints_pending, repair_sessions_active,
+//   repair_streamed_partitions, repair_streamed_bytes, net_sent_messages, net_sent_bytes,
+//   net_dropped_messages, net_faults_active
+// (counters are cumulative since the start; the others are values at the row's time).
+class KvSampler : public EventHandler {
+ public:
+  KvSampler(Scheduler* scheduler, const Network* network, const Cluster* cluster,
+            const Oracle* oracle, const Coordinator* coordinator, const RepairService* repair,
+            Nanos interval)
+      : scheduler_(scheduler),
+        network_(network),
+        cluster_(cluster),
+        oracle_(oracle),
+        coordinator_(coordinator),
+        repair_(repair),
+        interval_(interval),
+        series_({"events", "divergent_cells", "writes_succeeded", "writes_failed",
+                 "reads_succeeded", "reads_failed", "ops_in_flight", "nodes_down", "hints_pending",
+                 "repair_sessions_active", "repair_streamed_partitions", "repair_streamed_bytes",
+                 "net_sent_messages", "net_sent_bytes", "net_dropped_messages",
+                 "net_faults_active"}) {
+    scheduler_->SetHandler(EventKind::kSample, this);
+  }
+
+  void Start() {
+    if (interval_ > 0) scheduler_->ScheduleDaemon(0, EventKind::kSample, 0);
+  }
+
+  void OnEvent(const Event& event) override {
+    Row(event.time);
+    scheduler_->ScheduleDaemon(event.time + interval_, EventKind::kSample, 0);
+  }
+
+  void Finish(Nanos end_time) {
+    if (interval_ > 0 && (series_.rows() == 0 || series_.time(series_.rows() - 1) < end_time)) {
+      Row(end_time);
+    }
+  }
+
+  Timeseries Take() { return std::move(series_); }
+
+ private:
+  void Row(Nanos time) {
+    const CategoryStats total = network_->stats().Total();
+    auto d = [](uint64_t v) { return static_cast<double>(v); };
+    series_.AddRow(time, {d(scheduler_->events_processed()), d(oracle_->divergent_cells()),
+                          d(coordinator_->writes_succeeded()), d(coordinator_->writes_failed()),
+                          d(coordinator_->reads_succeeded()), d(coordinator_->reads_failed()),
+                          d(coordinator_->ops_in_flight()), d(cluster_->nodes_down()),
+                          d(coordinator_->hints_pending()), d(repair_->sessions_active()),
+                          d(repair_->streamed_partitions()), d(repair_->streamed_bytes()),
+                          d(total.sent.messages), d(total.sent.bytes),
+                          d(total.dropped_loss.messages + total.dropped_unreachable.messages),
+                          d(network_->active_faults())});
+  }
+
+  Scheduler* scheduler_;
+  const Network* network_;
+  const Cluster* cluster_;
+  const Oracle* oracle_;
+  const Coordinator* coordinator_;
+  const RepairService* repair_;
+  Nanos interval_;
+  Timeseries series_;
+};
+
+KvWorld::KvWorld(const Scenario& scenario)
+    : scenario_(scenario), scheduler_(size_t{scenario.cluster.nodes} * 4 + 4096) {}
+
+KvWorld::~KvWorld() = default;
+
+absl::StatusOr<std::unique_ptr<KvWorld>> KvWorld::Create(const Scenario& scenario) {
+  DSIM_CHECK(scenario.workload.kind == WorkloadConfig::Kind::kKv);
+  absl::StatusOr<Topology> topology = Topology::Create(scenario.cluster, scenario.network);
+  if (!topology.ok()) return topology.status();
+  const uint64_t seed = scenario.simulation.seed;
+  absl::StatusOr<Ring> ring = Ring::Create(scenario.cluster, *topology, seed);
+  if (!ring.ok()) return ring.status();
+
+  std::unique_ptr<KvWorld> w(new KvWorld(scenario));
+  const Scenario& s = w->scenario_;
+  const uint32_t nodes = topology->nodes();
+  w->ring_.emplace(*std::move(ring));
+  w->network_ = std::make_unique<Network>(&w->scheduler_, *std::move(topology), seed);
+  w->clocks_ = MakeNodeClocks(s.clocks, nodes, seed);
+  w->oracle_ = std::make_unique<Oracle>(s.workload.kv.keys, s.workload.kv.columns, &*w->ring_);
+  w->cluster_ =
+      std::make_unique<Cluster>(s, &w->scheduler_, &w->clocks_, &*w->ring_, w->oracle_.get());
+  w->coordinator_ =
+      std::make_unique<Coordinator>(s, w->cluster_.get(), w->network_.get(), &w->scheduler_);
+  w->repair_ =
+      std::make_unique<RepairService>(s, w->cluster_.get(), w->network_.get(), &w->scheduler_);
+  w->workload_ = std::make_unique<KvWorkload>(s.workload.kv, seed, w->cluster_.get(),
+                                              w->coordinator_.get(), &w->scheduler_);
+  w->node_faults_ = std::make_unique<NodeFaults>(s, w->cluster_.get(), w->repair_.get());
+  if (absl::Status st = w->node_faults_->Validate(); !st.ok()) return st;
+  w->faults_ =
+      std::make_unique<FaultSchedule>(s.faults, &w->scheduler_, w->network_.get(), &w->clocks_);
+  w->faults_->set_node_fault_handler(w->node_faults_.get());
+  w->sampler_ = std::make_unique<KvSampler>(&w->scheduler_, w->network_.get(), w->cluster_.get(),
+                                            w->oracle_.get(), w->coordinator_.get(),
+                                            w->repair_.get(), s.metrics.sample_interval);
+  return w;
+}
+
+absl::Status KvWorld::Start() {
+  sampler_->Start();
+  if (absl::Status s = faults_->Install(); !s.ok()) return s;
+  cluster_->Start();
+  repair_->Start(scenario_.simulation.duration);
+  workload_->Start(0);
+  return absl::OkStatus();
+}
+
+void KvWorld::Finish(RunOutput* out) {
+  const Nanos end = scheduler_.now();
+  sampler_->Finish(end);
+  out->timeseries = sampler_->Take();
+  oracle_->Finish(end,
+                  [this](NodeId node, uint64_t key) { return cluster_->View(node, KvKey(key)); });
+  MetricSet* m = &out->metrics;
+  oracle_->ExportTo(m);
+  coordinator_->ExportTo(m);
+  repair_->ExportTo(m);
+  cluster_->ExportTo(m);
+  workload_->ExportTo(m);
+  network_->stats().ExportTo(m);
+  faults_->ExportTo(m);
+  Nanos offset_abs_max = 0;
+  for (NodeClock& clock : clocks_) {
+    offset_abs_max = std::max(offset_abs_max, std::abs(clock.OffsetAt(end)));
+  }
+  m->Set("clocks.offset_abs_max", ToSeconds(offset_abs_max), "s");
+}
+
+}  // namespace dsim::sim
