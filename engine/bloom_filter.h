@@ -4,7 +4,8 @@
 // bloom_filter_fp_chance):
 //   m = ceil(-n ln p / (ln 2)^2) bits,   k = max(1, round(m / n * ln 2)) probes.
 // Probes use double hashing from one 64-bit XXH3 hash h of the key (the partition token):
-//   h1 = h, h2 = fmix64(h) | 1, probe i at bit floor(((h1 + i * h2) mod 2^64) * m / 2^64).
+//   h1 = splitmix64_finaliser(h), h2 = fmix64(h) | 1,
+//   probe i at bit floor(((h1 + i * h2) mod 2^64) * m / 2^64).
 // (fmix64 is MurmurHash3's bijective finaliser, which makes h2 look independent of h1; the
 // multiply-shift maps a 64-bit value onto [0, m) without a division.)
 // A key that was added is always reported present (no false negatives). The false-positive
@@ -44,7 +45,7 @@ class BloomFilter {
   // Adds a key given its 64-bit hash (the token). Counts every call as one inserted key.
   void AddHash(uint64_t hash) {
     const uint64_t h2 = Mix(hash);
-    uint64_t g = hash;
+    uint64_t g = Spread(hash);
     for (int i = 0; i < probes_; ++i, g += h2) {
       const uint64_t bit = Reduce(g);
       words_[bit >> 6] |= uint64_t{1} << (bit & 63);
@@ -58,7 +59,7 @@ class BloomFilter {
   // branch costs more than the loads it saves (measured by engine_bloom_filter_benchmark).
   bool MayContainHash(uint64_t hash) const {
     const uint64_t h2 = Mix(hash);
-    uint64_t g = hash;
+    uint64_t g = Spread(hash);
     uint64_t all = 1;
     for (int i = 0; i < probes_; ++i, g += h2) {
       const uint64_t bit = Reduce(g);
@@ -84,6 +85,16 @@ class BloomFilter {
   friend bool operator==(const BloomFilter&, const BloomFilter&) = default;
 
  private:
+  // SplitMix64's finaliser (bijective). A token is a position on the ring, and one node's
+  // SSTables hold only the tokens of its own ranges: used raw, the first probe of every key
+  // of a table would fall in the same narrow part of the bit array (and the filter would show
+  // far more false positives than the formula). Spreading the token first decorrelates the
+  // probes from data placement.
+  static uint64_t Spread(uint64_t h) {
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+  }
   static uint64_t Mix(uint64_t h) {
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;

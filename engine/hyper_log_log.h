@@ -59,6 +59,17 @@ class HyperLogLog {
   static constexpr int kSparsePrecision = 25;
   static constexpr uint8_t kSparseMarker = 0xFF;  // a dense sketch's first register is <= 61
 
+  // What to sketch for a partition token: SplitMix64's bijective finaliser of it. A token is a
+  // ring position, and one node's SSTables hold only the tokens of its own ranges, so raw
+  // tokens would reach a fraction of the registers and the estimate would come out low
+  // (Cassandra sketches a separate hash of the key for the same reason). The SSTable builder
+  // and Store::EstimatePartitions add SpreadToken(token).
+  static uint64_t SpreadToken(uint64_t token) {
+    token = (token ^ (token >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    token = (token ^ (token >> 27)) * 0x94d049bb133111ebULL;
+    return token ^ (token >> 31);
+  }
+
   void AddHash(uint64_t hash) {
     if (sparse_) {
       AddSparse(hash);

@@ -34,7 +34,7 @@ void SSTableBuilder::Add(const Partition& partition) {
   block_.append(entry_);
 
   bloom_.AddHash(token);
-  hll_.AddHash(token);
+  hll_.AddHash(HyperLogLog::SpreadToken(token));
   const int64_t min_ts = partition.MinTimestampUs();
   const int64_t max_ts = partition.MaxTimestampUs();
   if (partition_count_ == 0) {
