@@ -149,7 +149,16 @@ void Cluster::Reread(NodeId id, const std::string& key) {
   const std::optional<uint64_t> index = ParseKvKey(key);
   if (!index || *index >= oracle_->keys()) return;
   const std::optional<engine::Partition> current = View(id, key);
-  oracle_->RecomputeReplica(id, *index, current ? &*current : nullptr, scheduler_->now());
+  if (oracle_->RecomputeReplica(id, *index, current ? &*current : nullptr, scheduler_->now())) {
+    RederiveWinners(*index);
+  }
+}
+
+void Cluster::RederiveWinners(uint64_t key) {
+  const std::string k = KvKey(key);
+  std::vector<std::optional<engine::Partition>> views;
+  for (NodeId n : ring_->Replicas(oracle_->SegmentOfKey(key))) views.push_back(View(n, k));
+  oracle_->RederiveWinners(key, views, scheduler_->now());
 }
 
 void Cluster::Compact(NodeId id) {
@@ -223,7 +232,7 @@ void Cluster::Replace(NodeId id) {
   ++replaces_;
   --nodes_down_;
   n.Replace();
-  oracle_->OnReplicaWiped(id, scheduler_->now());
+  for (uint64_t key : oracle_->OnReplicaWiped(id, scheduler_->now())) RederiveWinners(key);
 }
 
 void Cluster::ExportTo(MetricSet* metrics) const {

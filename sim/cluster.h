@@ -14,7 +14,8 @@
 // clock in microseconds (gc_grace purges and commit-log bookkeeping follow the skewed clock).
 //
 // Oracle upkeep: after each Apply/Ingest the oracle sees the incoming cells; a crash rereads the
-// keys that were in the memtable; a compaction that may purge tombstones (some tombstone is
+// keys that were in the memtable (and every replica of a key whose winner no replica holds any
+// more); a replace wipes the node's bits; a compaction that may purge tombstones (some tombstone is
 // older than gc_grace on this node's clock) first lists the keys with such tombstones in its
 // input SSTables (the same selection Store::MaybeCompact makes) and rereads them after.
 //
@@ -115,6 +116,8 @@ class Cluster : public EventHandler {
   void Compact(NodeId id);
   void NoteTombstones(const engine::Partition& p);
   void Reread(NodeId id, const std::string& key);
+  // Every replica's view of `key`, for the oracle (see Oracle::RederiveWinners).
+  void RederiveWinners(uint64_t key);
 
   const Scenario& scenario_;
   Scheduler* scheduler_;

@@ -120,10 +120,11 @@ void Oracle::OnApplied(NodeId node, const engine::Partition& incoming, Nanos now
   }
 }
 
-void Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current,
+bool Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current,
                               Nanos now) {
-  if (key >= keys_) return;
+  if (key >= keys_) return false;
   ++recomputes_;
+  bool lost = false;
   const uint16_t bit = static_cast<uint16_t>(1u << PositionOf(node, key));
   for (uint32_t c = 0; c < columns_; ++c) {
     CellState& s = cells_[key * columns_ + c];
@@ -142,10 +143,59 @@ void Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition
         present ? static_cast<uint16_t>(s.present | bit) : static_cast<uint16_t>(s.present & ~bit);
     SetMask(&s, holds ? static_cast<uint16_t>(s.mask | bit) : static_cast<uint16_t>(s.mask & ~bit),
             now);
+    lost |= s.mask == 0;
+  }
+  return lost;
+}
+
+void Oracle::RederiveWinners(uint64_t key,
+                             const std::vector<std::optional<engine::Partition>>& views,
+                             Nanos now) {
+  DSIM_CHECK(key < keys_ && views.size() == ring_->replicas_per_segment());
+  const uint16_t full = FullMask();
+  for (uint32_t c = 0; c < columns_; ++c) {
+    CellState& s = cells_[key * columns_ + c];
+    if (!(s.flags & kExists) || s.mask != 0) continue;
+    ++winners_lost_;
+    const std::string column = KvColumn(c);
+    std::vector<std::optional<CellVersion>> held(views.size());
+    std::optional<CellVersion> best;
+    uint16_t present = 0;
+    for (size_t pos = 0; pos < views.size(); ++pos) {
+      if (!views[pos]) continue;
+      auto it = views[pos]->cells().find(column);
+      if (it == views[pos]->cells().end()) continue;
+      held[pos] = VersionOf(it->second);
+      present = static_cast<uint16_t>(present | (1u << pos));
+      if (!best || VersionLess(*best, *held[pos])) best = held[pos];
+    }
+    if (!best) {
+      // Nothing survives anywhere: the cell is no longer tracked (it was divergent: mask 0).
+      Advance(now);
+      DSIM_CHECK(divergent_ > 0);
+      if (--divergent_ == 0) zero_since_ = now;
+      --tracked_;
+      s.flags = static_cast<uint8_t>(s.flags & ~(kExists | kWinnerTomb));
+      s.mask = 0;
+      s.present = 0;
+      continue;
+    }
+    s.winner_ts = best->timestamp_us;
+    s.winner_tag = best->tag;
+    s.flags = static_cast<uint8_t>((s.flags & ~kWinnerTomb) | (best->tombstone ? kWinnerTomb : 0));
+    s.present = present;
+    uint16_t mask = 0;
+    for (size_t pos = 0; pos < views.size(); ++pos) {
+      const bool holds = held[pos] ? *held[pos] == *best : best->tombstone;
+      if (holds) mask = static_cast<uint16_t>(mask | (1u << pos));
+    }
+    DSIM_CHECK((mask & full) != 0);
+    SetMask(&s, mask, now);
   }
 }
 
-void Oracle::OnReplicaWiped(NodeId node, Nanos now) {
+std::vector<uint64_t> Oracle::OnReplicaWiped(NodeId node, Nanos now) {
+  std::vector<uint64_t> lost;
   for (uint64_t key = 0; key < keys_; ++key) {
     const int pos = ring_->Position(key_segment_[key], node);
     if (pos < 0) continue;
@@ -158,8 +208,10 @@ void Oracle::OnReplicaWiped(NodeId node, Nanos now) {
               (s.flags & kWinnerTomb) ? static_cast<uint16_t>(s.mask | bit)
                                       : static_cast<uint16_t>(s.mask & ~bit),
               now);
+      if (s.mask == 0 && (lost.empty() || lost.back() != key)) lost.push_back(key);
     }
   }
+  return lost;
 }
 
 void Oracle::NoteFault(Nanos now) {
@@ -171,6 +223,13 @@ void Oracle::Mark(Nanos now) {
   reference_ = now;
 }
 
+namespace {
+
+// What the end-of-run check must do for one cell.
+enum class EndCheck { kNone, kDecided, kRead };
+
+}  // namespace
+
 void Oracle::Finish(
     Nanos end,
     absl::FunctionRef<std::optional<engine::Partition>(NodeId node, uint64_t key)> view) {
@@ -179,24 +238,43 @@ void Oracle::Finish(
   Advance(end);
   end_ = end;
   const uint16_t full = FullMask();
+  // Cells the record decides alone: a live winner some replica holds (best = winner); a
+  // tombstone winner every replica holds (best is that tombstone or nothing); a cell nothing
+  // survives of. The others need the replicas' data.
+  auto check = [&](const CellState& s) {
+    const bool exists = s.flags & kExists;
+    const bool acked = s.flags & kAcked;
+    if (exists && (s.flags & kWinnerTomb) && s.mask != full) return EndCheck::kRead;
+    if (exists && s.mask == 0) return acked ? EndCheck::kRead : EndCheck::kNone;
+    return acked ? EndCheck::kDecided : EndCheck::kNone;
+  };
+  auto count_loss = [&](const CellState& s, const std::optional<CellVersion>& effective) {
+    const CellVersion acked{s.acked_ts, (s.flags & kAckedTomb) != 0, s.acked_tag};
+    // Absence keeps an acknowledged delete (and anything a purged delete superseded).
+    const bool kept = effective ? !VersionLess(*effective, acked) : acked.tombstone;
+    if (!kept) ++data_loss_;
+  };
   for (uint64_t key = 0; key < keys_; ++key) {
-    bool need = false;
-    for (uint32_t c = 0; c < columns_ && !need; ++c) {
+    bool need_read = false;
+    for (uint32_t c = 0; c < columns_; ++c) {
       const CellState& s = cells_[key * columns_ + c];
-      if (!(s.flags & kExists)) continue;
-      need = ((s.flags & kWinnerTomb) && s.mask != full) || ((s.flags & kAcked) && s.mask == 0);
+      const EndCheck e = check(s);
+      if (e == EndCheck::kRead) {
+        need_read = true;
+      } else if (e == EndCheck::kDecided) {
+        std::optional<CellVersion> effective;
+        if (s.flags & kExists) effective = Winner(s);
+        count_loss(s, effective);
+      }
     }
-    if (!need) continue;
+    if (!need_read) continue;
     const absl::Span<const NodeId> replicas = ring_->Replicas(key_segment_[key]);
     std::vector<std::optional<engine::Partition>> parts;
     parts.reserve(replicas.size());
     for (NodeId node : replicas) parts.push_back(view(node, key));
     for (uint32_t c = 0; c < columns_; ++c) {
       const CellState& s = cells_[key * columns_ + c];
-      if (!(s.flags & kExists)) continue;
-      if (!(((s.flags & kWinnerTomb) && s.mask != full) || ((s.flags & kAcked) && s.mask == 0))) {
-        continue;
-      }
+      if (check(s) != EndCheck::kRead) continue;
       ++end_checked_cells_;
       std::optional<CellVersion> best;
       const std::string column = KvColumn(c);
@@ -207,11 +285,13 @@ void Oracle::Finish(
         const CellVersion v = VersionOf(it->second);
         if (!best || VersionLess(*best, v)) best = v;
       }
-      if ((s.flags & kWinnerTomb) && best && !best->tombstone) ++zombies_;
+      const bool winner_tomb = s.flags & kWinnerTomb;
+      if (winner_tomb && best && !best->tombstone) ++zombies_;
       if (s.flags & kAcked) {
-        const CellVersion acked{s.acked_ts, (s.flags & kAckedTomb) != 0, s.acked_tag};
-        const bool kept = best ? !VersionLess(*best, acked) : acked.tombstone;
-        if (!kept) ++data_loss_;
+        // With nothing left on any replica, a tombstone winner still stands (absence).
+        std::optional<CellVersion> effective = best;
+        if (!effective && winner_tomb) effective = Winner(s);
+        count_loss(s, effective);
       }
     }
   }
@@ -279,6 +359,7 @@ void Oracle::ExportTo(MetricSet* metrics) const {
   metrics->Set("data_loss.acknowledged_cells", acked_cells_, "cells");
   metrics->Set("oracle.end_checked_cells", end_checked_cells_, "cells");
   metrics->Set("oracle.replica_rereads", recomputes_, "partitions");
+  metrics->Set("oracle.winners_lost", winners_lost_, "cells");
   metrics->Set("oracle.untracked_cells", untracked_cells_, "cells");
 }
 

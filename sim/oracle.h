@@ -11,7 +11,14 @@
 //   - the largest timestamp issued so far (lost updates) and the largest acknowledged version
 //     (data loss).
 // A cell is divergent when it has a winner and some replica of its key, up or down, does not
-// hold it (a down node counts with the data it will come back with: its durable state). The
+// hold it (a down node counts with the data it will come back with: its durable state).
+// A winner that no replica holds any more after it lost data (a crash dropping unsynced writes,
+// a replace) has been destroyed everywhere: the winner is then re-derived from what the
+// replicas still hold (their merge; none: the cell is no longer tracked), so replicas that
+// agree on what survived count as converged, and the loss shows in data_loss instead. (A copy
+// still in flight, e.g. a hint, that lands later becomes the winner again.) A tombstone winner
+// that disappears by purging is not re-derived: absence still holds it, and live data that
+// comes back over it is divergent (a zombie). The
 // cluster reports every application (client writes, hints, read repair, streamed partitions) and
 // every event that can take a version away (a crash losing unsynced writes, a replace, a
 // tombstone purge); the oracle updates the cell's record in O(1) per applied cell, or rereads
@@ -78,10 +85,17 @@ class Oracle {
 
   // `incoming` was merged into `node`'s store at `now`. O(cells of incoming).
   void OnApplied(NodeId node, const engine::Partition& incoming, Nanos now);
-  // Re-derives `node`'s bits for `key` from its current partition (nullptr: none).
-  void RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current, Nanos now);
+  // Re-derives `node`'s bits for `key` from its current partition (nullptr: none), after the
+  // node may have lost data. Returns true when no replica holds some cell's winner any more:
+  // the caller then reads every replica of the key and calls RederiveWinners.
+  bool RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current, Nanos now);
   // `node` lost every cell (replace): it now holds exactly the tombstone winners of its keys.
-  void OnReplicaWiped(NodeId node, Nanos now);
+  // Returns the keys (ascending) whose winner no replica holds any more (see RecomputeReplica).
+  std::vector<uint64_t> OnReplicaWiped(NodeId node, Nanos now);
+  // For every cell of `key` that no replica holds the winner of, the winner becomes the merge
+  // of the replicas' current cells (`views`, one per replica position; nullopt: none).
+  void RederiveWinners(uint64_t key, const std::vector<std::optional<engine::Partition>>& views,
+                       Nanos now);
 
   // Reference instants for convergence.
   void NoteFault(Nanos now);
@@ -156,6 +170,7 @@ class Oracle {
   uint64_t writes_issued_ = 0;
   uint64_t lost_updates_ = 0;
   uint64_t recomputes_ = 0;
+  uint64_t winners_lost_ = 0;
   uint64_t zombies_ = 0;
   uint64_t data_loss_ = 0;
   uint64_t acked_cells_ = 0;
