@@ -1,6 +1,7 @@
 #include "sim/repair.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "engine/check.h"
@@ -176,10 +177,22 @@ void RepairService::StartSession(uint32_t job, const engine::TokenRange& range,
       return;
     }
   }
-  const int requested = jobs_[job].depth >= 0 ? jobs_[job].depth
-                        : config_.merkle_depth > 0
-                            ? static_cast<int>(config_.merkle_depth)
-                            : cluster_->node(initiator).store().MerkleDepthForRange(range);
+  int requested;
+  if (jobs_[job].depth >= 0) {
+    requested = jobs_[job].depth;
+  } else if (config_.merkle_depth > 0) {
+    requested = static_cast<int>(config_.merkle_depth);
+  } else {
+    // Cassandra's rule on the initiator's estimate of the partitions in the range. The node
+    // holds data only for the ranges it replicates, so its sketch is scaled by the range's
+    // share of those (Store::EstimatePartitions alone assumes data over the whole ring).
+    const engine::Store& store = cluster_->node(initiator).store();
+    const double held = cluster_->ring().ReplicatedFraction(initiator);
+    const double estimate = store.EstimatePartitions(engine::TokenRange::FullRing()) *
+                            std::min(1.0, range.RingFraction() / held);
+    requested = engine::MerkleDepthFor(static_cast<uint64_t>(std::llround(estimate)),
+                                       store.options().merkle_max_depth);
+  }
   s.depth = std::min({requested, MaxDepthFor(range), engine::MerkleTree::kMaxDepth});
   depth_min_ = depth_min_ < 0 ? s.depth : std::min(depth_min_, s.depth);
   depth_max_ = std::max(depth_max_, s.depth);

@@ -10,9 +10,10 @@
 // A session for range r with replicas R and initiator i:
 //  1. Start: if i or any replica is down, or unreachable from i, the session fails at once
 //     (Cassandra refuses to repair with a replica down). The tree depth is fixed
-//     (repair.merkle_depth > 0) or Cassandra's rule on the initiator's estimate
-//     (Store::MerkleDepthForRange, capped by merkle_max_depth), and never more than the range's
-//     width allows. The oracle's accounting reads every replica's data in r now and counts, for
+//     (repair.merkle_depth > 0) or Cassandra's rule, min(merkle_max_depth, ceil(log2 n)), on the
+//     initiator's estimate n of the partitions in r (its HLL estimate of all its partitions
+//     times r's share of the ring fraction it replicates), and never more than r's width
+//     allows. The oracle's accounting reads every replica's data in r now and counts, for
 //     each replica pair, the partitions and cells that differ (repair.differing.*).
 //  2. Validation: i sends each replica a request (kControl); the replica builds the tree from
 //     its merged data at once (a snapshot) and is busy for bytes / validation_throughput

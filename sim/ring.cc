@@ -138,6 +138,11 @@ absl::StatusOr<Ring> Ring::Create(const ClusterConfig& cluster, const Topology& 
                             fills[dc].replicas.end());
     }
   }
+  ring.replicated_fraction_.assign(n, 0.0);
+  for (uint32_t seg = 0; seg < s; ++seg) {
+    const double f = ring.SegmentRange(seg).RingFraction();
+    for (NodeId node : ring.Replicas(seg)) ring.replicated_fraction_[node] += f;
+  }
   return ring;
 }
 

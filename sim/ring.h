@@ -62,6 +62,8 @@ class Ring {
   int Position(uint32_t segment, NodeId node) const;
   // Segments the node holds a replica of, ascending.
   std::vector<uint32_t> SegmentsOf(NodeId node) const;
+  // The fraction of the ring the node holds replicas of (sum of its segments' ring fractions).
+  double ReplicatedFraction(NodeId node) const { return replicated_fraction_[node]; }
 
  private:
   Ring() = default;
@@ -70,7 +72,8 @@ class Ring {
   uint32_t r_ = 0;
   std::vector<uint64_t> tokens_;  // sorted
   std::vector<NodeId> owners_;
-  std::vector<NodeId> replicas_;  // segments x r_
+  std::vector<NodeId> replicas_;             // segments x r_
+  std::vector<double> replicated_fraction_;  // per node
 };
 
 }  // namespace dsim::sim
