@@ -358,7 +358,9 @@ void Coordinator::StoreHint(const Op& op, NodeId target) {
 void Coordinator::ScheduleHintReplay(NodeId coordinator) {
   if (hint_replay_scheduled_[coordinator]) return;
   hint_replay_scheduled_[coordinator] = true;
-  scheduler_->ScheduleAfter(kHintReplayInterval, EventKind::kHintReplay, coordinator);
+  // A daemon: hints for a replica that never comes back must not keep the run alive.
+  scheduler_->ScheduleDaemon(scheduler_->now() + kHintReplayInterval, EventKind::kHintReplay,
+                             coordinator);
 }
 
 void Coordinator::ReplayHints(NodeId coordinator) {

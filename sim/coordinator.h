@@ -20,7 +20,8 @@
 // nothing to anyone) for longer than max_hint_window. Every kHintReplayInterval a coordinator
 // with hints sends each one whose target is up and reachable (kHint); the target applies it
 // and acknowledges (kHint back), which deletes the hint; unacknowledged hints are resent.
-// Hints survive a coordinator crash (they are on disk in Cassandra).
+// Hints survive a coordinator crash (they are on disk in Cassandra). Replay ticks are daemon
+// events: pending hints do not keep a run alive on their own.
 //
 // Read repair (cluster.read_repair): when a read meets its consistency level, the responses so
 // far are merged and each responding replica whose partition differs from the merge is sent the
