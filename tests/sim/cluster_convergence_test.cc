@@ -23,7 +23,7 @@ using testing::U;
 TEST(ClusterConvergenceTest, PartitionHealThenRepairConverges) {
   const Scenario s = LoadShipped("partition-heal");
   const RunOutput out = RunOk(s);
-  EXPECT_GT(U(out, "convergence.divergent_cells_max"), 1000u);
+  EXPECT_GT(U(out, "convergence.divergent_cells_max"), testing::Shrunk() ? 100u : 1000u);
   EXPECT_EQ(U(out, "convergence.divergent_cells_end"), 0u);
   ASSERT_FALSE(IsNull(out, "convergence.time"));
   // Measured from the heal (15 s); the repair starts at 25 s.
@@ -50,7 +50,7 @@ TEST(ClusterConvergenceTest, WithoutRepairOrHintsItDoesNotConverge) {
       s.faults.end());
   ASSERT_EQ(s.repair.interval, 0);
   const RunOutput out = RunOk(s);
-  EXPECT_GT(U(out, "convergence.divergent_cells_end"), 1000u);
+  EXPECT_GT(U(out, "convergence.divergent_cells_end"), testing::Shrunk() ? 100u : 1000u);
   EXPECT_TRUE(IsNull(out, "convergence.time"));
   EXPECT_EQ(U(out, "repair.jobs.started"), 0u);
 }
@@ -63,7 +63,7 @@ TEST(ClusterConvergenceTest, HintedHandoffConvergesWithoutRepair) {
                      [](const FaultConfig& f) { return f.kind == FaultConfig::Kind::kRepair; }),
       s.faults.end());
   const RunOutput out = RunOk(s);
-  EXPECT_GT(U(out, "hints.delivered"), 1000u);
+  EXPECT_GT(U(out, "hints.delivered"), testing::Shrunk() ? 100u : 1000u);
   EXPECT_EQ(U(out, "hints.pending_end"), 0u);
   EXPECT_EQ(U(out, "convergence.divergent_cells_end"), 0u);
   EXPECT_FALSE(IsNull(out, "convergence.time"));

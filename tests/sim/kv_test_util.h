@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,14 +19,49 @@
 
 namespace dsim::sim::testing {
 
+// Debug and sanitizer builds run the engine about 50x slower than Release. There, and when
+// DSIM_TEST_SHRINK is set (to check the small sizes in Release), the cluster tests run the
+// shipped scenarios shrunk by the overrides below: the same faults and the same phenomena on
+// fewer keys and operations. Release runs them exactly as shipped.
+#if !defined(NDEBUG) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSlowBuild = true;
+#else
+inline constexpr bool kSlowBuild = false;
+#endif
+inline bool Shrunk() { return kSlowBuild || std::getenv("DSIM_TEST_SHRINK") != nullptr; }
+
+// The shrinking overrides of a shipped scenario (empty when not Shrunk()).
+inline std::vector<std::string> ShrinkOverrides(const std::string& name) {
+  if (!Shrunk()) return {};
+  static const std::map<std::string, std::vector<std::string>> kShrink = {
+      {"partition-heal",
+       {"workload.kv.keys=1500", "workload.kv.phases.0.rate=500", "workload.kv.phases.1.rate=200"}},
+      {"crash-periodic-commitlog",
+       {"workload.kv.keys=3000", "workload.kv.phases.0.rate=200", "workload.kv.phases.1.rate=200"}},
+      {"clock-skew-lww", {"workload.kv.phases.1.duration=4s", "workload.kv.phases.1.rate=1000"}},
+      {"gc-grace-zombie",
+       {"workload.kv.phases.0.rate=250", "workload.kv.phases.2.rate=25",
+        "workload.kv.phases.3.rate=40", "storage.memtable_flush_threshold=8KiB"}},
+      {"merkle-depth",
+       {"workload.kv.keys=8192", "workload.kv.phases.0.rate=1639", "repair.merkle_depth=9"}},
+      {"large",
+       {"workload.kv.keys=2000", "workload.kv.phases.0.rate=200", "workload.kv.phases.1.rate=40"}},
+  };
+  auto it = kShrink.find(name);
+  return it == kShrink.end() ? std::vector<std::string>{} : it->second;
+}
+
 inline std::string ShippedPath(const std::string& name) {
   return std::string(DSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml";
 }
 
-// A shipped scenario with overrides; fails the test when it does not load.
+// A shipped scenario (shrunk in slow builds) with overrides; fails the test when it does not
+// load.
 inline Scenario LoadShipped(const std::string& name,
                             const std::vector<std::string>& overrides = {}) {
-  absl::StatusOr<Scenario> s = LoadScenarioFile(ShippedPath(name), overrides);
+  std::vector<std::string> all = ShrinkOverrides(name);
+  all.insert(all.end(), overrides.begin(), overrides.end());
+  absl::StatusOr<Scenario> s = LoadScenarioFile(ShippedPath(name), all);
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? *std::move(s) : Scenario{};
 }
