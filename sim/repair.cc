@@ -56,7 +56,7 @@ void RepairService::Start(Nanos until) {
   until_ = until;
   if (config_.interval <= 0) return;
   if (until_ > 0) {
-    if (config_.start <= until_) scheduler_->Schedule(config_.start, EventKind::kRepairTick, 0);
+    if (config_.start < until_) scheduler_->Schedule(config_.start, EventKind::kRepairTick, 0);
   } else {
     scheduler_->ScheduleDaemon(config_.start, EventKind::kRepairTick, 0);
   }
@@ -495,7 +495,7 @@ void RepairService::OnEvent(const Event& event) {
       }
       const Nanos next = event.time + config_.interval;
       if (until_ > 0) {
-        if (next <= until_) scheduler_->Schedule(next, EventKind::kRepairTick, 0);
+        if (next < until_) scheduler_->Schedule(next, EventKind::kRepairTick, 0);
       } else {
         scheduler_->ScheduleDaemon(next, EventKind::kRepairTick, 0);
       }

@@ -80,8 +80,9 @@ class RepairService : public EventHandler, public MessageSink, public NodeStateL
   // must outlive it.
   RepairService(const Scenario& scenario, Cluster* cluster, Network* network, Scheduler* scheduler);
 
-  // Schedules the periodic repairs (repair.interval > 0). `until`: the run's duration (0: none;
-  // periodic ticks are then daemon events that do not keep the run alive).
+  // Schedules the periodic repairs (repair.interval > 0): at start, start + interval, ...
+  // strictly before `until`, the run's duration (0: no duration; the ticks are then daemon
+  // events that do not keep the run alive).
   void Start(Nanos until);
 
   // A full repair job (every segment), or one of `node`'s segments.
