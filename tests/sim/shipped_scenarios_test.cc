@@ -23,6 +23,7 @@ struct Case {
 std::vector<Case> Cases() {
   return {
       {"quickstart", {}},
+      {"cluster-quickstart", {}},
       {"relay-100", {"workload.relay.deliveries=20000"}},   // shipped: 1,000,000 deliveries
       {"relay-1000", {"workload.relay.deliveries=20000"}},  // shipped: 10,000,000 deliveries
       {"partition-heal", {}},
