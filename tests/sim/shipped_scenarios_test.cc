@@ -87,3 +87,19 @@ INSTANTIATE_TEST_SUITE_P(All, ShippedScenarioTest, ::testing::ValuesIn(Cases()),
 
 }  // namespace
 }  // namespace dsim::sim
+
+namespace dsim::sim {
+namespace {
+
+// The same run in every build type (Release, Debug, sanitizers): a golden trace hash. It moves
+// whenever the cluster layer legitimately changes what happens; update it then (dsim run
+// scenarios/cluster-quickstart.toml prints it).
+TEST(ClusterGoldenTest, ClusterQuickstartTraceIsTheSameInEveryBuildType) {
+  const Scenario s = testing::LoadShipped("cluster-quickstart");
+  const RunOutput out = testing::RunOk(s);
+  EXPECT_EQ(out.events_processed, 44224u);
+  EXPECT_EQ(out.trace_hash, 0xd9d7fd7664f676a0ULL);
+}
+
+}  // namespace
+}  // namespace dsim::sim
