@@ -22,7 +22,7 @@ const std::vector<std::string> kSlowLinks = {"--set", "network.link.latency.max=
 std::vector<std::string> RunArgs(const std::string& out,
                                  const std::vector<std::string>& extra = {}) {
   std::vector<std::string> a = {
-      "run", kQuickstart, "--quiet", "--set", "workload.relay.deliveries=2000", "--out", out};
+      "run", kRelayQuickstart, "--quiet", "--set", "workload.relay.deliveries=2000", "--out", out};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }
@@ -120,7 +120,7 @@ TEST(CheckCommand, SweepBaselineComparesConfidenceIntervals) {
   TestDir tmp("check_sweep");
   const std::string& dir = tmp.path();
   auto sweep = [&](const std::string& out, const std::vector<std::string>& extra) {
-    std::vector<std::string> a = {"sweep",   kQuickstart, "--seeds",
+    std::vector<std::string> a = {"sweep",   kRelayQuickstart, "--seeds",
                                   "1..8",    "--set",     "workload.relay.deliveries=2000",
                                   "--quiet", "--out",     out};
     a.insert(a.end(), extra.begin(), extra.end());

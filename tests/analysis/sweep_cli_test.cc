@@ -17,6 +17,7 @@
 #include <optional>
 #include <thread>
 
+#include "analysis/stats.h"
 #include "tests/analysis/test_util.h"
 
 namespace dsim::analysis::test {
@@ -28,7 +29,7 @@ using ::testing::HasSubstr;
 
 std::vector<std::string> SweepArgs(const std::string& seeds, const std::string& deliveries,
                                    const std::string& out) {
-  return {"sweep",   kQuickstart,
+  return {"sweep",   kRelayQuickstart,
           "--seeds", seeds,
           "--set",   "workload.relay.deliveries=" + deliveries,
           "--set",   "network.link.loss=0.01,0.05",
@@ -77,6 +78,70 @@ void ExpectClose(const nlohmann::json& got, double want, const std::string& what
       << what << ": " << g << " vs " << want;
 }
 
+// Every statistic of every metric of every point in DIR/summary.json, recomputed here from the
+// per-run results.json files (seeds 1..seeds): null values (runs that never converged) are
+// counted as nulls and left out of the statistics, never averaged as zeros.
+}  // namespace
+
+void ExpectSummaryMatchesRunFiles(const std::string& full, int seeds) {
+  const nlohmann::json summary = nlohmann::json::parse(Slurp(full + "/summary.json"));
+  for (const nlohmann::json& point : summary["points"]) {
+    const std::string name = point["name"];
+    EXPECT_EQ(point["runs"]["completed"], seeds);
+    std::map<std::string, std::vector<double>> values;
+    std::map<std::string, int> nulls;
+    for (int seed = 1; seed <= seeds; ++seed) {
+      const nlohmann::json run = nlohmann::json::parse(
+          Slurp(full + "/runs/" + name + "/seed-" + std::to_string(seed) + "/results.json"));
+      EXPECT_EQ(run["seed"], seed);
+      std::map<std::string, std::optional<double>> flat;
+      Flatten(run["metrics"], "", &flat);
+      for (const auto& [path, v] : flat) {
+        values[path];  // every metric appears, even when all its values are null
+        if (v.has_value()) {
+          values[path].push_back(*v);
+        } else {
+          ++nulls[path];
+        }
+      }
+    }
+    ASSERT_EQ(point["metrics"].size(), values.size()) << name;
+    for (const auto& [path, v] : values) {
+      SCOPED_TRACE(name + " " + path);
+      const nlohmann::json& m = point["metrics"][path];
+      EXPECT_EQ(m["count"], v.size());
+      EXPECT_EQ(m["nulls"], nulls[path]);
+      if (v.empty()) {
+        EXPECT_TRUE(m["mean"].is_null());
+        continue;
+      }
+      const double n = static_cast<double>(v.size());
+      double sum = 0;
+      for (double x : v) sum += x;
+      const double mean = sum / n;
+      ExpectClose(m["mean"], mean, "mean");
+      ExpectClose(m["min"], *std::min_element(v.begin(), v.end()), "min");
+      ExpectClose(m["max"], *std::max_element(v.begin(), v.end()), "max");
+      ExpectClose(m["p50"], Percentile(v, 0.5), "p50");
+      ExpectClose(m["p95"], Percentile(v, 0.95), "p95");
+      if (v.size() < 2) {
+        EXPECT_TRUE(m["stddev"].is_null());
+        continue;
+      }
+      double sq = 0;
+      for (double x : v) sq += (x - mean) * (x - mean);
+      const double sd = std::sqrt(sq / (n - 1));
+      ExpectClose(m["stddev"], sd, "stddev");
+      // The t quantile itself is checked against published tables in stats_test.cc.
+      const double t = StudentTQuantile(0.975, static_cast<double>(v.size() - 1));
+      ExpectClose(m["ci95_low"], mean - t * sd / std::sqrt(n), "ci95_low");
+      ExpectClose(m["ci95_high"], mean + t * sd / std::sqrt(n), "ci95_high");
+    }
+  }
+}
+
+namespace {
+
 TEST(SweepCommand, ParallelSweepMatchesIndependentStatisticsAndShardsMergeByteIdentical) {
   TestDir tmp("sweep");
   const std::string& dir = tmp.path();
@@ -90,48 +155,10 @@ TEST(SweepCommand, ParallelSweepMatchesIndependentStatisticsAndShardsMergeByteId
   EXPECT_THAT(r.out, ContainsRegex("relay.latency.mean +s +20 +0 "));
   ASSERT_EQ(ResultFiles(full).size(), 40u);
 
-  // Every statistic of every metric, recomputed here from the per-run results.json files.
+  ExpectSummaryMatchesRunFiles(full, 20);
+
   const nlohmann::json summary = nlohmann::json::parse(Slurp(full + "/summary.json"));
   ASSERT_EQ(summary["points"].size(), 2u);
-  const double t19 = 2.093024054408309;  // Student t, 0.975 quantile, 19 degrees of freedom
-  for (const nlohmann::json& point : summary["points"]) {
-    const std::string name = point["name"];
-    EXPECT_EQ(point["runs"]["completed"], 20);
-    std::map<std::string, std::vector<double>> values;
-    for (int seed = 1; seed <= 20; ++seed) {
-      const nlohmann::json run = nlohmann::json::parse(
-          Slurp(full + "/runs/" + name + "/seed-" + std::to_string(seed) + "/results.json"));
-      EXPECT_EQ(run["seed"], seed);
-      std::map<std::string, std::optional<double>> flat;
-      Flatten(run["metrics"], "", &flat);
-      for (const auto& [path, v] : flat) {
-        ASSERT_TRUE(v.has_value()) << path;  // relay metrics are never null
-        values[path].push_back(*v);
-      }
-    }
-    ASSERT_EQ(point["metrics"].size(), values.size()) << name;
-    for (const auto& [path, v] : values) {
-      SCOPED_TRACE(name + " " + path);
-      const nlohmann::json& m = point["metrics"][path];
-      ASSERT_EQ(v.size(), 20u);
-      EXPECT_EQ(m["count"], 20);
-      EXPECT_EQ(m["nulls"], 0);
-      double sum = 0;
-      for (double x : v) sum += x;
-      const double mean = sum / v.size();
-      double sq = 0;
-      for (double x : v) sq += (x - mean) * (x - mean);
-      const double sd = std::sqrt(sq / (v.size() - 1));
-      ExpectClose(m["mean"], mean, "mean");
-      ExpectClose(m["stddev"], sd, "stddev");
-      ExpectClose(m["min"], *std::min_element(v.begin(), v.end()), "min");
-      ExpectClose(m["max"], *std::max_element(v.begin(), v.end()), "max");
-      ExpectClose(m["p50"], Percentile(v, 0.5), "p50");
-      ExpectClose(m["p95"], Percentile(v, 0.95), "p95");
-      ExpectClose(m["ci95_low"], mean - t19 * sd / std::sqrt(20.0), "ci95_low");
-      ExpectClose(m["ci95_high"], mean + t19 * sd / std::sqrt(20.0), "ci95_high");
-    }
-  }
   // Loss raises drops: the two points really differ.
   EXPECT_LT(
       summary["points"][0]["metrics"]["network.relay.dropped_loss.messages"]["mean"].get<double>(),
@@ -277,7 +304,7 @@ TEST(SweepCommand, RecordsAFailingRunAndCarriesOn) {
       << "  prev=$a\ndone\nexec '" << kDsim << "' \"$@\"\n";
   }
   fs::permissions(fake, fs::perms::owner_all);
-  const std::vector<std::string> args = {"sweep", kQuickstart, "--seeds",
+  const std::vector<std::string> args = {"sweep", kRelayQuickstart, "--seeds",
                                          "1..5",  "--set",     "workload.relay.deliveries=2000",
                                          "--out", out};
   CommandResult r = Dsim(With(args, {"--dsim", fake}), dir);
@@ -322,7 +349,7 @@ TEST(SweepCommand, ARunThatDidNotConvergeIsCompleteNotFailed) {
          "prev=$a\ndone\n";
   }
   fs::permissions(fake, fs::perms::owner_all);
-  CommandResult r = Dsim({"sweep", kQuickstart, "--seeds", "1..3", "--set",
+  CommandResult r = Dsim({"sweep", kRelayQuickstart, "--seeds", "1..3", "--set",
                           "workload.relay.deliveries=2000", "--dsim", fake, "--out", out},
                          dir);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -335,18 +362,18 @@ TEST(SweepCommand, ARunThatDidNotConvergeIsCompleteNotFailed) {
 TEST(SweepCommand, RejectsBadArgumentsBeforeRunningAnything) {
   TestDir tmp("badargs");
   const std::string& dir = tmp.path();
-  CommandResult r = Dsim({"sweep", kQuickstart, "--seeds", "1..3", "--set",
+  CommandResult r = Dsim({"sweep", kRelayQuickstart, "--seeds", "1..3", "--set",
                           "network.link.loss=0.01,2", "--out", dir + "/s"},
                          dir);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("network.link.loss=2"));
   EXPECT_FALSE(fs::exists(dir + "/s/runs"));
-  EXPECT_EQ(Dsim({"sweep", kQuickstart, "--out", dir + "/s"}, dir).exit_code, 2);  // no --seeds
-  EXPECT_EQ(Dsim({"sweep", kQuickstart, "--seeds", "1..2", "--jobs", "0", "--out", dir + "/s"}, dir)
+  EXPECT_EQ(Dsim({"sweep", kRelayQuickstart, "--out", dir + "/s"}, dir).exit_code, 2);  // no --seeds
+  EXPECT_EQ(Dsim({"sweep", kRelayQuickstart, "--seeds", "1..2", "--jobs", "0", "--out", dir + "/s"}, dir)
                 .exit_code,
             2);
   EXPECT_EQ(
-      Dsim({"sweep", kQuickstart, "--seeds", "1..2", "--shard", "3/3", "--out", dir + "/s"}, dir)
+      Dsim({"sweep", kRelayQuickstart, "--seeds", "1..2", "--shard", "3/3", "--out", dir + "/s"}, dir)
           .exit_code,
       2);
 }

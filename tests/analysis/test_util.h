@@ -17,7 +17,9 @@
 namespace dsim::analysis::test {
 
 inline const std::string kDsim = DSIM_BINARY_DIR "/dsim";
+// The replicated-store quickstart, and the kernel-only relay quickstart (many fast runs).
 inline const std::string kQuickstart = DSIM_SOURCE_DIR "/scenarios/quickstart.toml";
+inline const std::string kRelayQuickstart = DSIM_SOURCE_DIR "/scenarios/relay-quickstart.toml";
 
 struct CommandResult {
   int exit_code = -1;

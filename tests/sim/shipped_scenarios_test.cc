@@ -23,9 +23,9 @@ struct Case {
 std::vector<Case> Cases() {
   return {
       {"quickstart", {}},
-      {"cluster-quickstart", {}},
+      {"relay-quickstart", {}},
       {"relay-100", {"workload.relay.deliveries=20000"}},   // shipped: 1,000,000 deliveries
-      {"relay-1000", {"workload.relay.deliveries=20000"}},  // shipped: 10,000,000 deliveries
+      {"relay-1000", {"workload.relay.deliveries=20000"}},  // shipped: 1,000,000 deliveries
       {"partition-heal", {}},
       {"crash-periodic-commitlog", {}},
       {"clock-skew-lww", {}},
@@ -93,9 +93,9 @@ namespace {
 
 // The same run in every build type (Release, Debug, sanitizers): a golden trace hash. It moves
 // whenever the cluster layer legitimately changes what happens; update it then (dsim run
-// scenarios/cluster-quickstart.toml prints it).
-TEST(ClusterGoldenTest, ClusterQuickstartTraceIsTheSameInEveryBuildType) {
-  const Scenario s = testing::LoadShipped("cluster-quickstart");
+// scenarios/quickstart.toml prints it).
+TEST(ClusterGoldenTest, QuickstartTraceIsTheSameInEveryBuildType) {
+  const Scenario s = testing::LoadShipped("quickstart");
   const RunOutput out = testing::RunOk(s);
   EXPECT_EQ(out.events_processed, 44224u);
   EXPECT_EQ(out.trace_hash, 0xd9d7fd7664f676a0ULL);
