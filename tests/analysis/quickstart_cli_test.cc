@@ -59,15 +59,17 @@ TEST(QuickstartAnalysis, CheckFailsWhenConvergenceGetsSlowerOrRepairStreamsMore)
   EXPECT_EQ(Dsim({"check", dir + "/base", "--baseline", baseline}, dir).exit_code, 0);
 
   // The repair 3 s later: the replicas stay divergent longer after the heal.
-  ASSERT_EQ(Dsim({"run", kQuickstart, "--quiet", "--set", "faults.1.at=11s", "--out", dir + "/late"}, dir)
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Dsim({"run", kQuickstart, "--quiet", "--set", "faults.1.at=11s", "--out", dir + "/late"}, dir)
+          .exit_code,
+      0);
   CommandResult late = Dsim({"check", dir + "/late", "--baseline", baseline}, dir);
   EXPECT_EQ(late.exit_code, 1) << late.out << late.err;
   EXPECT_THAT(late.out, ContainsRegex("convergence.time +[0-9.e-]+ s +[0-9.e-]+ s .*REGRESSION"));
 
   // Coarse Merkle trees: each differing leaf covers more partitions, so repair streams more.
-  ASSERT_EQ(Dsim({"run", kQuickstart, "--quiet", "--set", "repair.merkle_depth=3", "--out", dir + "/coarse"},
+  ASSERT_EQ(Dsim({"run", kQuickstart, "--quiet", "--set", "repair.merkle_depth=3", "--out",
+                  dir + "/coarse"},
                  dir)
                 .exit_code,
             0);

@@ -304,9 +304,10 @@ TEST(SweepCommand, RecordsAFailingRunAndCarriesOn) {
       << "  prev=$a\ndone\nexec '" << kDsim << "' \"$@\"\n";
   }
   fs::permissions(fake, fs::perms::owner_all);
-  const std::vector<std::string> args = {"sweep", kRelayQuickstart, "--seeds",
-                                         "1..5",  "--set",     "workload.relay.deliveries=2000",
-                                         "--out", out};
+  const std::vector<std::string> args = {"sweep",   kRelayQuickstart,
+                                         "--seeds", "1..5",
+                                         "--set",   "workload.relay.deliveries=2000",
+                                         "--out",   out};
   CommandResult r = Dsim(With(args, {"--dsim", fake}), dir);
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_THAT(r.err, HasSubstr("1 of 5 runs failed"));
@@ -368,12 +369,15 @@ TEST(SweepCommand, RejectsBadArgumentsBeforeRunningAnything) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("network.link.loss=2"));
   EXPECT_FALSE(fs::exists(dir + "/s/runs"));
-  EXPECT_EQ(Dsim({"sweep", kRelayQuickstart, "--out", dir + "/s"}, dir).exit_code, 2);  // no --seeds
-  EXPECT_EQ(Dsim({"sweep", kRelayQuickstart, "--seeds", "1..2", "--jobs", "0", "--out", dir + "/s"}, dir)
-                .exit_code,
-            2);
+  EXPECT_EQ(Dsim({"sweep", kRelayQuickstart, "--out", dir + "/s"}, dir).exit_code,
+            2);  // no --seeds
   EXPECT_EQ(
-      Dsim({"sweep", kRelayQuickstart, "--seeds", "1..2", "--shard", "3/3", "--out", dir + "/s"}, dir)
+      Dsim({"sweep", kRelayQuickstart, "--seeds", "1..2", "--jobs", "0", "--out", dir + "/s"}, dir)
+          .exit_code,
+      2);
+  EXPECT_EQ(
+      Dsim({"sweep", kRelayQuickstart, "--seeds", "1..2", "--shard", "3/3", "--out", dir + "/s"},
+           dir)
           .exit_code,
       2);
 }
