@@ -791,6 +791,33 @@ void CheckConsistency(Section& top, Scenario* sc) {
   }
 }
 
+// Keys that only the other workload reads would be silently ignored: reject them instead.
+void CheckWorkloadSpecificKeys(Context* ctx, const toml::table& root, const Scenario& sc) {
+  const bool kv = sc.workload.kind == WorkloadConfig::Kind::kKv;
+  const char* kind = kv ? "kv" : "relay";
+  auto reject = [&](const toml::node& n, const std::string& key, const char* needs) {
+    ctx->Error(n.source(), key,
+               absl::StrCat("only applies to workload.kind = \"", needs,
+                            "\" (this scenario's is \"", kind, "\")"));
+  };
+  if (const toml::table* w = root.get_as<toml::table>("workload")) {
+    if (const toml::node* n = w->get(kv ? "relay" : "kv")) {
+      reject(*n, kv ? "workload.relay" : "workload.kv", kv ? "relay" : "kv");
+    }
+  }
+  if (kv) return;
+  for (const char* section : {"storage", "repair"}) {
+    if (const toml::node* n = root.get(section)) reject(*n, section, "kv");
+  }
+  if (const toml::table* c = root.get_as<toml::table>("cluster")) {
+    for (const char* key :
+         {"vnodes", "replication_factor", "replication", "write_consistency", "read_consistency",
+          "request_timeout", "hinted_handoff", "max_hint_window", "read_repair"}) {
+      if (const toml::node* n = c->get(key)) reject(*n, absl::StrCat("cluster.", key), "kv");
+    }
+  }
+}
+
 // Reads everything, in reading or reference mode.
 void ReadScenario(Context* ctx, const toml::table* root, Scenario* sc) {
   Section top(ctx, root, "");
@@ -806,6 +833,7 @@ void ReadScenario(Context* ctx, const toml::table* root, Scenario* sc) {
   if (!ctx->documenting()) {
     top.Finish();
     CheckConsistency(top, sc);
+    CheckWorkloadSpecificKeys(ctx, *root, *sc);
   }
 }
 

@@ -391,3 +391,30 @@ node = 1
 
 }  // namespace
 }  // namespace dsim::sim
+
+namespace dsim::sim {
+namespace {
+
+TEST(Scenario, KeysOfTheOtherWorkloadAreRejectedNotIgnored) {
+  absl::StatusOr<Scenario> s = LoadScenarioText(
+      "[cluster]\nnodes = 4\nreplication_factor = 2\n[storage]\ngc_grace = \"1h\"\n"
+      "[workload]\nkind = \"relay\"\n[workload.kv]\nkeys = 10\n",
+      "t.toml");
+  ASSERT_FALSE(s.ok());
+  const std::string m(s.status().message());
+  EXPECT_THAT(
+      m,
+      HasSubstr("t.toml:3:22: cluster.replication_factor: only applies to workload.kind = \"kv\""));
+  EXPECT_THAT(m, HasSubstr("storage: only applies to workload.kind = \"kv\""));
+  EXPECT_THAT(m, HasSubstr("workload.kv: only applies to workload.kind = \"kv\""));
+
+  s = LoadScenarioText("[workload]\nkind = \"kv\"\n[workload.relay]\ndeliveries = 5\n", "t.toml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(
+      std::string(s.status().message()),
+      HasSubstr(
+          "workload.relay: only applies to workload.kind = \"relay\" (this scenario's is \"kv\")"));
+}
+
+}  // namespace
+}  // namespace dsim::sim
