@@ -26,7 +26,8 @@ const ArgSpec& RunSpec() {
        {"out", "DIR", "results directory (default: out/<scenario name>)"},
        {"set", "KEY.PATH=VALUE", "override a scenario key, e.g. --set network.link.loss=0.05",
         true},
-       {"quiet", "", "print nothing but errors"}},
+       {"quiet", "", "print nothing but errors"},
+       {"all-metrics", "", "print every metric, not only the headline ones"}},
       1,
       1};
   return spec;
@@ -149,9 +150,44 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   std::fprintf(out, "  trace hash: %s\n", FormatTraceHash(output->trace_hash).c_str());
   std::vector<std::pair<std::string, std::string>> rows;
   FlattenMetrics(output->metrics.json(), "", &rows);
+  const size_t all = rows.size();
+  if (!parsed->Has("all-metrics")) {
+    // The headline metrics, in this order, when the run has them.
+    static constexpr const char* kHeadline[] = {"convergence.time",
+                                                "convergence.divergent_cells_max",
+                                                "convergence.divergent_cells_end",
+                                                "ops.write.availability",
+                                                "ops.read.availability",
+                                                "ops.write.latency.p99",
+                                                "ops.read.latency.p99",
+                                                "repair.differing.partitions",
+                                                "repair.streamed.partitions",
+                                                "repair.over_streaming.partitions",
+                                                "bloom.fp.observed",
+                                                "bloom.fp.theoretical",
+                                                "hll.error.mean",
+                                                "lww.lost_updates",
+                                                "zombies.cells",
+                                                "data_loss.cells",
+                                                "relay.delivered",
+                                                "relay.dropped",
+                                                "relay.latency.mean",
+                                                "relay.latency.p99",
+                                                "network.total.sent.messages",
+                                                "network.total.sent.bytes"};
+    std::vector<std::pair<std::string, std::string>> headline;
+    for (const char* name : kHeadline) {
+      for (const auto& r : rows) {
+        if (r.first == name) headline.push_back(r);
+      }
+    }
+    rows = std::move(headline);
+  }
   size_t width = 0;
   for (const auto& r : rows) width = std::max(width, r.first.size());
-  std::fprintf(out, "  metrics:\n");
+  std::fprintf(out,
+               "  metrics (%zu of %zu; --all-metrics for every one, README.md explains them):\n",
+               rows.size(), all);
   for (const auto& [k, v] : rows)
     std::fprintf(out, "    %-*s  %s\n", static_cast<int>(width), k.c_str(), v.c_str());
   std::fprintf(out, "  results: %s/results.json, %s/timeseries.csv\n", dir.c_str(), dir.c_str());
