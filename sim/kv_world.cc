@@ -5,78 +5,11 @@
 #include <utility>
 
 #include "sim/kv_data.h"
+#include "sim/sampler.h"
 #include "sim/timeseries.h"
 #include "sim/topology.h"
 
 namespace dsim::sim {
-
-// The key-value workload's timeseries (daemon events, O(1) per row). Columns:
-//   events, divergent_cells, writes_succeeded, writes_failed, reads_succeeded, reads_failed,
-//   ops_in_flight, nodes_down, hints_pending, repair_sessions_active,
-//   repair_streamed_partitions, repair_streamed_bytes, net_sent_messages, net_sent_bytes,
-//   net_dropped_messages, net_faults_active
-// (counters are cumulative since the start; the others are values at the row's time).
-class KvSampler : public EventHandler {
- public:
-  KvSampler(Scheduler* scheduler, const Network* network, const Cluster* cluster,
-            const Oracle* oracle, const Coordinator* coordinator, const RepairService* repair,
-            Nanos interval)
-      : scheduler_(scheduler),
-        network_(network),
-        cluster_(cluster),
-        oracle_(oracle),
-        coordinator_(coordinator),
-        repair_(repair),
-        interval_(interval),
-        series_({"events", "divergent_cells", "writes_succeeded", "writes_failed",
-                 "reads_succeeded", "reads_failed", "ops_in_flight", "nodes_down", "hints_pending",
-                 "repair_sessions_active", "repair_streamed_partitions", "repair_streamed_bytes",
-                 "net_sent_messages", "net_sent_bytes", "net_dropped_messages",
-                 "net_faults_active"}) {
-    scheduler_->SetHandler(EventKind::kSample, this);
-  }
-
-  void Start() {
-    if (interval_ > 0) scheduler_->ScheduleDaemon(0, EventKind::kSample, 0);
-  }
-
-  void OnEvent(const Event& event) override {
-    Row(event.time);
-    scheduler_->ScheduleDaemon(event.time + interval_, EventKind::kSample, 0);
-  }
-
-  void Finish(Nanos end_time) {
-    if (interval_ > 0 && (series_.rows() == 0 || series_.time(series_.rows() - 1) < end_time)) {
-      Row(end_time);
-    }
-  }
-
-  Timeseries Take() { return std::move(series_); }
-
- private:
-  void Row(Nanos time) {
-    const CategoryStats total = network_->stats().Total();
-    auto d = [](uint64_t v) { return static_cast<double>(v); };
-    series_.AddRow(time, {d(scheduler_->events_processed()), d(oracle_->divergent_cells()),
-                          d(coordinator_->writes_succeeded()), d(coordinator_->writes_failed()),
-                          d(coordinator_->reads_succeeded()), d(coordinator_->reads_failed()),
-                          d(coordinator_->ops_in_flight()), d(cluster_->nodes_down()),
-                          d(coordinator_->hints_pending()), d(repair_->sessions_active()),
-                          d(repair_->streamed_partitions()), d(repair_->streamed_bytes()),
-                          d(total.sent.messages), d(total.sent.bytes),
-                          d(total.dropped_loss.messages + total.dropped_unreachable.messages),
-                          d(network_->active_faults())});
-  }
-
-  Scheduler* scheduler_;
-  const Network* network_;
-  const Cluster* cluster_;
-  const Oracle* oracle_;
-  const Coordinator* coordinator_;
-  const RepairService* repair_;
-  Nanos interval_;
-  Timeseries series_;
-};
 
 KvWorld::KvWorld(const Scenario& scenario)
     : scenario_(scenario), scheduler_(size_t{scenario.cluster.nodes} * 4 + 4096) {}
@@ -111,9 +44,38 @@ absl::StatusOr<std::unique_ptr<KvWorld>> KvWorld::Create(const Scenario& scenari
   w->faults_ =
       std::make_unique<FaultSchedule>(s.faults, &w->scheduler_, w->network_.get(), &w->clocks_);
   w->faults_->set_node_fault_handler(w->node_faults_.get());
-  w->sampler_ = std::make_unique<KvSampler>(&w->scheduler_, w->network_.get(), w->cluster_.get(),
-                                            w->oracle_.get(), w->coordinator_.get(),
-                                            w->repair_.get(), s.metrics.sample_interval);
+  // The key-value timeseries (O(1) per row; counters are cumulative since the start, the
+  // others are values at the row's time).
+  KvWorld* k = w.get();
+  w->sampler_ = std::make_unique<Sampler>(
+      &w->scheduler_, s.metrics.sample_interval,
+      std::vector<std::string>{
+          "events", "divergent_cells", "writes_succeeded", "writes_failed", "reads_succeeded",
+          "reads_failed", "ops_in_flight", "nodes_down", "hints_pending", "repair_sessions_active",
+          "repair_streamed_partitions", "repair_streamed_bytes", "net_sent_messages",
+          "net_sent_bytes", "net_dropped_messages", "net_faults_active"},
+      [k] {
+        const CategoryStats total = k->network_->stats().Total();
+        auto d = [](uint64_t v) { return static_cast<double>(v); };
+        const Coordinator& c = *k->coordinator_;
+        return std::vector<double>{
+            d(k->scheduler_.events_processed()),
+            d(k->oracle_->divergent_cells()),
+            d(c.writes_succeeded()),
+            d(c.writes_failed()),
+            d(c.reads_succeeded()),
+            d(c.reads_failed()),
+            d(c.ops_in_flight()),
+            d(k->cluster_->nodes_down()),
+            d(c.hints_pending()),
+            d(k->repair_->sessions_active()),
+            d(k->repair_->streamed_partitions()),
+            d(k->repair_->streamed_bytes()),
+            d(total.sent.messages),
+            d(total.sent.bytes),
+            d(total.dropped_loss.messages + total.dropped_unreachable.messages),
+            d(k->network_->active_faults())};
+      });
   return w;
 }
 

@@ -40,7 +40,7 @@
 
 namespace dsim::sim {
 
-class KvSampler;
+class Sampler;
 
 class KvWorld {
  public:
@@ -82,7 +82,7 @@ class KvWorld {
   std::unique_ptr<KvWorkload> workload_;
   std::unique_ptr<NodeFaults> node_faults_;
   std::unique_ptr<FaultSchedule> faults_;
-  std::unique_ptr<KvSampler> sampler_;
+  std::unique_ptr<Sampler> sampler_;
 };
 
 }  // namespace dsim::sim

@@ -13,66 +13,13 @@
 #include "sim/kv_world.h"
 #include "sim/network.h"
 #include "sim/relay_workload.h"
+#include "sim/sampler.h"
 #include "sim/scheduler.h"
 #include "sim/topology.h"
 
 namespace dsim::sim {
 
 namespace {
-
-// Takes one timeseries row every `interval` (daemon events: sampling never keeps a run alive).
-// Columns: events, relay_sent, relay_delivered, relay_dropped, relay_duplicated,
-// relay_in_flight, net_sent_messages, net_sent_bytes, net_delivered_messages,
-// net_dropped_messages, net_faults_active.
-class Sampler : public EventHandler {
- public:
-  Sampler(Scheduler* scheduler, const Network* network, const RelayWorkload* relay, Nanos interval)
-      : scheduler_(scheduler),
-        network_(network),
-        relay_(relay),
-        interval_(interval),
-        series_({"events", "relay_sent", "relay_delivered", "relay_dropped", "relay_duplicated",
-                 "relay_in_flight", "net_sent_messages", "net_sent_bytes", "net_delivered_messages",
-                 "net_dropped_messages", "net_faults_active"}) {
-    scheduler_->SetHandler(EventKind::kSample, this);
-  }
-
-  void Start() {
-    if (interval_ > 0) scheduler_->ScheduleDaemon(0, EventKind::kSample, 0);
-  }
-
-  void OnEvent(const Event& event) override {
-    Row(event.time);
-    scheduler_->ScheduleDaemon(event.time + interval_, EventKind::kSample, 0);
-  }
-
-  // A last row at the end time, unless one was just taken there.
-  void Finish(Nanos end_time) {
-    if (interval_ > 0 && (series_.rows() == 0 || series_.time(series_.rows() - 1) < end_time)) {
-      Row(end_time);
-    }
-  }
-
-  Timeseries Take() { return std::move(series_); }
-
- private:
-  void Row(Nanos time) {
-    const CategoryStats total = network_->stats().Total();
-    auto d = [](uint64_t v) { return static_cast<double>(v); };
-    series_.AddRow(time,
-                   {d(scheduler_->events_processed()), d(relay_->sent()), d(relay_->delivered()),
-                    d(relay_->dropped()), d(relay_->duplicated()), d(relay_->in_flight()),
-                    d(total.sent.messages), d(total.sent.bytes), d(total.delivered.messages),
-                    d(total.dropped_loss.messages + total.dropped_unreachable.messages),
-                    d(network_->active_faults())});
-  }
-
-  Scheduler* scheduler_;
-  const Network* network_;
-  const RelayWorkload* relay_;
-  Nanos interval_;
-  Timeseries series_;
-};
 
 const char* StopReasonName(StopReason reason) {
   switch (reason) {
@@ -152,7 +99,27 @@ absl::StatusOr<RunOutput> RunScenario(const Scenario& scenario, const RunOptions
   std::vector<NodeClock> clocks = MakeNodeClocks(scenario.clocks, nodes, seed);
   FaultSchedule faults(scenario.faults, &scheduler, &network, &clocks);
   RelayWorkload relay(relay_config, &scheduler, &network, seed);
-  Sampler sampler(&scheduler, &network, &relay, scenario.metrics.sample_interval);
+  // Columns: events, relay counters, network totals, active network faults.
+  Sampler sampler(&scheduler, scenario.metrics.sample_interval,
+                  {"events", "relay_sent", "relay_delivered", "relay_dropped", "relay_duplicated",
+                   "relay_in_flight", "net_sent_messages", "net_sent_bytes",
+                   "net_delivered_messages", "net_dropped_messages", "net_faults_active"},
+                  [&] {
+                    const CategoryStats total = network.stats().Total();
+                    auto d = [](uint64_t v) { return static_cast<double>(v); };
+                    return std::vector<double>{
+                        d(scheduler.events_processed()),
+                        d(relay.sent()),
+                        d(relay.delivered()),
+                        d(relay.dropped()),
+                        d(relay.duplicated()),
+                        d(relay.in_flight()),
+                        d(total.sent.messages),
+                        d(total.sent.bytes),
+                        d(total.delivered.messages),
+                        d(total.dropped_loss.messages + total.dropped_unreachable.messages),
+                        d(network.active_faults())};
+                  });
 
   // Order of the time-0 events: samples, faults, then the workload's start.
   sampler.Start();
