@@ -118,8 +118,8 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   }
   auto wall_start = std::chrono::steady_clock::now();  // wall-clock ok: reported, never simulated
   absl::StatusOr<RunOutput> output = RunScenario(*scenario, options);
-  double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start)
-                      .count();  // wall-clock ok
+  const auto wall_end = std::chrono::steady_clock::now();  // wall-clock ok: reported only
+  const double wall_s = std::chrono::duration<double>(wall_end - wall_start).count();
   if (tty && !quiet) std::fputs("\r\033[K", err);
   if (!output.ok()) {
     std::fprintf(err, "dsim run: simulation failed: %s\n",
