@@ -30,6 +30,56 @@ constexpr Nanos kMaxLatency = kHour;
 // ---------------------------------------------------------------------------------------------
 // Section readers. Each reads one part of the Scenario; in reference mode they document it.
 
+// The table form of a latency: `kind` and the keys that kind needs (in reference mode, every
+// key of every kind).
+void ReadLatencyTable(Section& s, LatencyConfig* l) {
+  const bool doc = s.ctx()->documenting();
+  if (!doc && !s.Has("kind")) {
+    s.ErrorAtKey("kind",
+                 "missing: a latency table needs kind = \"constant\", \"uniform\", \"normal\" or "
+                 "\"lognormal\"");
+  }
+  s.Enum("kind", &l->kind,
+         {{"constant", LatencyConfig::Kind::kConstant},
+          {"uniform", LatencyConfig::Kind::kUniform},
+          {"normal", LatencyConfig::Kind::kNormal},
+          {"lognormal", LatencyConfig::Kind::kLogNormal}},
+         "the distribution");
+  const char* kind_name = l->kind == LatencyConfig::Kind::kConstant  ? "constant"
+                          : l->kind == LatencyConfig::Kind::kUniform ? "uniform"
+                          : l->kind == LatencyConfig::Kind::kNormal  ? "normal"
+                                                                     : "lognormal";
+  // Whether the keys of `kind` are read (all of them are documented).
+  auto wants = [&](LatencyConfig::Kind kind, std::initializer_list<std::string_view> required) {
+    if (doc) return true;
+    if (l->kind != kind) return false;
+    for (std::string_view k : required) {
+      if (!s.Has(k))
+        s.ErrorAtKey(k, absl::StrCat("missing: required for kind = \"", kind_name, "\""));
+    }
+    return true;
+  };
+  if (wants(LatencyConfig::Kind::kConstant, {"value"})) {
+    s.Duration("value", &l->value, 0, kMaxLatency, "constant: the delay");
+  }
+  if (wants(LatencyConfig::Kind::kUniform, {"min", "max"})) {
+    s.Duration("min", &l->min, 0, kMaxLatency, "uniform: lower bound (inclusive)");
+    s.Duration("max", &l->max, 0, kMaxLatency, "uniform: upper bound (inclusive)");
+    if (!doc && l->min > l->max) {
+      s.ErrorAtKey("max", absl::StrCat("must not be below min (", FormatDuration(l->min), ")"));
+    }
+  }
+  if (wants(LatencyConfig::Kind::kNormal, {"mean", "stddev"})) {
+    s.Duration("mean", &l->mean, 0, kMaxLatency, "normal: mean (samples below 0 are clamped to 0)");
+    s.Duration("stddev", &l->stddev, 0, kMaxLatency, "normal: standard deviation");
+  }
+  if (wants(LatencyConfig::Kind::kLogNormal, {"median", "sigma"})) {
+    s.Duration("median", &l->median, doc ? 0 : 1, kMaxLatency, "lognormal: median, exp(mu)");
+    s.Double("sigma", &l->sigma, 0, 5, "lognormal: shape, the standard deviation of ln(delay)");
+  }
+  s.Finish();
+}
+
 void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
   Context* ctx = parent.ctx();
   const char* kDoc =
@@ -40,20 +90,7 @@ void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
   if (ctx->documenting()) {
     if (parent.path() != "network.link") return;  // documented once
     Section doc(ctx, nullptr, "latency", "latency (table form)");
-    doc.Enum("kind", &out->kind,
-             {{"constant", LatencyConfig::Kind::kConstant},
-              {"uniform", LatencyConfig::Kind::kUniform},
-              {"normal", LatencyConfig::Kind::kNormal},
-              {"lognormal", LatencyConfig::Kind::kLogNormal}},
-             "the distribution");
-    doc.Duration("value", &out->value, 0, kMaxLatency, "constant: the delay");
-    doc.Duration("min", &out->min, 0, kMaxLatency, "uniform: lower bound (inclusive)");
-    doc.Duration("max", &out->max, 0, kMaxLatency, "uniform: upper bound (inclusive)");
-    doc.Duration("mean", &out->mean, 0, kMaxLatency,
-                 "normal: mean (samples below 0 are clamped to 0)");
-    doc.Duration("stddev", &out->stddev, 0, kMaxLatency, "normal: standard deviation");
-    doc.Duration("median", &out->median, 0, kMaxLatency, "lognormal: median, exp(mu)");
-    doc.Double("sigma", &out->sigma, 0, 5, "lognormal: shape, the standard deviation of ln(delay)");
+    ReadLatencyTable(doc, out);
     return;
   }
   if (n == nullptr) return;
@@ -87,53 +124,7 @@ void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
   }
   Section s(ctx, n->as_table(), path);
   LatencyConfig l;
-  if (!s.Has("kind")) {
-    s.ErrorAtKey("kind",
-                 "missing: a latency table needs kind = \"constant\", \"uniform\", \"normal\" or "
-                 "\"lognormal\"");
-  }
-  s.Enum("kind", &l.kind,
-         {{"constant", LatencyConfig::Kind::kConstant},
-          {"uniform", LatencyConfig::Kind::kUniform},
-          {"normal", LatencyConfig::Kind::kNormal},
-          {"lognormal", LatencyConfig::Kind::kLogNormal}},
-         "");
-  auto require = [&](std::string_view k) {
-    if (!s.Has(k)) {
-      s.ErrorAtKey(k, absl::StrCat("missing: required for kind = \"",
-                                   l.kind == LatencyConfig::Kind::kConstant  ? "constant"
-                                   : l.kind == LatencyConfig::Kind::kUniform ? "uniform"
-                                   : l.kind == LatencyConfig::Kind::kNormal  ? "normal"
-                                                                             : "lognormal",
-                                   "\""));
-    }
-  };
-  switch (l.kind) {
-    case LatencyConfig::Kind::kConstant:
-      require("value");
-      s.Duration("value", &l.value, 0, kMaxLatency, "");
-      break;
-    case LatencyConfig::Kind::kUniform:
-      require("min");
-      require("max");
-      s.Duration("min", &l.min, 0, kMaxLatency, "");
-      s.Duration("max", &l.max, 0, kMaxLatency, "");
-      if (l.min > l.max)
-        s.ErrorAtKey("max", absl::StrCat("must not be below min (", FormatDuration(l.min), ")"));
-      break;
-    case LatencyConfig::Kind::kNormal:
-      require("mean");
-      require("stddev");
-      s.Duration("mean", &l.mean, 0, kMaxLatency, "");
-      s.Duration("stddev", &l.stddev, 0, kMaxLatency, "");
-      break;
-    case LatencyConfig::Kind::kLogNormal:
-      require("median");
-      require("sigma");
-      s.Duration("median", &l.median, 1, kMaxLatency, "");
-      s.Double("sigma", &l.sigma, 0, 5, "");
-      break;
-  }
+  ReadLatencyTable(s, &l);
   s.Finish();
   *out = l;
 }
