@@ -13,7 +13,7 @@
 #include "analysis/run_results.h"
 #include "analysis/text_table.h"
 #include "engine/check.h"
-#include "sim/scenario_reader.h"
+#include "sim/scenario/scenario_reader.h"
 
 namespace dsim::analysis {
 namespace {

@@ -21,8 +21,8 @@
 #include "analysis/text_table.h"
 #include "engine/check.h"
 #include "sim/cli_args.h"
+#include "sim/core/units.h"
 #include "sim/results.h"
-#include "sim/units.h"
 
 namespace dsim::analysis {
 

@@ -18,7 +18,7 @@
 #include "engine/check.h"
 #include "sim/cli_args.h"
 #include "sim/results.h"
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 namespace dsim::analysis {
 namespace {

@@ -350,7 +350,8 @@ double Store::EstimatePartitions(const TokenRange& range) const {
       unmergeable += static_cast<double>(t->metadata().partition_count);
     }
   }
-  for (const auto& [key, p] : memtable_.partitions()) merged.AddHash(HyperLogLog::SpreadToken(p.token()));
+  for (const auto& [key, p] : memtable_.partitions())
+    merged.AddHash(HyperLogLog::SpreadToken(p.token()));
   return (merged.Estimate() + unmergeable) * range.RingFraction();
 }
 

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "engine/check.h"
-#include "sim/random.h"
+#include "sim/core/random.h"
 
 namespace dsim::sim {
 

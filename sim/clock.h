@@ -25,8 +25,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/config.h"
-#include "sim/time.h"
+#include "sim/core/time.h"
+#include "sim/scenario/config.h"
 
 namespace dsim::sim {
 

@@ -11,7 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "sim/cli_args.h"
 #include "sim/results.h"
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 #include "sim/simulation.h"
 
 namespace dsim::sim {

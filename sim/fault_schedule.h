@@ -25,10 +25,10 @@
 
 #include "absl/status/status.h"
 #include "sim/clock.h"
-#include "sim/config.h"
-#include "sim/metrics.h"
-#include "sim/network.h"
-#include "sim/scheduler.h"
+#include "sim/core/metrics.h"
+#include "sim/core/scheduler.h"
+#include "sim/net/network.h"
+#include "sim/scenario/config.h"
 
 namespace dsim::sim {
 

@@ -10,7 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 namespace dsim::sim {
 

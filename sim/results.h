@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "sim/config.h"
+#include "sim/scenario/config.h"
 #include "sim/simulation.h"
 
 namespace dsim::sim {

@@ -9,13 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "engine/check.h"
 #include "sim/clock.h"
+#include "sim/core/sampler.h"
+#include "sim/core/scheduler.h"
 #include "sim/fault_schedule.h"
-#include "sim/kv_world.h"
-#include "sim/network.h"
-#include "sim/relay_workload.h"
-#include "sim/sampler.h"
-#include "sim/scheduler.h"
-#include "sim/topology.h"
+#include "sim/kv/kv_world.h"
+#include "sim/net/network.h"
+#include "sim/net/topology.h"
+#include "sim/relay/relay_workload.h"
 
 namespace dsim::sim {
 
@@ -70,7 +70,7 @@ void ExportClocks(std::vector<NodeClock>* clocks, Nanos end_time, MetricSet* met
   metrics->Set("clocks.offset_abs_max", ToSeconds(offset_abs_max), "s");
 }
 
-// The key-value cluster (sim/kv_world.h).
+// The key-value cluster (sim/kv/kv_world.h).
 absl::StatusOr<RunOutput> RunKv(const Scenario& scenario, const RunOptions& options) {
   absl::StatusOr<std::unique_ptr<KvWorld>> world = KvWorld::Create(scenario);
   if (!world.ok()) return world.status();

@@ -11,22 +11,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "sim/config.h"
-#include "sim/metrics.h"
-#include "sim/time.h"
-#include "sim/timeseries.h"
+#include "sim/core/time.h"
+#include "sim/run_output.h"
+#include "sim/scenario/config.h"
 
 namespace dsim::sim {
-
-struct RunOutput {
-  uint64_t trace_hash = 0;        // running XXH3 over every processed event
-  uint64_t events_processed = 0;  // events executed (cancelled ones not counted)
-  Nanos end_time = 0;             // true time when the run stopped
-  // Why the run stopped: "workload_done", "duration", "max_events" or "quiescent".
-  std::string stop_reason;
-  MetricSet metrics;
-  Timeseries timeseries;
-};
 
 struct RunOptions {
   // Called about every `progress_every_events` events with the current true time and event

@@ -121,8 +121,8 @@ TEST(CheckCommand, SweepBaselineComparesConfidenceIntervals) {
   const std::string& dir = tmp.path();
   auto sweep = [&](const std::string& out, const std::vector<std::string>& extra) {
     std::vector<std::string> a = {"sweep",   kRelayQuickstart, "--seeds",
-                                  "1..8",    "--set",     "workload.relay.deliveries=2000",
-                                  "--quiet", "--out",     out};
+                                  "1..8",    "--set",          "workload.relay.deliveries=2000",
+                                  "--quiet", "--out",          out};
     a.insert(a.end(), extra.begin(), extra.end());
     return Dsim(a, dir);
   };

@@ -18,10 +18,10 @@ TEST(ReportCommand, WritesPngSvgAndIndexForASweepAndARun) {
   TestDir tmp("report");
   const std::string& dir = tmp.path();
   // 40000 deliveries take the run past the partition at 1 s, so fault windows are in range.
-  CommandResult s =
-      Dsim({"sweep", kRelayQuickstart, "--seeds", "1..3", "--set", "workload.relay.deliveries=40000",
-            "--set", "network.link.loss=0.01,0.05", "--quiet", "--out", dir + "/sweep"},
-           dir);
+  CommandResult s = Dsim(
+      {"sweep", kRelayQuickstart, "--seeds", "1..3", "--set", "workload.relay.deliveries=40000",
+       "--set", "network.link.loss=0.01,0.05", "--quiet", "--out", dir + "/sweep"},
+      dir);
   ASSERT_EQ(s.exit_code, 0) << s.err;
   ASSERT_EQ(Dsim({"run", kRelayQuickstart, "--quiet", "--set", "workload.relay.deliveries=40000",
                   "--out", dir + "/run"},

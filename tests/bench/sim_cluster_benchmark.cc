@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "sim/config.h"
-#include "sim/kv_world.h"
+#include "sim/kv/kv_world.h"
+#include "sim/scenario/config.h"
 
 namespace dsim::sim {
 namespace {

@@ -3,7 +3,7 @@
 // uniform 1-10 ms, 1 % loss, 1,000,000 deliveries), built in code. Reports deliveries/s.
 #include <benchmark/benchmark.h>
 
-#include "sim/config.h"
+#include "sim/scenario/config.h"
 #include "sim/simulation.h"
 
 namespace dsim::sim {

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "sim/random.h"
-#include "sim/scheduler.h"
+#include "sim/core/random.h"
+#include "sim/core/scheduler.h"
 
 namespace dsim::sim {
 namespace {

@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <new>
 
-#include "sim/network.h"
-#include "sim/relay_workload.h"
-#include "sim/scheduler.h"
-#include "sim/topology.h"
+#include "sim/core/scheduler.h"
+#include "sim/net/network.h"
+#include "sim/net/topology.h"
+#include "sim/relay/relay_workload.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define DSIM_COUNT_ALLOCATIONS 0

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "engine/partition.h"
-#include "sim/kv_data.h"
-#include "sim/kv_world.h"
-#include "sim/scenario.h"
+#include "sim/kv/kv_data.h"
+#include "sim/kv/kv_world.h"
+#include "sim/scenario/scenario.h"
 #include "sim/simulation.h"
 
 namespace dsim::sim::testing {

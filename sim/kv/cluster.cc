@@ -1,0 +1,325 @@
+#include "sim/kv/cluster.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <utility>
+
+#include "engine/check.h"
+#include "engine/compaction.h"
+#include "sim/core/random.h"
+#include "sim/kv/kv_data.h"
+
+namespace dsim::sim {
+namespace {
+
+// Bound on compactions run back to back after one flush or ingest.
+constexpr int kMaxCompactionsPerTrigger = 64;
+
+void CheckOk(const absl::Status& s, const char* what) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, std::string(s.message()).c_str());
+    DSIM_CHECK_MSG(false, "a store operation on a simulated disk failed");
+  }
+}
+
+}  // namespace
+
+engine::StoreOptions StoreOptionsFor(const Scenario& scenario) {
+  const StorageConfig& s = scenario.storage;
+  engine::StoreOptions o;
+  o.memtable_flush_threshold_bytes = static_cast<int64_t>(s.memtable_flush_threshold_bytes);
+  o.bloom_fp_chance = s.bloom_fp_chance;
+  o.gc_grace_us = s.gc_grace / kMicrosecond;
+  o.compaction.min_threshold = static_cast<int>(s.compaction_min_threshold);
+  o.compaction.max_threshold = static_cast<int>(s.compaction_max_threshold);
+  o.hll_precision = static_cast<int>(s.hll_precision);
+  o.commitlog_sync = s.commitlog_sync == StorageConfig::CommitlogSync::kBatch
+                         ? engine::CommitLogSync::kBatch
+                         : engine::CommitLogSync::kPeriodic;
+  o.commitlog_sync_period_us = std::max<int64_t>(1, s.commitlog_sync_period / kMicrosecond);
+  o.merkle_max_depth = static_cast<int>(
+      std::min<uint32_t>(scenario.repair.merkle_max_depth, engine::MerkleTree::kMaxDepth));
+  return o;
+}
+
+Cluster::Cluster(const Scenario& scenario, Scheduler* scheduler, std::vector<NodeClock>* clocks,
+                 const Ring* ring, Oracle* oracle)
+    : scenario_(scenario),
+      scheduler_(scheduler),
+      clocks_(clocks),
+      ring_(ring),
+      oracle_(oracle),
+      hlc_(scenario.clocks.timestamps == ClocksConfig::Timestamps::kHlc),
+      store_options_(StoreOptionsFor(scenario)) {
+  DSIM_CHECK(clocks_->size() == ring_->nodes());
+  nodes_.reserve(ring_->nodes());
+  for (NodeId id = 0; id < ring_->nodes(); ++id) {
+    nodes_.push_back(std::make_unique<Node>(id, store_options_, scenario.simulation.seed));
+  }
+  scheduler_->SetHandler(EventKind::kCommitlogSync, this);
+}
+
+void Cluster::Start() {
+  if (scenario_.storage.commitlog_sync != StorageConfig::CommitlogSync::kPeriodic) return;
+  const Nanos period = scenario_.storage.commitlog_sync_period;
+  DSIM_CHECK(period > 0);
+  for (NodeId id = 0; id < size(); ++id) {
+    Rng rng(StreamSeed(scenario_.simulation.seed, "commitlog", id));
+    const Nanos phase = static_cast<Nanos>(rng.Bounded(static_cast<uint64_t>(period)));
+    scheduler_->ScheduleDaemon(scheduler_->now() + phase, EventKind::kCommitlogSync, id);
+  }
+}
+
+void Cluster::OnEvent(const Event& event) {
+  DSIM_CHECK(event.kind == EventKind::kCommitlogSync && event.node < size());
+  Node& n = node(event.node);
+  if (n.up()) CheckOk(n.store().Sync(LocalMicros(event.node)), "commit log sync");
+  scheduler_->ScheduleDaemon(event.time + scenario_.storage.commitlog_sync_period,
+                             EventKind::kCommitlogSync, event.node);
+}
+
+int64_t Cluster::LocalMicros(NodeId id) { return (*clocks_)[id].NowMicros(scheduler_->now()); }
+
+int64_t Cluster::NewTimestamp(NodeId coordinator) {
+  const int64_t physical = LocalMicros(coordinator);
+  return hlc_ ? node(coordinator).NextHlcMicros(physical) : physical;
+}
+
+void Cluster::ObserveTimestamp(NodeId id, int64_t timestamp_us) {
+  if (hlc_) node(id).ObserveHlcMicros(timestamp_us);
+}
+
+void Cluster::NoteTombstones(const engine::Partition& p) {
+  for (const auto& [name, cell] : p.cells()) {
+    if (cell.tombstone) {
+      min_tombstone_ldt_us_ = std::min(min_tombstone_ldt_us_, cell.local_deletion_time_us);
+    }
+  }
+}
+
+void Cluster::Apply(NodeId id, const engine::Mutation& mutation) {
+  Node& n = node(id);
+  DSIM_CHECK_MSG(n.up(), "a mutation applied on a down node");
+  absl::StatusOr<engine::ApplyResult> r = n.store().Apply(mutation, LocalMicros(id));
+  CheckOk(r.status(), "apply");
+  NoteTombstones(mutation.partition);
+  oracle_->OnApplied(id, mutation.partition, scheduler_->now());
+  if (hlc_) n.ObserveHlcMicros(mutation.partition.MaxTimestampUs());
+  if (r->flushed) Compact(id);
+}
+
+void Cluster::Ingest(NodeId id, std::vector<engine::Partition> partitions) {
+  Node& n = node(id);
+  DSIM_CHECK_MSG(n.up(), "partitions ingested on a down node");
+  const Nanos now = scheduler_->now();
+  for (const engine::Partition& p : partitions) {
+    if (p.empty()) continue;
+    NoteTombstones(p);
+    oracle_->OnApplied(id, p, now);
+  }
+  CheckOk(n.store().IngestPartitions(std::move(partitions)), "ingest");
+  Compact(id);
+}
+
+std::optional<engine::Partition> Cluster::Read(NodeId id, std::string_view key) {
+  Node& n = node(id);
+  DSIM_CHECK_MSG(n.up(), "a read on a down node");
+  absl::StatusOr<std::optional<engine::Partition>> got = n.store().Read(key);
+  CheckOk(got.status(), "read");
+  return *std::move(got);
+}
+
+std::optional<engine::Partition> Cluster::View(NodeId id, std::string_view key) {
+  const uint64_t token = engine::Token(key);
+  std::optional<engine::Partition> out;
+  ForEachInRange(id, engine::TokenRange(token - 1, token), [&](const engine::Partition& p) {
+    if (p.key() == key) out = p;
+  });
+  return out;
+}
+
+void Cluster::ForEachInRange(NodeId id, const engine::TokenRange& range,
+                             absl::FunctionRef<void(const engine::Partition&)> fn) {
+  CheckOk(node(id).store().ForEachPartitionInRange(range, fn), "range scan");
+}
+
+void Cluster::Reread(NodeId id, const std::string& key) {
+  const std::optional<uint64_t> index = ParseKvKey(key);
+  if (!index || *index >= oracle_->keys()) return;
+  const std::optional<engine::Partition> current = View(id, key);
+  if (oracle_->RecomputeReplica(id, *index, current ? &*current : nullptr, scheduler_->now())) {
+    RederiveWinners(*index);
+  }
+}
+
+void Cluster::RederiveWinners(uint64_t key) {
+  const std::string k = KvKey(key);
+  std::vector<std::optional<engine::Partition>> views;
+  for (NodeId n : ring_->Replicas(oracle_->SegmentOfKey(key))) views.push_back(View(n, k));
+  oracle_->RederiveWinners(key, views, scheduler_->now());
+}
+
+void Cluster::Compact(NodeId id) {
+  engine::Store& store = node(id).store();
+  for (int round = 0; round < kMaxCompactionsPerTrigger; ++round) {
+    const int64_t now_us = LocalMicros(id);
+    // Keys whose tombstones this compaction may purge: only when some tombstone anywhere is
+    // old enough on this node's clock, and only in the tables the compaction will pick.
+    std::vector<std::string> purge_keys;
+    if (min_tombstone_ldt_us_ != INT64_MAX &&
+        now_us - store_options_.gc_grace_us > min_tombstone_ldt_us_) {
+      const int64_t horizon = now_us - store_options_.gc_grace_us;
+      std::vector<uint64_t> sizes;
+      sizes.reserve(store.sstables().size());
+      for (const auto& t : store.sstables()) sizes.push_back(t->file_bytes());
+      for (size_t i : engine::SelectSizeTieredCompaction(sizes, store_options_.compaction)) {
+        const engine::SSTable& table = *store.sstables()[i];
+        if (table.metadata().tombstone_count == 0) continue;
+        ++purge_scans_;
+        std::unique_ptr<engine::PartitionIterator> it = table.NewIterator();
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+          for (const auto& [name, cell] : it->partition().cells()) {
+            if (cell.tombstone && cell.local_deletion_time_us < horizon) {
+              purge_keys.push_back(it->partition().key());
+              break;
+            }
+          }
+        }
+        CheckOk(it->status(), "purge scan");
+      }
+    }
+    absl::StatusOr<std::optional<engine::CompactionRecord>> r = store.MaybeCompact(now_us);
+    CheckOk(r.status(), "compaction");
+    if (!r->has_value()) return;
+    if ((*r)->tombstones_purged > 0) {
+      std::sort(purge_keys.begin(), purge_keys.end());
+      purge_keys.erase(std::unique(purge_keys.begin(), purge_keys.end()), purge_keys.end());
+      for (const std::string& key : purge_keys) Reread(id, key);
+    }
+  }
+}
+
+void Cluster::Crash(NodeId id) {
+  Node& n = node(id);
+  if (!n.up()) {
+    ++ignored_node_faults_;
+    return;
+  }
+  ++crashes_;
+  ++nodes_down_;
+  std::vector<std::string> keys = n.Crash();
+  std::sort(keys.begin(), keys.end());
+  for (const std::string& key : keys) Reread(id, key);
+  for (NodeStateListener* l : listeners_) l->OnNodeDown(id);
+}
+
+void Cluster::Restart(NodeId id) {
+  Node& n = node(id);
+  if (n.up()) {
+    ++ignored_node_faults_;
+    return;
+  }
+  ++restarts_;
+  --nodes_down_;
+  n.Restart();
+}
+
+void Cluster::Replace(NodeId id) {
+  Node& n = node(id);
+  if (n.up()) Crash(id);
+  ++replaces_;
+  --nodes_down_;
+  n.Replace();
+  for (uint64_t key : oracle_->OnReplicaWiped(id, scheduler_->now())) RederiveWinners(key);
+}
+
+void Cluster::ExportTo(MetricSet* metrics) const {
+  uint64_t applied = 0, flushes = 0, compactions = 0, purged = 0, ingests = 0, ingested = 0;
+  uint64_t bytes_written = 0, syncs = 0, replayed = 0, dropped = 0, reads = 0;
+  uint64_t fp = 0, tn = 0, tp = 0, sstables = 0, disk_bytes = 0;
+  double expected_fp = 0;
+  uint64_t hll_count = 0;
+  double hll_sum = 0, hll_max = 0;
+  auto add = [&](const engine::StoreStats& s) {
+    applied += s.mutations_applied;
+    flushes += s.flushes;
+    compactions += s.compactions;
+    purged += s.tombstones_purged;
+    ingests += s.ingests;
+    ingested += s.partitions_ingested;
+    bytes_written += s.bytes_written();
+    syncs += s.commitlog_syncs;
+    replayed += s.records_replayed;
+    dropped += s.records_dropped;
+    reads += s.reads;
+    fp += s.bloom_false_positives;
+    tn += s.bloom_true_negatives;
+    tp += s.bloom_true_positives;
+    expected_fp += s.bloom_expected_false_positives;
+    for (const engine::CompactionRecord& c : s.compaction_history) {
+      if (c.merged_partitions == 0) continue;
+      const double exact = static_cast<double>(c.merged_partitions);
+      const double err = std::abs(c.hll_estimate - exact) / exact;
+      ++hll_count;
+      hll_sum += err;
+      hll_max = std::max(hll_max, err);
+    }
+  };
+  for (const auto& n : nodes_) {
+    for (const engine::StoreStats& s : n->retired_stats()) add(s);
+    add(n->store().stats());
+    sstables += n->store().sstables().size();
+    disk_bytes += n->disk().TotalBytes();
+  }
+  metrics->Set("storage.mutations_applied", applied, "mutations");
+  metrics->Set("storage.flushes", flushes, "count");
+  metrics->Set("storage.compactions", compactions, "count");
+  metrics->Set("storage.tombstones_purged", purged, "cells");
+  metrics->Set("storage.ingests", ingests, "sstables");
+  metrics->Set("storage.partitions_ingested", ingested, "partitions");
+  metrics->Set("storage.bytes_written", bytes_written, "bytes");
+  metrics->Set("storage.commitlog_syncs", syncs, "count");
+  metrics->Set("storage.commitlog_records_replayed", replayed, "records");
+  metrics->Set("storage.commitlog_records_dropped", dropped, "records");
+  metrics->Set("storage.sstables_end", sstables, "sstables");
+  metrics->Set("storage.disk_bytes_end", disk_bytes, "bytes");
+  metrics->Set("storage.purge_scans", purge_scans_, "sstables");
+
+  metrics->Set("bloom.store_reads", reads, "reads");
+  metrics->Set("bloom.queries.false_positives", fp, "queries");
+  metrics->Set("bloom.queries.true_negatives", tn, "queries");
+  metrics->Set("bloom.queries.true_positives", tp, "queries");
+  metrics->Set("bloom.fp.configured", store_options_.bloom_fp_chance, "ratio");
+  if (fp + tn > 0) {
+    const double absent = static_cast<double>(fp + tn);
+    metrics->Set("bloom.fp.observed", static_cast<double>(fp) / absent, "ratio");
+    metrics->Set("bloom.fp.theoretical", expected_fp / absent, "ratio");
+    metrics->Set("bloom.queries.expected_false_positives", expected_fp, "queries");
+  } else {
+    metrics->SetNull("bloom.fp.observed", "ratio");
+    metrics->SetNull("bloom.fp.theoretical", "ratio");
+    metrics->Set("bloom.queries.expected_false_positives", 0.0, "queries");
+  }
+
+  metrics->Set("hll.compactions", hll_count, "count");
+  if (hll_count > 0) {
+    metrics->Set("hll.error.mean", hll_sum / static_cast<double>(hll_count), "ratio");
+    metrics->Set("hll.error.max", hll_max, "ratio");
+  } else {
+    metrics->SetNull("hll.error.mean", "ratio");
+    metrics->SetNull("hll.error.max", "ratio");
+  }
+
+  metrics->Set("nodes.crashes", crashes_, "count");
+  metrics->Set("nodes.restarts", restarts_, "count");
+  metrics->Set("nodes.replaces", replaces_, "count");
+  metrics->Set("nodes.ignored_faults", ignored_node_faults_, "count");
+  metrics->Set("nodes.down_end", uint64_t{nodes_down_}, "nodes");
+  uint64_t dropped_mutations = 0;
+  for (const auto& n : nodes_) dropped_mutations += n->mutations_dropped();
+  metrics->Set("nodes.mutations_dropped", dropped_mutations, "mutations");
+}
+
+}  // namespace dsim::sim

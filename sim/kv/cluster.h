@@ -1,0 +1,145 @@
+// Cluster: the replicas — every node's storage, the ring, and the paths by which data lands on
+// a replica, each reported to the oracle.
+//
+// Data paths (all on a node that is up):
+//   Apply    a mutation (client write, hint, read repair): commit log + memtable; when the
+//            memtable flushes, size-tiered compaction runs until no bucket qualifies.
+//   Ingest   streamed partitions (repair): one new SSTable, then compaction.
+//   Read     a client read: the store's read path (memtable + SSTables whose Bloom filter says
+//            "maybe"); its Bloom statistics feed the bloom.* metrics.
+// Views that never touch statistics (the oracle, repair accounting, tests):
+//   View (one key) and ForEachInRange (a token range) read a replica's merged data, up or down
+//   (a down node holds its durable state, see node.h).
+// Flushes and compactions cost no simulated time. Every store call takes the node's local
+// clock in microseconds (gc_grace purges and commit-log bookkeeping follow the skewed clock).
+//
+// Oracle upkeep: after each Apply/Ingest the oracle sees the incoming cells; a crash rereads the
+// keys that were in the memtable (and every replica of a key whose winner no replica holds any
+// more); a replace wipes the node's bits; a compaction that may purge tombstones (some tombstone is
+// older than gc_grace on this node's clock) first lists the keys with such tombstones in its
+// input SSTables (the same selection Store::MaybeCompact makes) and rereads them after.
+//
+// Node faults: Crash, Restart, Replace (see node.h); listeners hear when a node goes down.
+// Commit log: under "periodic", every node syncs every commitlog_sync_period (a daemon event,
+// first at a per-node phase drawn from the stream ("commitlog", node)); under "batch" the
+// store syncs on every write.
+//
+// Timestamps: NewTimestamp(coordinator) is the coordinator's clock in microseconds
+// (clocks.timestamps = "wall"), or its hybrid logical clock ("hlc", see node.h), which
+// ObserveTimestamp raises on every mutation applied and every reply received.
+#ifndef DSIM_SIM_CLUSTER_H_
+#define DSIM_SIM_CLUSTER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "engine/partition.h"
+#include "engine/store_options.h"
+#include "engine/token.h"
+#include "sim/clock.h"
+#include "sim/core/metrics.h"
+#include "sim/core/scheduler.h"
+#include "sim/kv/node.h"
+#include "sim/kv/ring.h"
+#include "sim/oracle/oracle.h"
+#include "sim/scenario/config.h"
+
+namespace dsim::sim {
+
+// Hears node state changes (the repair service fails sessions that lose a replica).
+class NodeStateListener {
+ public:
+  virtual ~NodeStateListener() = default;
+  virtual void OnNodeDown(NodeId node) = 0;
+};
+
+// StoreOptions for every node from [storage] and [repair].
+engine::StoreOptions StoreOptionsFor(const Scenario& scenario);
+
+class Cluster : public EventHandler {
+ public:
+  // Every pointer must outlive the cluster. Registers the kCommitlogSync handler.
+  Cluster(const Scenario& scenario, Scheduler* scheduler, std::vector<NodeClock>* clocks,
+          const Ring* ring, Oracle* oracle);
+
+  // Schedules the periodic commit-log syncs (call once, before running).
+  void Start();
+
+  uint32_t size() const { return static_cast<uint32_t>(nodes_.size()); }
+  Node& node(NodeId id) { return *nodes_[id]; }
+  const Node& node(NodeId id) const { return *nodes_[id]; }
+  const Ring& ring() const { return *ring_; }
+  Oracle& oracle() { return *oracle_; }
+  Scheduler& scheduler() { return *scheduler_; }
+  uint32_t nodes_down() const { return nodes_down_; }
+
+  void AddListener(NodeStateListener* listener) { listeners_.push_back(listener); }
+
+  // The node's clock now, in microseconds.
+  int64_t LocalMicros(NodeId node);
+  int64_t NewTimestamp(NodeId coordinator);
+  void ObserveTimestamp(NodeId node, int64_t timestamp_us);
+  bool hlc() const { return hlc_; }
+
+  // The replicas of the partition with this token.
+  absl::Span<const NodeId> ReplicasOf(uint64_t token) const {
+    return ring_->Replicas(ring_->SegmentOf(token));
+  }
+
+  // REQUIRES: node(id).up().
+  void Apply(NodeId id, const engine::Mutation& mutation);
+  void Ingest(NodeId id, std::vector<engine::Partition> partitions);
+  std::optional<engine::Partition> Read(NodeId id, std::string_view key);
+
+  // Statistics-free views, up or down.
+  std::optional<engine::Partition> View(NodeId id, std::string_view key);
+  void ForEachInRange(NodeId id, const engine::TokenRange& range,
+                      absl::FunctionRef<void(const engine::Partition&)> fn);
+
+  // Node faults. Crash of a down node and Restart of an up node are no-ops (counted); Replace
+  // of an up node crashes it first.
+  void Crash(NodeId id);
+  void Restart(NodeId id);
+  void Replace(NodeId id);
+
+  void OnEvent(const Event& event) override;
+
+  // storage.*, bloom.*, hll.*, nodes.* metrics.
+  void ExportTo(MetricSet* metrics) const;
+
+ private:
+  void Compact(NodeId id);
+  void NoteTombstones(const engine::Partition& p);
+  void Reread(NodeId id, const std::string& key);
+  // Every replica's view of `key`, for the oracle (see Oracle::RederiveWinners).
+  void RederiveWinners(uint64_t key);
+
+  const Scenario& scenario_;
+  Scheduler* scheduler_;
+  std::vector<NodeClock>* clocks_;
+  const Ring* ring_;
+  Oracle* oracle_;
+  bool hlc_;
+  engine::StoreOptions store_options_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<NodeStateListener*> listeners_;
+  uint32_t nodes_down_ = 0;
+  // The smallest local deletion time of any tombstone applied anywhere (purge possible only
+  // once a node's clock passes it by gc_grace).
+  int64_t min_tombstone_ldt_us_ = INT64_MAX;
+
+  uint64_t crashes_ = 0;
+  uint64_t restarts_ = 0;
+  uint64_t replaces_ = 0;
+  uint64_t ignored_node_faults_ = 0;
+  uint64_t purge_scans_ = 0;
+};
+
+}  // namespace dsim::sim
+
+#endif  // DSIM_SIM_CLUSTER_H_

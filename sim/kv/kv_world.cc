@@ -1,0 +1,112 @@
+#include "sim/kv/kv_world.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+#include "sim/core/sampler.h"
+#include "sim/core/timeseries.h"
+#include "sim/kv/kv_data.h"
+#include "sim/net/topology.h"
+
+namespace dsim::sim {
+
+KvWorld::KvWorld(const Scenario& scenario)
+    : scenario_(scenario), scheduler_(size_t{scenario.cluster.nodes} * 4 + 4096) {}
+
+KvWorld::~KvWorld() = default;
+
+absl::StatusOr<std::unique_ptr<KvWorld>> KvWorld::Create(const Scenario& scenario) {
+  DSIM_CHECK(scenario.workload.kind == WorkloadConfig::Kind::kKv);
+  absl::StatusOr<Topology> topology = Topology::Create(scenario.cluster, scenario.network);
+  if (!topology.ok()) return topology.status();
+  const uint64_t seed = scenario.simulation.seed;
+  absl::StatusOr<Ring> ring = Ring::Create(scenario.cluster, *topology, seed);
+  if (!ring.ok()) return ring.status();
+
+  std::unique_ptr<KvWorld> w(new KvWorld(scenario));
+  const Scenario& s = w->scenario_;
+  const uint32_t nodes = topology->nodes();
+  w->ring_.emplace(*std::move(ring));
+  w->network_ = std::make_unique<Network>(&w->scheduler_, *std::move(topology), seed);
+  w->clocks_ = MakeNodeClocks(s.clocks, nodes, seed);
+  w->oracle_ = std::make_unique<Oracle>(s.workload.kv.keys, s.workload.kv.columns, &*w->ring_);
+  w->cluster_ =
+      std::make_unique<Cluster>(s, &w->scheduler_, &w->clocks_, &*w->ring_, w->oracle_.get());
+  w->coordinator_ =
+      std::make_unique<Coordinator>(s, w->cluster_.get(), w->network_.get(), &w->scheduler_);
+  w->repair_ =
+      std::make_unique<RepairService>(s, w->cluster_.get(), w->network_.get(), &w->scheduler_);
+  w->workload_ = std::make_unique<KvWorkload>(s.workload.kv, seed, w->cluster_.get(),
+                                              w->coordinator_.get(), &w->scheduler_);
+  w->node_faults_ = std::make_unique<NodeFaults>(s, w->cluster_.get(), w->repair_.get());
+  if (absl::Status st = w->node_faults_->Validate(); !st.ok()) return st;
+  w->faults_ =
+      std::make_unique<FaultSchedule>(s.faults, &w->scheduler_, w->network_.get(), &w->clocks_);
+  w->faults_->set_node_fault_handler(w->node_faults_.get());
+  // The key-value timeseries (O(1) per row; counters are cumulative since the start, the
+  // others are values at the row's time).
+  KvWorld* k = w.get();
+  w->sampler_ = std::make_unique<Sampler>(
+      &w->scheduler_, s.metrics.sample_interval,
+      std::vector<std::string>{
+          "events", "divergent_cells", "writes_succeeded", "writes_failed", "reads_succeeded",
+          "reads_failed", "ops_in_flight", "nodes_down", "hints_pending", "repair_sessions_active",
+          "repair_streamed_partitions", "repair_streamed_bytes", "net_sent_messages",
+          "net_sent_bytes", "net_dropped_messages", "net_faults_active"},
+      [k] {
+        const CategoryStats total = k->network_->stats().Total();
+        auto d = [](uint64_t v) { return static_cast<double>(v); };
+        const Coordinator& c = *k->coordinator_;
+        return std::vector<double>{
+            d(k->scheduler_.events_processed()),
+            d(k->oracle_->divergent_cells()),
+            d(c.writes_succeeded()),
+            d(c.writes_failed()),
+            d(c.reads_succeeded()),
+            d(c.reads_failed()),
+            d(c.ops_in_flight()),
+            d(k->cluster_->nodes_down()),
+            d(c.hints_pending()),
+            d(k->repair_->sessions_active()),
+            d(k->repair_->streamed_partitions()),
+            d(k->repair_->streamed_bytes()),
+            d(total.sent.messages),
+            d(total.sent.bytes),
+            d(total.dropped_loss.messages + total.dropped_unreachable.messages),
+            d(k->network_->active_faults())};
+      });
+  return w;
+}
+
+absl::Status KvWorld::Start() {
+  sampler_->Start();
+  if (absl::Status s = faults_->Install(); !s.ok()) return s;
+  cluster_->Start();
+  repair_->Start(scenario_.simulation.duration);
+  workload_->Start(0);
+  return absl::OkStatus();
+}
+
+void KvWorld::Finish(RunOutput* out) {
+  const Nanos end = scheduler_.now();
+  sampler_->Finish(end);
+  out->timeseries = sampler_->Take();
+  oracle_->Finish(end,
+                  [this](NodeId node, uint64_t key) { return cluster_->View(node, KvKey(key)); });
+  MetricSet* m = &out->metrics;
+  oracle_->ExportTo(m);
+  coordinator_->ExportTo(m);
+  repair_->ExportTo(m);
+  cluster_->ExportTo(m);
+  workload_->ExportTo(m);
+  network_->stats().ExportTo(m);
+  faults_->ExportTo(m);
+  Nanos offset_abs_max = 0;
+  for (NodeClock& clock : clocks_) {
+    offset_abs_max = std::max(offset_abs_max, std::abs(clock.OffsetAt(end)));
+  }
+  m->Set("clocks.offset_abs_max", ToSeconds(offset_abs_max), "s");
+}
+
+}  // namespace dsim::sim

@@ -1,0 +1,366 @@
+#include "sim/oracle/oracle.h"
+
+#include <algorithm>
+
+#include "engine/check.h"
+#include "engine/token.h"
+
+namespace dsim::sim {
+
+Oracle::Oracle(uint64_t keys, uint32_t columns, const Ring* ring)
+    : keys_(keys), columns_(columns), ring_(ring) {
+  DSIM_CHECK(ring_ != nullptr && columns_ > 0);
+  DSIM_CHECK(ring_->replicas_per_segment() <= 16);
+  key_segment_.resize(keys_);
+  for (uint64_t k = 0; k < keys_; ++k) {
+    key_segment_[k] = ring_->SegmentOf(engine::Token(KvKey(k)));
+  }
+  cells_.resize(keys_ * columns_);
+}
+
+void Oracle::Advance(Nanos now) {
+  DSIM_CHECK(now >= last_change_);
+  area_cell_ns_ += static_cast<double>(divergent_) * static_cast<double>(now - last_change_);
+  last_change_ = now;
+}
+
+void Oracle::SetMask(CellState* s, uint16_t mask, Nanos now) {
+  const bool was = Divergent(*s);
+  s->mask = mask;
+  const bool is = Divergent(*s);
+  if (was == is) return;
+  Advance(now);
+  if (is) {
+    ++divergent_;
+    divergent_max_ = std::max(divergent_max_, divergent_);
+  } else {
+    DSIM_CHECK(divergent_ > 0);
+    if (--divergent_ == 0) zero_since_ = now;
+  }
+}
+
+int Oracle::PositionOf(NodeId node, uint64_t key) const {
+  const int pos = ring_->Position(key_segment_[key], node);
+  DSIM_CHECK_MSG(pos >= 0, "a node that is not a replica of the key holds data for it");
+  return pos;
+}
+
+void Oracle::OnWriteIssued(uint64_t key, uint32_t column, const CellVersion& v) {
+  DSIM_CHECK(key < keys_ && column < columns_);
+  CellState& s = cells_[key * columns_ + column];
+  ++writes_issued_;
+  if ((s.flags & kIssued) && v.timestamp_us < s.issued_max_ts) ++lost_updates_;
+  if (!(s.flags & kIssued) || v.timestamp_us > s.issued_max_ts) s.issued_max_ts = v.timestamp_us;
+  s.flags |= kIssued;
+}
+
+void Oracle::OnWriteAcked(uint64_t key, uint32_t column, const CellVersion& v) {
+  DSIM_CHECK(key < keys_ && column < columns_);
+  CellState& s = cells_[key * columns_ + column];
+  const CellVersion acked{s.acked_ts, (s.flags & kAckedTomb) != 0, s.acked_tag};
+  if (!(s.flags & kAcked) || VersionLess(acked, v)) {
+    if (!(s.flags & kAcked)) ++acked_cells_;
+    s.acked_ts = v.timestamp_us;
+    s.acked_tag = v.tag;
+    s.flags =
+        static_cast<uint8_t>((s.flags & ~kAckedTomb) | kAcked | (v.tombstone ? kAckedTomb : 0));
+  }
+}
+
+void Oracle::OnApplied(NodeId node, const engine::Partition& incoming, Nanos now) {
+  const std::optional<uint64_t> key = ParseKvKey(incoming.key());
+  if (!key || *key >= keys_) {
+    untracked_cells_ += incoming.cell_count();
+    return;
+  }
+  const uint16_t full = FullMask();
+  const uint16_t bit = static_cast<uint16_t>(1u << PositionOf(node, *key));
+  for (const auto& [name, cell] : incoming.cells()) {
+    const std::optional<uint32_t> column = ParseKvColumn(name);
+    if (!column || *column >= columns_) {
+      ++untracked_cells_;
+      continue;
+    }
+    CellState& s = cells_[*key * columns_ + *column];
+    const CellVersion v = VersionOf(cell);
+    if (!(s.flags & kExists)) {
+      // The first version anywhere: it is the winner; replicas without a cell hold it only if
+      // it is a tombstone.
+      s.winner_ts = v.timestamp_us;
+      s.winner_tag = v.tag;
+      if (v.tombstone) s.flags |= kWinnerTomb;
+      s.present = bit;
+      s.mask = v.tombstone ? full : bit;
+      s.flags |= kExists;
+      ++tracked_;
+      if (Divergent(s)) {
+        Advance(now);
+        ++divergent_;
+        divergent_max_ = std::max(divergent_max_, divergent_);
+      }
+      continue;
+    }
+    const CellVersion w = Winner(s);
+    const uint16_t absent = static_cast<uint16_t>(full & ~s.present);
+    s.present = static_cast<uint16_t>(s.present | bit);
+    if (VersionLess(w, v)) {
+      s.winner_ts = v.timestamp_us;
+      s.winner_tag = v.tag;
+      s.flags = static_cast<uint8_t>((s.flags & ~kWinnerTomb) | (v.tombstone ? kWinnerTomb : 0));
+      // This replica holds the new winner; so does every replica with no cell when it is a
+      // tombstone.
+      SetMask(&s, static_cast<uint16_t>(bit | (v.tombstone ? (absent & ~bit) : 0)), now);
+    } else if (v == w) {
+      SetMask(&s, static_cast<uint16_t>(s.mask | bit), now);
+    } else if (w.tombstone && (absent & bit)) {
+      // The replica held the winning tombstone by absence; now it holds an older version.
+      SetMask(&s, static_cast<uint16_t>(s.mask & ~bit), now);
+    }
+    // Otherwise the merge on the replica kept what it had relative to the winner.
+  }
+}
+
+bool Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current,
+                              Nanos now) {
+  if (key >= keys_) return false;
+  ++recomputes_;
+  bool lost = false;
+  const uint16_t bit = static_cast<uint16_t>(1u << PositionOf(node, key));
+  for (uint32_t c = 0; c < columns_; ++c) {
+    CellState& s = cells_[key * columns_ + c];
+    if (!(s.flags & kExists)) continue;
+    const CellVersion w = Winner(s);
+    bool holds = w.tombstone;  // absent cell
+    bool present = false;
+    if (current != nullptr) {
+      auto it = current->cells().find(KvColumn(c));
+      if (it != current->cells().end()) {
+        present = true;
+        holds = VersionOf(it->second) == w;
+      }
+    }
+    s.present =
+        present ? static_cast<uint16_t>(s.present | bit) : static_cast<uint16_t>(s.present & ~bit);
+    SetMask(&s, holds ? static_cast<uint16_t>(s.mask | bit) : static_cast<uint16_t>(s.mask & ~bit),
+            now);
+    lost |= s.mask == 0;
+  }
+  return lost;
+}
+
+void Oracle::RederiveWinners(uint64_t key,
+                             const std::vector<std::optional<engine::Partition>>& views,
+                             Nanos now) {
+  DSIM_CHECK(key < keys_ && views.size() == ring_->replicas_per_segment());
+  const uint16_t full = FullMask();
+  for (uint32_t c = 0; c < columns_; ++c) {
+    CellState& s = cells_[key * columns_ + c];
+    if (!(s.flags & kExists) || s.mask != 0) continue;
+    ++winners_lost_;
+    const std::string column = KvColumn(c);
+    std::vector<std::optional<CellVersion>> held(views.size());
+    std::optional<CellVersion> best;
+    uint16_t present = 0;
+    for (size_t pos = 0; pos < views.size(); ++pos) {
+      if (!views[pos]) continue;
+      auto it = views[pos]->cells().find(column);
+      if (it == views[pos]->cells().end()) continue;
+      held[pos] = VersionOf(it->second);
+      present = static_cast<uint16_t>(present | (1u << pos));
+      if (!best || VersionLess(*best, *held[pos])) best = held[pos];
+    }
+    if (!best) {
+      // Nothing survives anywhere: the cell is no longer tracked (it was divergent: mask 0).
+      Advance(now);
+      DSIM_CHECK(divergent_ > 0);
+      if (--divergent_ == 0) zero_since_ = now;
+      --tracked_;
+      s.flags = static_cast<uint8_t>(s.flags & ~(kExists | kWinnerTomb));
+      s.mask = 0;
+      s.present = 0;
+      continue;
+    }
+    s.winner_ts = best->timestamp_us;
+    s.winner_tag = best->tag;
+    s.flags = static_cast<uint8_t>((s.flags & ~kWinnerTomb) | (best->tombstone ? kWinnerTomb : 0));
+    s.present = present;
+    uint16_t mask = 0;
+    for (size_t pos = 0; pos < views.size(); ++pos) {
+      const bool holds = held[pos] ? *held[pos] == *best : best->tombstone;
+      if (holds) mask = static_cast<uint16_t>(mask | (1u << pos));
+    }
+    DSIM_CHECK((mask & full) != 0);
+    SetMask(&s, mask, now);
+  }
+}
+
+std::vector<uint64_t> Oracle::OnReplicaWiped(NodeId node, Nanos now) {
+  std::vector<uint64_t> lost;
+  for (uint64_t key = 0; key < keys_; ++key) {
+    const int pos = ring_->Position(key_segment_[key], node);
+    if (pos < 0) continue;
+    const uint16_t bit = static_cast<uint16_t>(1u << pos);
+    for (uint32_t c = 0; c < columns_; ++c) {
+      CellState& s = cells_[key * columns_ + c];
+      if (!(s.flags & kExists)) continue;
+      s.present = static_cast<uint16_t>(s.present & ~bit);
+      SetMask(&s,
+              (s.flags & kWinnerTomb) ? static_cast<uint16_t>(s.mask | bit)
+                                      : static_cast<uint16_t>(s.mask & ~bit),
+              now);
+      if (s.mask == 0 && (lost.empty() || lost.back() != key)) lost.push_back(key);
+    }
+  }
+  return lost;
+}
+
+void Oracle::NoteFault(Nanos now) {
+  if (!marked_) reference_ = std::max(reference_, now);
+}
+
+void Oracle::Mark(Nanos now) {
+  marked_ = true;
+  reference_ = now;
+}
+
+namespace {
+
+// What the end-of-run check must do for one cell.
+enum class EndCheck { kNone, kDecided, kRead };
+
+}  // namespace
+
+void Oracle::Finish(
+    Nanos end,
+    absl::FunctionRef<std::optional<engine::Partition>(NodeId node, uint64_t key)> view) {
+  DSIM_CHECK(!finished_);
+  finished_ = true;
+  Advance(end);
+  end_ = end;
+  const uint16_t full = FullMask();
+  // Cells the record decides alone: a live winner some replica holds (best = winner); a
+  // tombstone winner every replica holds (best is that tombstone or nothing); a cell nothing
+  // survives of. The others need the replicas' data.
+  auto check = [&](const CellState& s) {
+    const bool exists = s.flags & kExists;
+    const bool acked = s.flags & kAcked;
+    if (exists && (s.flags & kWinnerTomb) && s.mask != full) return EndCheck::kRead;
+    if (exists && s.mask == 0) return acked ? EndCheck::kRead : EndCheck::kNone;
+    return acked ? EndCheck::kDecided : EndCheck::kNone;
+  };
+  auto count_loss = [&](const CellState& s, const std::optional<CellVersion>& effective) {
+    const CellVersion acked{s.acked_ts, (s.flags & kAckedTomb) != 0, s.acked_tag};
+    // Absence keeps an acknowledged delete (and anything a purged delete superseded).
+    const bool kept = effective ? !VersionLess(*effective, acked) : acked.tombstone;
+    if (!kept) ++data_loss_;
+  };
+  for (uint64_t key = 0; key < keys_; ++key) {
+    bool need_read = false;
+    for (uint32_t c = 0; c < columns_; ++c) {
+      const CellState& s = cells_[key * columns_ + c];
+      const EndCheck e = check(s);
+      if (e == EndCheck::kRead) {
+        need_read = true;
+      } else if (e == EndCheck::kDecided) {
+        std::optional<CellVersion> effective;
+        if (s.flags & kExists) effective = Winner(s);
+        count_loss(s, effective);
+      }
+    }
+    if (!need_read) continue;
+    const absl::Span<const NodeId> replicas = ring_->Replicas(key_segment_[key]);
+    std::vector<std::optional<engine::Partition>> parts;
+    parts.reserve(replicas.size());
+    for (NodeId node : replicas) parts.push_back(view(node, key));
+    for (uint32_t c = 0; c < columns_; ++c) {
+      const CellState& s = cells_[key * columns_ + c];
+      if (check(s) != EndCheck::kRead) continue;
+      ++end_checked_cells_;
+      std::optional<CellVersion> best;
+      const std::string column = KvColumn(c);
+      for (const std::optional<engine::Partition>& p : parts) {
+        if (!p) continue;
+        auto it = p->cells().find(column);
+        if (it == p->cells().end()) continue;
+        const CellVersion v = VersionOf(it->second);
+        if (!best || VersionLess(*best, v)) best = v;
+      }
+      const bool winner_tomb = s.flags & kWinnerTomb;
+      if (winner_tomb && best && !best->tombstone) ++zombies_;
+      if (s.flags & kAcked) {
+        // With nothing left on any replica, a tombstone winner still stands (absence).
+        std::optional<CellVersion> effective = best;
+        if (!effective && winner_tomb) effective = Winner(s);
+        count_loss(s, effective);
+      }
+    }
+  }
+}
+
+ReplicaDifference Oracle::Compare(const engine::TokenRange& range,
+                                  const std::vector<engine::Partition>& a,
+                                  const std::vector<engine::Partition>& b) {
+  ReplicaDifference d;
+  auto less = [&range](const engine::Partition& x, const engine::Partition& y) {
+    const uint64_t ox = range.Offset(x.token()), oy = range.Offset(y.token());
+    if (ox != oy) return ox < oy;
+    return x.key() < y.key();
+  };
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && less(a[i], b[j]))) {
+      ++d.partitions;
+      d.cells += a[i++].cell_count();
+      continue;
+    }
+    if (i == a.size() || less(b[j], a[i])) {
+      ++d.partitions;
+      d.cells += b[j++].cell_count();
+      continue;
+    }
+    const engine::Partition& x = a[i++];
+    const engine::Partition& y = b[j++];
+    if (x == y) continue;
+    ++d.partitions;
+    auto xi = x.cells().begin(), yi = y.cells().begin();
+    while (xi != x.cells().end() || yi != y.cells().end()) {
+      if (yi == y.cells().end() || (xi != x.cells().end() && xi->first < yi->first)) {
+        ++d.cells;
+        ++xi;
+      } else if (xi == x.cells().end() || yi->first < xi->first) {
+        ++d.cells;
+        ++yi;
+      } else {
+        if (!(xi->second == yi->second)) ++d.cells;
+        ++xi;
+        ++yi;
+      }
+    }
+  }
+  return d;
+}
+
+void Oracle::ExportTo(MetricSet* metrics) const {
+  DSIM_CHECK(finished_);
+  metrics->Set("convergence.divergent_cells_end", divergent_, "cells");
+  metrics->Set("convergence.divergent_cells_max", divergent_max_, "cells");
+  metrics->Set("convergence.tracked_cells", tracked_, "cells");
+  metrics->Set("convergence.divergence_area", area_cell_ns_ / 1e9, "cell*s");
+  metrics->Set("convergence.reference_time", ToSeconds(reference_), "s");
+  if (divergent_ == 0) {
+    metrics->Set("convergence.time", ToSeconds(std::max<Nanos>(0, zero_since_ - reference_)), "s");
+  } else {
+    metrics->SetNull("convergence.time", "s");
+  }
+  metrics->Set("lww.writes", writes_issued_, "cells");
+  metrics->Set("lww.lost_updates", lost_updates_, "cells");
+  metrics->Set("zombies.cells", zombies_, "cells");
+  metrics->Set("data_loss.cells", data_loss_, "cells");
+  metrics->Set("data_loss.acknowledged_cells", acked_cells_, "cells");
+  metrics->Set("oracle.end_checked_cells", end_checked_cells_, "cells");
+  metrics->Set("oracle.replica_rereads", recomputes_, "partitions");
+  metrics->Set("oracle.winners_lost", winners_lost_, "cells");
+  metrics->Set("oracle.untracked_cells", untracked_cells_, "cells");
+}
+
+}  // namespace dsim::sim

@@ -1,0 +1,182 @@
+// Oracle: the omniscient checker of the key-value cluster. It sees every cell version applied to
+// any replica, every write a client issued or had acknowledged, and true time; it never
+// influences the run (it draws no randomness, schedules nothing and answers no node).
+//
+// State, per cell (partition key x column) of the workload's key space, 48 bytes:
+//   - the winner: the CRDT merge of every version ever applied to any replica;
+//   - two bitmasks over the key's replica positions (Ring::Position): which replicas hold the
+//     winner, and which hold any version of the cell. A replica holds the winner when its
+//     current cell equals it, or when the winner is a tombstone and the replica has no cell at
+//     all (the tombstone was purged, or never needed: absence reads the same as a deletion);
+//   - the largest timestamp issued so far (lost updates) and the largest acknowledged version
+//     (data loss).
+// A cell is divergent when it has a winner and some replica of its key, up or down, does not
+// hold it (a down node counts with the data it will come back with: its durable state).
+// A winner that no replica holds any more after it lost data (a crash dropping unsynced writes,
+// a replace) has been destroyed everywhere: the winner is then re-derived from what the
+// replicas still hold (their merge; none: the cell is no longer tracked), so replicas that
+// agree on what survived count as converged, and the loss shows in data_loss instead. (A copy
+// still in flight, e.g. a hint, that lands later becomes the winner again.) A tombstone winner
+// that disappears by purging is not re-derived: absence still holds it, and live data that
+// comes back over it is divergent (a zombie). The
+// cluster reports every application (client writes, hints, read repair, streamed partitions) and
+// every event that can take a version away (a crash losing unsynced writes, a replace, a
+// tombstone purge); the oracle updates the cell's record in O(1) per applied cell, or rereads
+// that replica's partition for the affected keys only. The divergent-cell count is a counter: a
+// sample costs O(1), never a scan.
+//
+// Convergence: the reference instant is the last `mark` if there was one, otherwise the last
+// fault event (a fault applied or undone, a heal, a crash/restart/replace, the end of a
+// drop_mutations window; repairs are not faults). convergence.time = max(0, Z - reference)
+// where Z is the instant the divergent count last became 0 (0 if it never was non-zero); null
+// when cells are still divergent at the end. The divergence area integrates the divergent
+// count over true time (cells x seconds).
+//
+// End-of-run checks (Finish) read replicas only for the cells whose record cannot decide alone
+// (no replica holds the winner, or the winner is a tombstone not held everywhere). For such a
+// cell, "best" is the merge of the replicas' current cells (what a full repair would converge
+// to):
+//   - zombie: the winner is a tombstone but best is a live value (deleted data that came back);
+//   - data loss: an acknowledged write, the largest for its cell, that best neither equals nor
+//     supersedes (for an acknowledged tombstone, an absent cell counts as kept).
+//
+//   Oracle oracle(kv.keys, kv.columns, &ring);
+//   oracle.OnApplied(node, partition, now);   // after the store merged it
+//   uint64_t d = oracle.divergent_cells();
+#ifndef DSIM_SIM_ORACLE_H_
+#define DSIM_SIM_ORACLE_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "engine/partition.h"
+#include "engine/token.h"
+#include "sim/core/metrics.h"
+#include "sim/core/time.h"
+#include "sim/kv/kv_data.h"
+#include "sim/kv/ring.h"
+
+namespace dsim::sim {
+
+// How two replicas' data over a range differ (partitions present on one side only, or with
+// different digests; cells different or present on one side only).
+struct ReplicaDifference {
+  uint64_t partitions = 0;
+  uint64_t cells = 0;
+};
+
+class Oracle {
+ public:
+  // Tracks keys "k0".."k<keys-1>" with `columns` columns each. REQUIRES: ring outlives it.
+  Oracle(uint64_t keys, uint32_t columns, const Ring* ring);
+
+  uint64_t keys() const { return keys_; }
+  uint32_t columns() const { return columns_; }
+  // The key's segment on the ring (cached).
+  uint32_t SegmentOfKey(uint64_t key) const { return key_segment_[key]; }
+
+  // A client write of (key, column) with version v was issued at true time `now`. Counts a lost
+  // update when an earlier-issued write of the cell had a strictly larger timestamp.
+  void OnWriteIssued(uint64_t key, uint32_t column, const CellVersion& v);
+  // A replica acknowledged a write of (key, column) that then met its consistency level.
+  void OnWriteAcked(uint64_t key, uint32_t column, const CellVersion& v);
+
+  // `incoming` was merged into `node`'s store at `now`. O(cells of incoming).
+  void OnApplied(NodeId node, const engine::Partition& incoming, Nanos now);
+  // Re-derives `node`'s bits for `key` from its current partition (nullptr: none), after the
+  // node may have lost data. Returns true when no replica holds some cell's winner any more:
+  // the caller then reads every replica of the key and calls RederiveWinners.
+  bool RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current, Nanos now);
+  // `node` lost every cell (replace): it now holds exactly the tombstone winners of its keys.
+  // Returns the keys (ascending) whose winner no replica holds any more (see RecomputeReplica).
+  std::vector<uint64_t> OnReplicaWiped(NodeId node, Nanos now);
+  // For every cell of `key` that no replica holds the winner of, the winner becomes the merge
+  // of the replicas' current cells (`views`, one per replica position; nullopt: none).
+  void RederiveWinners(uint64_t key, const std::vector<std::optional<engine::Partition>>& views,
+                       Nanos now);
+
+  // Reference instants for convergence.
+  void NoteFault(Nanos now);
+  void Mark(Nanos now);
+
+  uint64_t divergent_cells() const { return divergent_; }
+  uint64_t tracked_cells() const { return tracked_; }
+
+  // End-of-run checks; `view(node, key)` returns the replica's current partition (nullopt:
+  // none).
+  void Finish(Nanos end,
+              absl::FunctionRef<std::optional<engine::Partition>(NodeId node, uint64_t key)> view);
+
+  // Cells that differ between two replicas' partition lists of one range (each in the order
+  // Store::ForEachPartitionInRange yields, i.e. ring order within `range`).
+  static ReplicaDifference Compare(const engine::TokenRange& range,
+                                   const std::vector<engine::Partition>& a,
+                                   const std::vector<engine::Partition>& b);
+
+  // convergence.*, lww.*, zombies.*, data_loss.* (see the README's metric table).
+  void ExportTo(MetricSet* metrics) const;
+
+ private:
+  enum Flags : uint8_t {
+    kExists = 1,      // some version was applied somewhere
+    kWinnerTomb = 2,  // the winner is a tombstone
+    kIssued = 4,      // issued_max_ts is set
+    kAcked = 8,       // acked_* is set
+    kAckedTomb = 16,
+  };
+  struct CellState {
+    int64_t winner_ts = 0;
+    uint64_t winner_tag = 0;
+    int64_t issued_max_ts = 0;
+    int64_t acked_ts = 0;
+    uint64_t acked_tag = 0;
+    uint16_t mask = 0;     // replicas holding the winner
+    uint16_t present = 0;  // replicas holding some version
+    uint8_t flags = 0;
+  };
+
+  CellVersion Winner(const CellState& s) const {
+    return CellVersion{s.winner_ts, (s.flags & kWinnerTomb) != 0, s.winner_tag};
+  }
+  uint16_t FullMask() const {
+    return static_cast<uint16_t>((1u << ring_->replicas_per_segment()) - 1);
+  }
+  bool Divergent(const CellState& s) const { return (s.flags & kExists) && s.mask != FullMask(); }
+  // Sets s's mask, keeping the divergent count and area exact.
+  void SetMask(CellState* s, uint16_t mask, Nanos now);
+  void Advance(Nanos now);
+  int PositionOf(NodeId node, uint64_t key) const;
+
+  uint64_t keys_;
+  uint32_t columns_;
+  const Ring* ring_;
+  std::vector<uint32_t> key_segment_;
+  std::vector<CellState> cells_;
+
+  uint64_t tracked_ = 0;  // cells with a winner
+  uint64_t divergent_ = 0;
+  uint64_t divergent_max_ = 0;
+  double area_cell_ns_ = 0;  // integral of divergent_ over time (cells x ns)
+  Nanos last_change_ = 0;
+  Nanos zero_since_ = 0;  // when divergent_ last became 0
+  Nanos reference_ = 0;
+  bool marked_ = false;
+  Nanos end_ = 0;
+  bool finished_ = false;
+
+  uint64_t untracked_cells_ = 0;  // applied cells outside the key space (not checked)
+  uint64_t writes_issued_ = 0;
+  uint64_t lost_updates_ = 0;
+  uint64_t recomputes_ = 0;
+  uint64_t winners_lost_ = 0;
+  uint64_t zombies_ = 0;
+  uint64_t data_loss_ = 0;
+  uint64_t acked_cells_ = 0;
+  uint64_t end_checked_cells_ = 0;
+};
+
+}  // namespace dsim::sim
+
+#endif  // DSIM_SIM_ORACLE_H_

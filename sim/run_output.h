@@ -1,0 +1,29 @@
+// RunOutput: everything one run produces, the content of results.json (with the scenario echo)
+// and timeseries.csv. RunScenario (sim/simulation.h) returns it; the worlds that build it
+// (sim/kv/kv_world.h, sim/relay/) fill its metrics and timeseries, RunScenario the run fields.
+// Deterministic: nothing in it depends on the wall clock or the host.
+#ifndef DSIM_SIM_RUN_OUTPUT_H_
+#define DSIM_SIM_RUN_OUTPUT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "sim/core/metrics.h"
+#include "sim/core/time.h"
+#include "sim/core/timeseries.h"
+
+namespace dsim::sim {
+
+struct RunOutput {
+  uint64_t trace_hash = 0;        // running XXH3 over every processed event
+  uint64_t events_processed = 0;  // events executed (cancelled ones not counted)
+  Nanos end_time = 0;             // true time when the run stopped
+  // Why the run stopped: "workload_done", "duration", "max_events" or "quiescent".
+  std::string stop_reason;
+  MetricSet metrics;
+  Timeseries timeseries;
+};
+
+}  // namespace dsim::sim
+
+#endif  // DSIM_SIM_RUN_OUTPUT_H_
