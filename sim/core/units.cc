@@ -18,13 +18,25 @@ struct Decimal {
   int scale = 0;
 };
 
+// The largest power of ten a u128 holds; a decimal with more significant fraction digits than
+// this is finer than any unit can make whole (see ScaleExact).
+constexpr int kMaxScale = 38;
+
 // Reads "123", "1.5", ".5"; stops at the first character that is not part of the number.
-// Returns the number of characters consumed (0 when no digit was found).
+// Returns the number of characters consumed (0 when no digit was found, or the significant
+// digits overflow 128 bits). Trailing zeros of the fraction are dropped ("1.500" reads as
+// 15 / 10^1), so any number of them is exact and cheap.
 size_t ReadDecimal(std::string_view s, Decimal* out) {
   size_t i = 0;
   bool any_digit = false;
   bool in_fraction = false;
+  int pending_zeros = 0;  // fraction zeros not yet folded in: they matter only if a digit follows
   Decimal d;
+  auto push = [&d](unsigned digit) {
+    if (d.mantissa > (~u128{0}) / 100) return false;  // absurdly long: unparsable
+    d.mantissa = d.mantissa * 10 + digit;
+    return true;
+  };
   for (; i < s.size(); ++i) {
     char c = s[i];
     if (c == '.' && !in_fraction) {
@@ -34,9 +46,20 @@ size_t ReadDecimal(std::string_view s, Decimal* out) {
     if (c == '_' && any_digit) continue;  // TOML-style digit separators: "1_000_000"
     if (c < '0' || c > '9') break;
     any_digit = true;
-    if (d.mantissa > (~u128{0}) / 100) return 0;  // absurdly long: treat as unparsable
-    d.mantissa = d.mantissa * 10 + static_cast<unsigned>(c - '0');
-    if (in_fraction) ++d.scale;
+    if (!in_fraction) {
+      if (!push(static_cast<unsigned>(c - '0'))) return 0;
+      continue;
+    }
+    if (c == '0') {
+      ++pending_zeros;
+      continue;
+    }
+    for (; pending_zeros > 0; --pending_zeros) {
+      if (!push(0)) return 0;
+      if (++d.scale > kMaxScale + 1) d.scale = kMaxScale + 1;  // saturate: already too fine
+    }
+    if (!push(static_cast<unsigned>(c - '0'))) return 0;
+    if (++d.scale > kMaxScale + 1) d.scale = kMaxScale + 1;
   }
   if (!any_digit) return 0;
   *out = d;
@@ -55,6 +78,12 @@ bool ScaleExact(const Decimal& d, u128 multiplier, u128 limit, u128* out, bool* 
   // for every input we accept (mantissa < 2^64 is checked first).
   if (d.mantissa >> 64) return false;
   if (multiplier >> 62) return false;
+  // The last fraction digit is non-zero, so a whole result needs mantissa * multiplier to be a
+  // multiple of 10^scale; past 10^38 that product (< 2^126) cannot be one.
+  if (d.scale > kMaxScale) {
+    *fractional = true;
+    return false;
+  }
   u128 num = d.mantissa * multiplier;
   u128 den = Pow10(d.scale);
   if (num % den != 0) {

@@ -39,6 +39,32 @@ TEST(ParseDuration, RejectsWhatItCannotRepresent) {
   }
 }
 
+// Issue 11, defect 1: 128 or more fractional digits overflowed the power of ten and divided by
+// zero (SIGFPE). Any number of digits is now an answer, never a signal: trailing zeros are exact,
+// significant digits finer than the unit are an error naming the problem.
+TEST(ParseDuration, VeryLongFractionsAreExactOrRejectedNeverACrash) {
+  for (int zeros : {10, 37, 38, 39, 127, 128, 129, 300, 5000}) {
+    const std::string fraction(static_cast<size_t>(zeros), '0');
+    SCOPED_TRACE(zeros);
+    // Trailing zeros change nothing.
+    EXPECT_EQ(*ParseDuration("1." + fraction + "s"), kSecond);
+    EXPECT_EQ(*ParseSize("2." + fraction + "KiB"), 2048u);
+    EXPECT_EQ(*ParseBandwidth("1." + fraction + "MB/s"), 1'000'000u);
+    // A significant digit after them is finer than a nanosecond (or a byte).
+    absl::StatusOr<Nanos> fine = ParseDuration("0." + fraction + "1s");
+    ASSERT_FALSE(fine.ok());
+    EXPECT_NE(fine.status().message().find("finer than a nanosecond"), std::string::npos)
+        << fine.status().message();
+    EXPECT_FALSE(ParseSize("0." + fraction + "1B").ok());
+    EXPECT_FALSE(ParseBandwidth("0." + fraction + "1Gbps").ok());
+    // A probability keeps at most 18 significant decimals (so it fits a 64-bit ratio).
+    EXPECT_EQ(ParseProbability("0." + fraction + "1").ok(), zeros <= 17);
+  }
+  // Exactly representable despite the length: 1 ns written with many digits.
+  EXPECT_EQ(*ParseDuration("0.000000001000000000000000000000000000000000000000s"), 1);
+  EXPECT_EQ(*ParseProbability("0.5000000000000000000000000000"), (Ratio{1, 2}));
+}
+
 TEST(FormatDuration, RoundTripsAndPicksTheLargestExactUnit) {
   EXPECT_EQ(FormatDuration(2 * kSecond), "2s");
   EXPECT_EQ(FormatDuration(1500 * kMillisecond), "1500ms");
