@@ -88,75 +88,64 @@ struct PowArgs {
   double y;
 };
 
-std::vector<double> LogInputs() {
-  SplitMix64 rng{0x10C};
-  std::vector<double> v;
-  for (int i = 0; i < kGoldenInputs; ++i) {
-    switch (i % 4) {
-      case 0:
-        v.push_back(AnyPositive(rng));
-        break;
-      case 1:
-        v.push_back(Uniform01(rng));
-        break;  // exponential draws: -ln(u)
-      case 2:
-        v.push_back(NearOne(rng));
-        break;
-      default:
-        v.push_back(static_cast<double>(1 + rng.Below(999'999)) * 1e-6);
-        break;  // Bloom false-positive chances
-    }
-  }
+// kGoldenInputs values from a SplitMix64 seeded with `seed`, the i-th drawn by
+// family(rng, i % 4).
+template <typename T, typename Family>
+std::vector<T> Generate(uint64_t seed, Family family) {
+  SplitMix64 rng{seed};
+  std::vector<T> v;
+  for (int i = 0; i < kGoldenInputs; ++i) v.push_back(family(rng, i % 4));
   return v;
+}
+
+std::vector<double> LogInputs() {
+  return Generate<double>(0x10C, [](SplitMix64& rng, int family) {
+    switch (family) {
+      case 0:
+        return AnyPositive(rng);
+      case 1:
+        return Uniform01(rng);  // exponential draws: -ln(u)
+      case 2:
+        return NearOne(rng);
+      default:
+        return static_cast<double>(1 + rng.Below(999'999)) * 1e-6;  // Bloom fp chances
+    }
+  });
 }
 
 std::vector<double> ExpInputs() {
-  SplitMix64 rng{0xE4D};
-  std::vector<double> v;
-  for (int i = 0; i < kGoldenInputs; ++i) {
-    switch (i % 4) {
+  return Generate<double>(0xE4D, [](SplitMix64& rng, int family) {
+    switch (family) {
       case 0:
-        v.push_back(UniformIn(rng, -746, 710));
-        break;  // the whole finite range
+        return UniformIn(rng, -746, 710);  // the whole finite range and beyond
       case 1:
-        v.push_back(UniformIn(rng, -1, 1));
-        break;
+        return UniformIn(rng, -1, 1);
       case 2:
-        v.push_back(UniformIn(rng, -40, 40));
-        break;  // lognormal exponents
+        return UniformIn(rng, -40, 40);  // lognormal exponents
       default:
-        v.push_back(NearOne(rng) - 1.0);
-        break;  // tiny arguments
+        return NearOne(rng) - 1.0;  // tiny arguments
     }
-  }
-  return v;
+  });
 }
 
 std::vector<PowArgs> PowInputs() {
-  SplitMix64 rng{0x90E};
-  std::vector<PowArgs> v;
-  for (int i = 0; i < kGoldenInputs; ++i) {
-    switch (i % 4) {
+  return Generate<PowArgs>(0x90E, [](SplitMix64& rng, int family) {
+    switch (family) {
       case 0:  // Zipf weights: rank^-s
-        v.push_back({static_cast<double>(1 + rng.Below(10'000'000)), UniformIn(rng, -2, 0)});
-        break;
+        return PowArgs{static_cast<double>(1 + rng.Below(10'000'000)), UniformIn(rng, -2, 0)};
       case 1:
-        v.push_back(
-            {WithExponent(rng, static_cast<int>(rng.Below(41)) - 20), UniformIn(rng, -30, 30)});
-        break;
+        return PowArgs{WithExponent(rng, static_cast<int>(rng.Below(41)) - 20),
+                       UniformIn(rng, -30, 30)};
       case 2: {  // y ln x anywhere in the finite range of e^z, through large y
         const int e = 1 + static_cast<int>(rng.Below(1000));
         const double x = WithExponent(rng, e);
         const double y = UniformIn(rng, -744, 709) / (e * kDetLn2);
-        v.push_back(rng.Below(2) ? PowArgs{x, y} : PowArgs{1.0 / x, -y});
-        break;
+        return rng.Below(2) ? PowArgs{x, y} : PowArgs{1.0 / x, -y};
       }
       default:  // x near 1 with large y
-        v.push_back({NearOne(rng), UniformIn(rng, -1'000'000, 1'000'000)});
-        break;
+        return PowArgs{NearOne(rng), UniformIn(rng, -1'000'000, 1'000'000)};
     }
-  }
-  return v;
+  });
 }
 
 // XXH3 of the results' bit patterns, as little-endian fixed64s.
