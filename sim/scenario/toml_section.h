@@ -26,13 +26,14 @@
 // there is no file to locate a problem in, so ErrorAt* records nothing.
 //
 // Echo forms: integers and numbers as JSON numbers, booleans and strings as themselves,
-// durations FormatDuration ("1.5s"), sizes FormatSize ("64KiB"), bandwidths "unlimited" (0) or
+// durations FormatDuration ("1500ms"), sizes FormatSize ("64KiB"), bandwidths "unlimited" (0) or
 // FormatBandwidth, probabilities FormatRatio ("1/100"), enums their name; the Optional* getters
 // only when set; Table a sub-object, Array an array of objects (always, also when empty); Raw
 // nothing (the reader echoes such a custom-shaped value itself with Echo()).
 //
 // Ownership: a Section borrows its Context, its table and its JSON object, which must outlive
-// it; it is cheap to copy. Errors and documentation accumulate in the Context in call order.
+// it; a copy keeps its own record of the keys used. Errors and documentation accumulate in the
+// Context in call order.
 //
 //   Context ctx;  // reading
 //   Section top(&ctx, &root, "");
@@ -229,6 +230,12 @@ class Section {
     nlohmann::json* object;
   };
   Section(Context* ctx, EchoInto echo, std::string path);  // an echo sub-section
+
+  template <typename T>
+  using PlainGetter = void (Section::*)(std::string_view, T*, T, T, std::string_view);
+  template <typename T>
+  void OptionalOf(std::string_view key, std::optional<T>* out, std::string_view type,
+                  PlainGetter<T> plain, T min, T max, std::string_view doc);
 
   const toml::node* Use(std::string_view key);
   void Document(std::string_view key, std::string_view type, std::string default_text,

@@ -1,7 +1,8 @@
-// The typed getters of Section (sim/scenario/toml_section.h). Each one, in this order: documents
-// the key (with the field's current value as the default), echoes the field's current value, and
-// reads the key when the table has it. Outside its own mode each of the three steps does nothing,
-// so one body serves all three modes.
+// The typed getters of Section (sim/scenario/toml_section.h). Each one documents the key (with
+// the field's current value as the default), echoes the field's current value, and reads the key
+// when the table has it, in that order. Each step acts only in its own mode (outside documenting,
+// Document just records the key as known, for unknown-key suggestions), so one body serves all
+// three modes.
 #include <charconv>
 #include <cmath>
 
@@ -26,6 +27,22 @@ std::string BandwidthText(uint64_t bytes_per_sec) {
 }
 
 }  // namespace
+
+// An optional value through its plain getter `plain`: reading runs it only when the key is
+// given (and keeps the value only when it was valid); echo runs it only when the value is set.
+template <typename T>
+void Section::OptionalOf(std::string_view key, std::optional<T>* out, std::string_view type,
+                         PlainGetter<T> plain, T min, T max, std::string_view doc) {
+  if (documenting()) {
+    Document(key, type, "(unset)", doc);
+    return;
+  }
+  if (echoing() ? !out->has_value() : !Has(key)) return;
+  T v = out->value_or(T{});
+  size_t before = ctx_->errors().size();
+  (this->*plain)(key, &v, min, max, doc);
+  if (ctx_->errors().size() == before) *out = v;
+}
 
 void Section::Uint(std::string_view key, uint64_t* out, uint64_t min, uint64_t max,
                    std::string_view doc) {
@@ -76,19 +93,7 @@ void Section::Double(std::string_view key, double* out, double min, double max,
 
 void Section::OptionalDouble(std::string_view key, std::optional<double>* out, double min,
                              double max, std::string_view doc) {
-  if (documenting()) {
-    Document(key, "number", "(unset)", doc);
-    return;
-  }
-  if (echoing()) {
-    if (out->has_value()) Echo(key, **out);
-    return;
-  }
-  if (!Has(key)) return;
-  double v = 0.0;
-  size_t before = ctx_->errors().size();
-  Double(key, &v, min, max, doc);
-  if (ctx_->errors().size() == before) *out = v;
+  OptionalOf(key, out, "number", &Section::Double, min, max, doc);
 }
 
 void Section::Bool(std::string_view key, bool* out, std::string_view doc) {
@@ -167,19 +172,7 @@ void Section::Duration(std::string_view key, Nanos* out, Nanos min, Nanos max,
 
 void Section::OptionalDuration(std::string_view key, std::optional<Nanos>* out, Nanos min,
                                Nanos max, std::string_view doc) {
-  if (documenting()) {
-    Document(key, "duration", "(unset)", doc);
-    return;
-  }
-  if (echoing()) {
-    if (out->has_value()) Echo(key, FormatDuration(**out));
-    return;
-  }
-  if (!Has(key)) return;
-  Nanos v = 0;
-  size_t before = ctx_->errors().size();
-  Duration(key, &v, min, max, doc);
-  if (ctx_->errors().size() == before) *out = v;
+  OptionalOf(key, out, "duration", &Section::Duration, min, max, doc);
 }
 
 void Section::Size(std::string_view key, uint64_t* out, uint64_t min, uint64_t max,
