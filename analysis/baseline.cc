@@ -13,13 +13,13 @@
 #include "analysis/run_results.h"
 #include "analysis/text_table.h"
 #include "engine/check.h"
-#include "sim/scenario/scenario_reader.h"
+#include "sim/scenario/toml_section.h"
 
 namespace dsim::analysis {
 namespace {
 
-using sim::scenario_internal::Context;
-using sim::scenario_internal::Section;
+using sim::toml_section::Context;
+using sim::toml_section::Section;
 
 constexpr double kMaxTolerance = 1e300;
 

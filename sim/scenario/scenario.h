@@ -12,8 +12,10 @@
 // so they are checked exactly like keys in the file; their errors name `--set key.path`.
 // Array elements are addressed by index: `--set faults.0.at=3s`.
 //
-// The key reference (ScenarioReference) is produced by the same code that reads the keys, so
-// the documented keys, types and defaults cannot drift from what the loader accepts.
+// One key table (sim/scenario/key_table.h) declares every key once: the same reader code loads
+// a file, documents every key (ScenarioReference) and echoes a loaded scenario (ScenarioToJson),
+// so the documented keys, types and defaults and the echo cannot drift from what the loader
+// accepts. key_table.h says how to add a key.
 //
 //   absl::StatusOr<Scenario> s = LoadScenarioFile("scenarios/quickstart.toml",
 //   {"simulation.seed=7"});
@@ -40,9 +42,11 @@ namespace dsim::sim {
     std::string_view text, std::string_view source_name,
     const std::vector<std::string>& overrides = {});
 
-// The scenario with every default filled in, as the `scenario` object of results.json. Durations,
-// sizes and probabilities use their canonical text forms (sim/core/units.h), so the echo reads like
-// a scenario file.
+// The scenario with every default filled in, as the `scenario` object of results.json: the key
+// table's readers run in echo mode. Durations, sizes and probabilities use their canonical text
+// forms (sim/core/units.h), so the echo reads like a scenario file; a latency is echoed in its
+// table form, and the link classes [network.inter_rack] and [network.inter_dc] always (as
+// [network.link] when unset).
 nlohmann::json ScenarioToJson(const Scenario& scenario);
 
 // The reference of every key: section, key, type, default and meaning, as Markdown tables.

@@ -1,0 +1,61 @@
+// [storage], [repair] and [metrics] of the key table (key_table.h): the sections of flat keys.
+#include "absl/strings/str_cat.h"
+#include "sim/scenario/key_table.h"
+
+namespace dsim::sim::scenario_keys {
+
+void ReadStorage(Section s, Scenario* sc) {
+  StorageConfig& st = sc->storage;
+  s.Size("memtable_flush_threshold", &st.memtable_flush_threshold_bytes, 1024, uint64_t{1} << 40,
+         "a memtable is flushed to an SSTable once it holds this much");
+  s.Double("bloom_fp_chance", &st.bloom_fp_chance, 1e-9, 0.999,
+           "target false-positive chance of every SSTable's Bloom filter");
+  s.Duration("gc_grace", &st.gc_grace, 0, 10 * kYear,
+             "compaction purges tombstones older than this (gc_grace_seconds)");
+  s.Uint32("compaction_min_threshold", &st.compaction_min_threshold, 2, 1024,
+           "size-tiered compaction merges a bucket once it has this many SSTables");
+  s.Uint32("compaction_max_threshold", &st.compaction_max_threshold, 2, 1024,
+           "and at most this many at once");
+  s.Uint32("hll_precision", &st.hll_precision, 4, 18, "HyperLogLog precision p (2^p registers)");
+  s.Enum("commitlog_sync", &st.commitlog_sync,
+         {{"periodic", StorageConfig::CommitlogSync::kPeriodic},
+          {"batch", StorageConfig::CommitlogSync::kBatch}},
+         "\"periodic\": sync every commitlog_sync_period, a crash loses what came since; "
+         "\"batch\": acknowledge a write only once synced");
+  s.Duration("commitlog_sync_period", &st.commitlog_sync_period, 1, kHour,
+             "periodic: time between syncs");
+  if (st.compaction_min_threshold > st.compaction_max_threshold) {
+    s.ErrorAtKey("compaction_max_threshold",
+                 absl::StrCat("must not be below compaction_min_threshold (",
+                              st.compaction_min_threshold, ")"));
+  }
+  s.Finish();
+}
+
+void ReadRepair(Section s, Scenario* sc) {
+  RepairConfig& r = sc->repair;
+  s.Duration("interval", &r.interval, 0, kYear,
+             "run a full repair every interval (0: only repairs in the fault schedule)");
+  s.Duration("start", &r.start, 0, kYear, "time of the first periodic repair");
+  s.Uint32("merkle_depth", &r.merkle_depth, 0, 30,
+           "fixed Merkle tree depth (2^depth leaves); 0: Cassandra's rule, min(merkle_max_depth, "
+           "ceil(log2(estimated partitions)))");
+  s.Uint32("merkle_max_depth", &r.merkle_max_depth, 1, 30, "cap of the depth rule");
+  s.Uint32("concurrency", &r.concurrency, 1, 1'000'000,
+           "token ranges a repair session works on at once");
+  s.Bandwidth("validation_throughput", &r.validation_bytes_per_sec,
+              "rate at which a replica reads its data to build a Merkle tree (simulated cost)");
+  s.Bandwidth("stream_throughput", &r.stream_bytes_per_sec,
+              "rate at which a node streams repair data (links may limit it further)");
+  s.Finish();
+}
+
+void ReadMetrics(Section s, Scenario* sc) {
+  s.Duration("sample_interval", &sc->metrics.sample_interval, 0, kYear,
+             "interval between rows of timeseries.csv (0: no time series)");
+  s.Bool("require_convergence", &sc->metrics.require_convergence,
+         "dsim run exits with code 5 when divergent cells remain at the end (a liveness gate)");
+  s.Finish();
+}
+
+}  // namespace dsim::sim::scenario_keys
