@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "engine/check.h"
-#include "sim/oracle/oracle.h"
+#include "sim/oracle/replica_difference.h"
 
 namespace dsim::sim {
 namespace {
@@ -205,7 +205,7 @@ void RepairService::StartSession(uint32_t job, const engine::TokenRange& range,
   }
   for (size_t a = 0; a < replicas.size(); ++a) {
     for (size_t b = a + 1; b < replicas.size(); ++b) {
-      const ReplicaDifference d = Oracle::Compare(range, data[a], data[b]);
+      const ReplicaDifference d = CompareReplicas(range, data[a], data[b]);
       differing_partitions_ += d.partitions;
       differing_cells_ += d.cells;
     }
