@@ -34,7 +34,7 @@
 #include "sim/kv/ring.h"
 #include "sim/net/network.h"
 #include "sim/oracle/oracle.h"
-#include "sim/repair/repair.h"
+#include "sim/repair/repair_service.h"
 #include "sim/run_output.h"
 #include "sim/scenario/config.h"
 

@@ -25,7 +25,7 @@
 #include "absl/status/status.h"
 #include "sim/fault_schedule.h"
 #include "sim/kv/cluster.h"
-#include "sim/repair/repair.h"
+#include "sim/repair/repair_service.h"
 #include "sim/scenario/config.h"
 
 namespace dsim::sim {

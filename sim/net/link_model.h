@@ -17,6 +17,7 @@
 #include "sim/core/random.h"
 #include "sim/core/ratio.h"
 #include "sim/core/time.h"
+#include "sim/net/transfer_time.h"
 #include "sim/scenario/config.h"
 
 namespace dsim::sim {
@@ -37,11 +38,10 @@ class LinkModel {
     }
   }
 
-  // bytes / bandwidth in nanoseconds, rounded up; 0 when the bandwidth is unlimited.
+  // bytes / bandwidth in nanoseconds, rounded up; 0 when the bandwidth is unlimited
+  // (TransferTime, the rule repair's streams and validations follow too).
   Nanos SerializationDelay(uint64_t bytes) const {
-    if (bandwidth_bytes_per_sec_ == 0) return 0;
-    const unsigned __int128 num = static_cast<unsigned __int128>(bytes) * kSecond;
-    return static_cast<Nanos>((num + bandwidth_bytes_per_sec_ - 1) / bandwidth_bytes_per_sec_);
+    return TransferTime(bytes, bandwidth_bytes_per_sec_);
   }
 
   // The latency distribution's mean (for shortest-path routing weights).

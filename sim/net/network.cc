@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "engine/check.h"
+#include "sim/net/transfer_time.h"
 
 namespace dsim::sim {
 
@@ -60,10 +61,8 @@ uint32_t Network::SingleHopModel(NodeId from, NodeId to) const {
 Nanos Network::Hop(const LinkModel& model, Nanos* busy_until, uint32_t bytes, Nanos t, Rng& rng,
                    bool* lost, bool* duplicated, bool* reordered) {
   if (model.bandwidth_bytes_per_sec() != 0) {
-    DSIM_CHECK(busy_until != nullptr);
-    const Nanos start = std::max(t, *busy_until);
-    t = start + model.SerializationDelay(bytes);
-    *busy_until = t;
+    // The link's sender serialises one message at a time.
+    t = QueueTransfer(busy_until, t, bytes, model.bandwidth_bytes_per_sec());
   }
   *lost |= rng.Chance(model.loss());
   *duplicated |= rng.Chance(model.duplicate());

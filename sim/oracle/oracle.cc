@@ -297,49 +297,6 @@ void Oracle::Finish(
   }
 }
 
-ReplicaDifference Oracle::Compare(const engine::TokenRange& range,
-                                  const std::vector<engine::Partition>& a,
-                                  const std::vector<engine::Partition>& b) {
-  ReplicaDifference d;
-  auto less = [&range](const engine::Partition& x, const engine::Partition& y) {
-    const uint64_t ox = range.Offset(x.token()), oy = range.Offset(y.token());
-    if (ox != oy) return ox < oy;
-    return x.key() < y.key();
-  };
-  size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    if (j == b.size() || (i < a.size() && less(a[i], b[j]))) {
-      ++d.partitions;
-      d.cells += a[i++].cell_count();
-      continue;
-    }
-    if (i == a.size() || less(b[j], a[i])) {
-      ++d.partitions;
-      d.cells += b[j++].cell_count();
-      continue;
-    }
-    const engine::Partition& x = a[i++];
-    const engine::Partition& y = b[j++];
-    if (x == y) continue;
-    ++d.partitions;
-    auto xi = x.cells().begin(), yi = y.cells().begin();
-    while (xi != x.cells().end() || yi != y.cells().end()) {
-      if (yi == y.cells().end() || (xi != x.cells().end() && xi->first < yi->first)) {
-        ++d.cells;
-        ++xi;
-      } else if (xi == x.cells().end() || yi->first < xi->first) {
-        ++d.cells;
-        ++yi;
-      } else {
-        if (!(xi->second == yi->second)) ++d.cells;
-        ++xi;
-        ++yi;
-      }
-    }
-  }
-  return d;
-}
-
 void Oracle::ExportTo(MetricSet* metrics) const {
   DSIM_CHECK(finished_);
   metrics->Set("convergence.divergent_cells_end", divergent_, "cells");

@@ -60,13 +60,6 @@
 
 namespace dsim::sim {
 
-// How two replicas' data over a range differ (partitions present on one side only, or with
-// different digests; cells different or present on one side only).
-struct ReplicaDifference {
-  uint64_t partitions = 0;
-  uint64_t cells = 0;
-};
-
 class Oracle {
  public:
   // Tracks keys "k0".."k<keys-1>" with `columns` columns each. REQUIRES: ring outlives it.
@@ -108,12 +101,6 @@ class Oracle {
   // none).
   void Finish(Nanos end,
               absl::FunctionRef<std::optional<engine::Partition>(NodeId node, uint64_t key)> view);
-
-  // Cells that differ between two replicas' partition lists of one range (each in the order
-  // Store::ForEachPartitionInRange yields, i.e. ring order within `range`).
-  static ReplicaDifference Compare(const engine::TokenRange& range,
-                                   const std::vector<engine::Partition>& a,
-                                   const std::vector<engine::Partition>& b);
 
   // convergence.*, lww.*, zombies.*, data_loss.* (see the README's metric table).
   void ExportTo(MetricSet* metrics) const;

@@ -171,26 +171,5 @@ TEST_F(OracleTest, NotConvergedIsNullAndMarkOverridesFaults) {
   EXPECT_DOUBLE_EQ(m.Get("convergence.reference_time")["value"].get<double>(), 1.0);
 }
 
-TEST(OracleCompareTest, CountsPartitionsAndCellsThatDiffer) {
-  auto p = [](const char* key, std::vector<std::pair<const char*, int64_t>> cells) {
-    engine::Partition out(key);
-    for (auto [col, ts] : cells) out.Put(col, engine::Cell::Live("v", ts));
-    return out;
-  };
-  const engine::TokenRange full = engine::TokenRange::FullRing();
-  auto sorted = [&](std::vector<engine::Partition> v) {
-    std::sort(v.begin(), v.end(), [&](const engine::Partition& a, const engine::Partition& b) {
-      return full.Offset(a.token()) < full.Offset(b.token());
-    });
-    return v;
-  };
-  const auto a = sorted({p("a", {{"c0", 1}, {"c1", 1}}), p("b", {{"c0", 1}}), p("c", {{"c0", 1}})});
-  const auto b = sorted({p("a", {{"c0", 1}, {"c1", 2}}), p("b", {{"c0", 1}}), p("d", {{"c0", 1}})});
-  const ReplicaDifference d = Oracle::Compare(full, a, b);
-  EXPECT_EQ(d.partitions, 3u);  // a differs in c1; c only in a; d only in b
-  EXPECT_EQ(d.cells, 3u);
-  EXPECT_EQ(Oracle::Compare(full, a, a).partitions, 0u);
-}
-
 }  // namespace
 }  // namespace dsim::sim

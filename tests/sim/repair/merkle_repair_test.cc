@@ -30,6 +30,7 @@
 #include "sim/kv/kv_data.h"
 #include "sim/kv/kv_world.h"
 #include "tests/sim/kv_test_util.h"
+#include "tests/sim/repair/repair_test_util.h"
 
 namespace dsim::sim {
 namespace {
@@ -43,24 +44,8 @@ const uint64_t kPartitions = testing::Shrunk() ? 327'680 / 16 : 327'680;
 const int kDepth = testing::Shrunk() ? 11 : 15;
 
 Scenario TwoReplicas() {
-  Scenario s;
-  s.name = "merkle-327680";
-  s.simulation.seed = 15;
-  s.cluster.nodes = 2;
-  s.cluster.vnodes = 1;
-  s.cluster.replication_factor = 2;
-  s.network.link.latency.value = kMillisecond;
-  s.workload.kind = WorkloadConfig::Kind::kKv;
-  s.workload.kv.keys = kPartitions;
-  s.workload.kv.columns = 1;
-  s.workload.kv.value_bytes = 8;
-  KvPhaseConfig idle;
-  idle.name = "idle";
-  idle.duration = kMillisecond;
-  idle.rate_per_sec = 0;
-  s.workload.kv.phases = {idle};
-  s.metrics.sample_interval = 0;
-  return s;
+  return testing::TwoReplicaScenario("merkle-327680", /*seed=*/15, kPartitions,
+                                     /*value_bytes=*/8);
 }
 
 engine::Partition Row(uint64_t i) {

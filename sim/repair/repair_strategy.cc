@@ -1,0 +1,52 @@
+#include "sim/repair/repair_strategy.h"
+
+#include <array>
+#include <string>
+
+#include "absl/status/status.h"
+#include "sim/repair/merkle_strategy.h"
+
+namespace dsim::sim {
+namespace {
+
+struct StrategyEntry {
+  std::string_view name;
+  std::unique_ptr<RepairStrategy> (*make)(RepairContext* context);
+};
+
+// One line per strategy: the name repair.strategy will take, and its constructor.
+constexpr std::array<StrategyEntry, 1> kStrategies = {{
+    {MerkleStrategy::kName,
+     [](RepairContext* c) -> std::unique_ptr<RepairStrategy> {
+       return std::make_unique<MerkleStrategy>(c);
+     }},
+}};
+
+constexpr std::array<std::string_view, kStrategies.size()> Names() {
+  std::array<std::string_view, kStrategies.size()> names{};
+  for (size_t i = 0; i < kStrategies.size(); ++i) names[i] = kStrategies[i].name;
+  return names;
+}
+constexpr std::array<std::string_view, kStrategies.size()> kNames = Names();
+
+}  // namespace
+
+absl::Span<const std::string_view> RepairStrategyNames() { return kNames; }
+
+absl::StatusOr<std::unique_ptr<RepairStrategy>> MakeRepairStrategy(std::string_view name,
+                                                                   RepairContext* context) {
+  DSIM_CHECK(context != nullptr);
+  for (const StrategyEntry& e : kStrategies) {
+    if (e.name == name) return e.make(context);
+  }
+  // (Debian's Abseil has its own string_view, so the message is built with std::string.)
+  std::string known;
+  for (std::string_view n : kNames) {
+    if (!known.empty()) known += ", ";
+    known += n;
+  }
+  return absl::InvalidArgumentError("unknown repair strategy \"" + std::string(name) +
+                                    "\" (known: " + known + ")");
+}
+
+}  // namespace dsim::sim

@@ -1,0 +1,40 @@
+// Helpers for the repair tests: a two-node world (RF 2, one vnode each, 1 ms links) with an
+// idle kv workload, so that the test loads each replica's data directly and runs repairs by
+// hand (RepairService::StartCustomRepair).
+#ifndef DSIM_TESTS_SIM_REPAIR_REPAIR_TEST_UTIL_H_
+#define DSIM_TESTS_SIM_REPAIR_REPAIR_TEST_UTIL_H_
+
+#include <cstdint>
+#include <string>
+
+#include "sim/core/time.h"
+#include "sim/scenario/config.h"
+
+namespace dsim::sim::testing {
+
+// `keys` single-column keys of `value_bytes`; the workload sends nothing (one idle phase).
+inline Scenario TwoReplicaScenario(const std::string& name, uint64_t seed, uint64_t keys,
+                                   uint32_t value_bytes) {
+  Scenario s;
+  s.name = name;
+  s.simulation.seed = seed;
+  s.cluster.nodes = 2;
+  s.cluster.vnodes = 1;
+  s.cluster.replication_factor = 2;
+  s.network.link.latency.value = kMillisecond;
+  s.workload.kind = WorkloadConfig::Kind::kKv;
+  s.workload.kv.keys = keys;
+  s.workload.kv.columns = 1;
+  s.workload.kv.value_bytes = value_bytes;
+  KvPhaseConfig idle;
+  idle.name = "idle";
+  idle.duration = kMillisecond;
+  idle.rate_per_sec = 0;
+  s.workload.kv.phases = {idle};
+  s.metrics.sample_interval = 0;
+  return s;
+}
+
+}  // namespace dsim::sim::testing
+
+#endif  // DSIM_TESTS_SIM_REPAIR_REPAIR_TEST_UTIL_H_
