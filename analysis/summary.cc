@@ -53,6 +53,18 @@ FailedRun ReadFailure(const std::string& path, uint64_t seed) {
 
 }  // namespace
 
+const PointSummary* FindPoint(const SweepSummary& summary, const std::string& name) {
+  for (const PointSummary& p : summary.points) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const MetricSummary* FindMetric(const PointSummary& point, const std::string& path) {
+  auto it = point.metrics.find(path);
+  return it == point.metrics.end() ? nullptr : &it->second;
+}
+
 bool MatchesAnyPrefix(const std::string& path, const std::vector<std::string>& prefixes) {
   if (prefixes.empty()) return true;
   for (const std::string& p : prefixes) {
