@@ -10,7 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "analysis/run_results.h"
+#include "analysis/json_file.h"
 #include "analysis/text_table.h"
 #include "engine/check.h"
 #include "sim/scenario/toml_section.h"

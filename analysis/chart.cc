@@ -84,8 +84,10 @@ std::string ChartData(const Chart& chart) {
   return out;
 }
 
-std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
-  DSIM_CHECK(HasData(chart));
+namespace {
+
+// The x and y ranges, log scales, categorical tics and margins.
+std::string AxesCommands(const Chart& chart) {
   Range xr, yr;
   bool x_positive = true, y_positive = true;
   for (const ChartSeries& s : chart.series) {
@@ -103,18 +105,6 @@ std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
   const bool xlog = chart.x.log && x_positive && !categorical;
   const bool ylog = chart.y.log && y_positive;
   std::string body;
-  absl::StrAppend(&body, "set title ", Quote(chart.title), "\n", "set xlabel ",
-                  Quote(chart.x.label), "\n", "set ylabel ", Quote(chart.y.label), "\n",
-                  "set grid xtics ytics lc rgb \"#dddddd\" lw 1 dt 1\n"
-                  "set border lc rgb \"#444444\"\n"
-                  "set key outside right top box lc rgb \"#cccccc\"\n"
-                  "set datafile separator \"\\t\"\n"
-                  "set datafile missing \"NaN\"\n");
-  for (size_t i = 0; i < std::size(kPalette); ++i) {
-    absl::StrAppend(&body, "set linetype ", i + 1, " lc rgb \"", kPalette[i],
-                    "\" lw 2 pt 7 ps 0.7\n");
-  }
-  absl::StrAppend(&body, "set linetype cycle ", std::size(kPalette), "\n");
   if (xlog) body += "set logscale x\n";
   if (ylog) body += "set logscale y\n";
   if (categorical) {
@@ -144,6 +134,12 @@ std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
   } else {
     body += "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n";
   }
+  return body;
+}
+
+// Shaded fault windows, instant markers and notes.
+std::string DecorationCommands(const Chart& chart) {
+  std::string body;
   int object = 1;
   for (const Chart::Shade& s : chart.shades) {
     absl::StrAppend(&body, "set object ", object++, " rect from first ", Num(s.from),
@@ -163,9 +159,11 @@ std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
                     n.y.has_value() ? absl::StrCat("first ", Num(*n.y)) : "graph 0.05",
                     " offset 0.8,0.8 font \",8\" tc rgb \"#a33\" front\n");
   }
-  if (chart.style == Chart::Style::kBars) {
-    body += "set boxwidth 0.6\nset style fill solid 0.7 border -1\n";
-  }
+  return body;
+}
+
+// The plot command: one clause per series with data.
+std::string PlotCommand(const Chart& chart) {
   std::vector<std::string> plots;
   for (size_t i = 0; i < chart.series.size(); ++i) {
     const ChartSeries& s = chart.series[i];
@@ -190,7 +188,32 @@ std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
                                  Quote(s.title)));
   }
   DSIM_CHECK(!plots.empty());
-  absl::StrAppend(&body, "plot ", absl::StrJoin(plots, ", \\\n     "), "\n");
+  return absl::StrCat("plot ", absl::StrJoin(plots, ", \\\n     "), "\n");
+}
+
+}  // namespace
+
+std::string ChartScript(const Chart& chart, const std::string& png_terminal) {
+  DSIM_CHECK(HasData(chart));
+  std::string body;
+  absl::StrAppend(&body, "set title ", Quote(chart.title), "\n", "set xlabel ",
+                  Quote(chart.x.label), "\n", "set ylabel ", Quote(chart.y.label), "\n",
+                  "set grid xtics ytics lc rgb \"#dddddd\" lw 1 dt 1\n"
+                  "set border lc rgb \"#444444\"\n"
+                  "set key outside right top box lc rgb \"#cccccc\"\n"
+                  "set datafile separator \"\\t\"\n"
+                  "set datafile missing \"NaN\"\n");
+  for (size_t i = 0; i < std::size(kPalette); ++i) {
+    absl::StrAppend(&body, "set linetype ", i + 1, " lc rgb \"", kPalette[i],
+                    "\" lw 2 pt 7 ps 0.7\n");
+  }
+  absl::StrAppend(&body, "set linetype cycle ", std::size(kPalette), "\n");
+  body += AxesCommands(chart);
+  body += DecorationCommands(chart);
+  if (chart.style == Chart::Style::kBars) {
+    body += "set boxwidth 0.6\nset style fill solid 0.7 border -1\n";
+  }
+  body += PlotCommand(chart);
 
   const std::string png_font = png_terminal == "pngcairo" ? " font \"sans,10\"" : "";
   std::string script =

@@ -1,5 +1,5 @@
 // The verdicts of `dsim check`: one baseline metric against the value of a run or the summary of
-// a sweep's parameter point.
+// a sweep's parameter point, and a whole baseline against a results directory.
 //
 // A run (one value each side): with allowed = tolerance * |expected| when relative, else
 // tolerance, and change = now - expected,
@@ -22,8 +22,11 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "analysis/baseline.h"
+#include "analysis/results_dir.h"
 #include "analysis/run_results.h"
 #include "analysis/summary.h"
 
@@ -46,6 +49,16 @@ struct Comparison {
 // `now` null: the metric is not in the results.
 Comparison CompareRun(const BaselineMetric& base, const MetricValue* now);
 Comparison CompareSweep(const BaselineMetric& base, const MetricSummary* now);
+
+// Whether baseline `b` (read from `file`) fits the results: a run baseline for a run directory
+// and a sweep baseline for a sweep, the same scenario, the same seed (runs), and every metric's
+// point present (sweeps). Errors: InvalidArgument naming the file (or the entry) and the misfit.
+[[nodiscard]] absl::Status CheckApplies(const Baseline& b, const std::string& file,
+                                        const ResultsDir& r);
+
+// The comparison of every baseline metric, in baseline order.
+// REQUIRES: CheckApplies(b, file, r) is ok.
+std::vector<Comparison> CheckBaseline(const Baseline& b, const ResultsDir& r);
 
 }  // namespace dsim::analysis
 

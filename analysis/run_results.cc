@@ -1,11 +1,6 @@
 #include "analysis/run_results.h"
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -46,6 +41,47 @@ absl::Status FlattenInto(const nlohmann::json& node, const std::string& prefix,
   return absl::OkStatus();
 }
 
+// results.json's faults_applied (sim/results.h documents the fields).
+absl::StatusOr<std::vector<AppliedFaultRecord>> AppliedFaultsFromJson(const nlohmann::json& array,
+                                                                      const std::string& source) {
+  if (!array.is_array()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": \"faults_applied\" is not an array"));
+  }
+  std::vector<AppliedFaultRecord> out;
+  for (size_t i = 0; i < array.size(); ++i) {
+    const nlohmann::json& e = array[i];
+    auto bad = [&](const char* what) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": faults_applied[", i, "]: ", what));
+    };
+    if (!e.is_object()) return bad("expected an object");
+    if (!e.contains("index") || !e["index"].is_number_unsigned()) return bad("needs an index");
+    if (!e.contains("kind") || !e["kind"].is_string()) return bad("needs a kind");
+    if (!e.contains("start_ns") || !e["start_ns"].is_number_integer()) return bad("needs start_ns");
+    AppliedFaultRecord r;
+    r.index = e["index"].get<uint64_t>();
+    r.kind = e["kind"].get<std::string>();
+    // Division, not * 1e-9: the correctly rounded seconds (15 s stays 15, not 15.000000000000002).
+    r.start_s = static_cast<double>(e["start_ns"].get<int64_t>()) / 1e9;
+    if (e.contains("name")) {
+      if (!e["name"].is_string()) return bad("name is not a string");
+      r.name = e["name"].get<std::string>();
+    }
+    if (e.contains("node")) {
+      if (!e["node"].is_number_unsigned()) return bad("node is not a node id");
+      r.node = e["node"].get<uint64_t>();
+    }
+    if (e.contains("end_ns")) {
+      r.lasting = true;
+      if (!e["end_ns"].is_null() && !e["end_ns"].is_number_integer())
+        return bad("end_ns is neither a time nor null");
+      if (e["end_ns"].is_number_integer())
+        r.end_s = static_cast<double>(e["end_ns"].get<int64_t>()) / 1e9;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<MetricMap> FlattenMetrics(const nlohmann::json& metrics, const std::string& source) {
@@ -58,59 +94,43 @@ absl::StatusOr<MetricMap> FlattenMetrics(const nlohmann::json& metrics, const st
   return out;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
-    return absl::UnavailableError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return absl::UnavailableError(absl::StrCat(path, ": read failed"));
-  return ss.str();
-}
-
-bool FileExists(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
-}
-
-absl::StatusOr<nlohmann::json> ParseJson(const std::string& text, const std::string& source) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON"));
-  return j;
-}
-
-absl::StatusOr<RunResults> LoadRunResults(const std::string& dir) {
-  const std::string path = absl::StrCat(dir, "/results.json");
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<nlohmann::json> j = ParseJson(*text, path);
-  if (!j.ok()) return j.status();
-  if (!j->is_object() || !j->contains("metrics") || !j->contains("seed") ||
-      !j->contains("scenario")) {
+absl::StatusOr<RunResults> RunResultsFromJson(const nlohmann::json& j, const std::string& source,
+                                              const std::string& dir) {
+  if (!j.is_object() || !j.contains("metrics") || !j.contains("seed") || !j.contains("scenario")) {
     return absl::InvalidArgumentError(absl::StrCat(
-        path, ": not a dsim results file (needs \"seed\", \"scenario\" and \"metrics\")"));
+        source, ": not a dsim results file (needs \"seed\", \"scenario\" and \"metrics\")"));
   }
   RunResults r;
   r.dir = dir;
-  const nlohmann::json& root = *j;
-  if (!root["seed"].is_number_unsigned()) {
+  if (!j["seed"].is_number_unsigned()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": \"seed\" is not a non-negative integer"));
+        absl::StrCat(source, ": \"seed\" is not a non-negative integer"));
   }
-  r.seed = root["seed"].get<uint64_t>();
-  r.dsim_version = root.value("dsim_version", "");
-  r.trace_hash = root.value("trace_hash", "");
-  r.stop_reason = root.value("stop_reason", "");
-  if (root.contains("simulated_time_ns") && root["simulated_time_ns"].is_number()) {
-    r.simulated_time_s = root["simulated_time_ns"].get<double>() * 1e-9;
+  r.seed = j["seed"].get<uint64_t>();
+  r.dsim_version = j.value("dsim_version", "");
+  r.trace_hash = j.value("trace_hash", "");
+  r.stop_reason = j.value("stop_reason", "");
+  if (j.contains("simulated_time_ns") && j["simulated_time_ns"].is_number()) {
+    r.simulated_time_s = j["simulated_time_ns"].get<double>() * 1e-9;
   }
-  r.scenario = root["scenario"];
-  absl::StatusOr<MetricMap> m = FlattenMetrics(root["metrics"], path);
+  r.scenario = j["scenario"];
+  if (j.contains("faults_applied")) {
+    absl::StatusOr<std::vector<AppliedFaultRecord>> f =
+        AppliedFaultsFromJson(j["faults_applied"], source);
+    if (!f.ok()) return f.status();
+    r.faults_applied = std::move(*f);
+  }
+  absl::StatusOr<MetricMap> m = FlattenMetrics(j["metrics"], source);
   if (!m.ok()) return m.status();
   r.metrics = std::move(*m);
   return r;
+}
+
+absl::StatusOr<RunResults> LoadRunResults(const std::string& dir) {
+  return LoadJsonFile(absl::StrCat(dir, "/results.json"),
+                      [&dir](const nlohmann::json& j, const std::string& path) {
+                        return RunResultsFromJson(j, path, dir);
+                      });
 }
 
 absl::StatusOr<TimeseriesData> LoadTimeseries(const std::string& path) {

@@ -2,8 +2,9 @@
 //
 // The nested `metrics` object of results.json is flattened to dotted paths ("relay.latency.mean")
 // in a sorted map; each value is a number or null (null means "undefined", e.g. a convergence
-// time of a run that never converged). The scenario echo is kept as JSON for the fault windows
-// and parameters that reports show.
+// time of a run that never converged). `faults_applied` (sim/results.h documents it) gives the
+// fault windows as the run applied them. The scenario echo is kept as JSON for the parameters
+// that reports show.
 //
 //   absl::StatusOr<RunResults> r = LoadRunResults("out/quickstart");
 //   std::optional<double> v = r->metrics.at("relay.latency.mean").value;
@@ -18,6 +19,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
+#include "analysis/json_file.h"
 
 namespace dsim::analysis {
 
@@ -29,6 +31,17 @@ struct MetricValue {
 // Metric path -> value, sorted by path.
 using MetricMap = absl::btree_map<std::string, MetricValue>;
 
+// One entry of results.json's `faults_applied`: a fault as the run applied it.
+struct AppliedFaultRecord {
+  uint64_t index = 0;            // into the scenario's faults
+  std::string kind;              // its action: "partition", "clock_jump", ...
+  std::string name;              // empty when it has none
+  std::optional<uint64_t> node;  // the node of a single-node action
+  double start_s = 0;            // simulated seconds
+  bool lasting = false;          // a fault in effect until undone (the entry has end_ns)
+  std::optional<double> end_s;   // lasting: when undone; nullopt: still in effect at the end
+};
+
 struct RunResults {
   std::string dir;
   std::string dsim_version;
@@ -37,6 +50,8 @@ struct RunResults {
   double simulated_time_s = 0.0;
   std::string stop_reason;
   nlohmann::json scenario;  // the echo, defaults filled in
+  // Nullopt: a results.json written before dsim recorded the faults it applied.
+  std::optional<std::vector<AppliedFaultRecord>> faults_applied;
   MetricMap metrics;
 };
 
@@ -45,18 +60,14 @@ struct RunResults {
 [[nodiscard]] absl::StatusOr<MetricMap> FlattenMetrics(const nlohmann::json& metrics,
                                                        const std::string& source);
 
-// Reads a whole file. Errors: NotFound / Unavailable naming the file.
-[[nodiscard]] absl::StatusOr<std::string> ReadFile(const std::string& path);
+// Decodes a results.json document read from `source` (for messages) in run directory `dir`.
+// Errors: InvalidArgument naming `source` and what is wrong.
+[[nodiscard]] absl::StatusOr<RunResults> RunResultsFromJson(const nlohmann::json& j,
+                                                            const std::string& source,
+                                                            const std::string& dir);
 
-// True when `path` exists (errors count as "does not exist").
-bool FileExists(const std::string& path);
-
-// Parses JSON text. Errors: InvalidArgument naming `source` with the parser's message.
-[[nodiscard]] absl::StatusOr<nlohmann::json> ParseJson(const std::string& text,
-                                                       const std::string& source);
-
-// Reads DIR/results.json. Errors: NotFound when it does not exist, InvalidArgument when it is
-// not a results file.
+// Reads DIR/results.json (analysis/json_file.h). Errors: NotFound when it does not exist,
+// InvalidArgument when it is not a results file.
 [[nodiscard]] absl::StatusOr<RunResults> LoadRunResults(const std::string& dir);
 
 // timeseries.csv: a header row whose first column is time_s, then numeric rows. Empty cells

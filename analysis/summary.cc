@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "analysis/json_file.h"
 #include "analysis/run_results.h"
 #include "analysis/text_table.h"
 #include "engine/check.h"
@@ -43,9 +44,7 @@ std::string CsvNumber(const std::optional<double>& v) {
 FailedRun ReadFailure(const std::string& path, uint64_t seed) {
   FailedRun f;
   f.seed = seed;
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return f;
-  absl::StatusOr<nlohmann::json> j = ParseJson(*text, path);
+  absl::StatusOr<nlohmann::json> j = LoadJsonFile(path);
   if (!j.ok() || !j->is_object()) return f;
   if ((*j)["exit_code"].is_number_integer()) f.exit_code = (*j)["exit_code"].get<int>();
   if ((*j)["signal"].is_number_integer()) f.signal = (*j)["signal"].get<int>();
@@ -53,6 +52,18 @@ FailedRun ReadFailure(const std::string& path, uint64_t seed) {
 }
 
 }  // namespace
+
+const PointSummary* FindPoint(const SweepSummary& summary, const std::string& name) {
+  for (const PointSummary& p : summary.points) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const MetricSummary* FindMetric(const PointSummary& point, const std::string& path) {
+  auto it = point.metrics.find(path);
+  return it == point.metrics.end() ? nullptr : &it->second;
+}
 
 bool MatchesAnyPrefix(const std::string& path, const std::vector<std::string>& prefixes) {
   if (prefixes.empty()) return true;
@@ -237,12 +248,7 @@ absl::StatusOr<SweepSummary> SummaryFromJson(const nlohmann::json& j, const std:
 }
 
 absl::StatusOr<SweepSummary> LoadSummary(const std::string& dir) {
-  const std::string path = absl::StrCat(dir, "/summary.json");
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<nlohmann::json> j = ParseJson(*text, path);
-  if (!j.ok()) return j.status();
-  return SummaryFromJson(*j, path);
+  return LoadJsonFile(absl::StrCat(dir, "/summary.json"), SummaryFromJson);
 }
 
 std::string SummaryToCsv(const SweepSummary& summary) {

@@ -92,6 +92,11 @@ std::string SummaryToCsv(const SweepSummary& summary);
 std::string SummaryTable(const SweepSummary& summary,
                          const std::vector<std::string>& metric_prefixes);
 
+// The point named `name`, or null.
+const PointSummary* FindPoint(const SweepSummary& summary, const std::string& name);
+// The point's summary of metric `path`, or null.
+const MetricSummary* FindMetric(const PointSummary& point, const std::string& path);
+
 // True when the list is empty or `path` is one of the prefixes or lies under one of them
 // (dotted segments: "relay.latency" matches relay.latency.p99, "relay.lat" does not).
 bool MatchesAnyPrefix(const std::string& path, const std::vector<std::string>& prefixes);

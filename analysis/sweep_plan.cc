@@ -11,7 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "analysis/run_results.h"
+#include "analysis/json_file.h"
 #include "engine/check.h"
 
 namespace dsim::analysis {
@@ -290,12 +290,7 @@ absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j, const std::strin
 }
 
 absl::StatusOr<SweepPlan> LoadPlan(const std::string& dir) {
-  const std::string path = absl::StrCat(dir, "/sweep.json");
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<nlohmann::json> j = ParseJson(*text, path);
-  if (!j.ok()) return j.status();
-  return PlanFromJson(*j, path);
+  return LoadJsonFile(absl::StrCat(dir, "/sweep.json"), PlanFromJson);
 }
 
 bool SameRuns(const SweepPlan& a, const SweepPlan& b) {

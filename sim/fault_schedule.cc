@@ -12,7 +12,8 @@ FaultSchedule::FaultSchedule(const std::vector<FaultConfig>& faults, Scheduler* 
       network_(network),
       clocks_(clocks),
       active_(faults.size()),
-      node_active_(faults.size(), false) {
+      node_active_(faults.size(), false),
+      record_(faults.size()) {
   scheduler_->SetHandler(EventKind::kFaultApply, this);
   scheduler_->SetHandler(EventKind::kFaultUndo, this);
 }
@@ -136,7 +137,10 @@ void FaultSchedule::Apply(size_t index) {
     case FaultConfig::Kind::kHeal:
       if (f.target.empty()) {
         network_->HealAll();
-        for (std::optional<Network::FaultHandle>& h : active_) h.reset();
+        for (size_t i = 0; i < active_.size(); ++i) {
+          if (active_[i]) RecordUndone(i, now);
+          active_[i].reset();
+        }
       } else {
         for (size_t i = 0; i < faults_.size(); ++i) {
           if (faults_[i].name == f.target && active_[i]) Undo(i);
@@ -170,12 +174,14 @@ void FaultSchedule::Apply(size_t index) {
     active_[index] = handle;
     if (f.duration) scheduler_->Schedule(now + *f.duration, EventKind::kFaultUndo, 0, index);
   }
+  RecordApplied(index, now);
 }
 
 void FaultSchedule::Undo(size_t index) {
   if (node_active_[index]) {
     node_active_[index] = false;
     ++undone_;
+    RecordUndone(index, scheduler_->now());
     node_handler_->UndoNodeFault(index, faults_[index]);
     node_handler_->OnFaultActivity(scheduler_->now());
     return;
@@ -184,7 +190,62 @@ void FaultSchedule::Undo(size_t index) {
   network_->Heal(*active_[index]);
   active_[index].reset();
   ++undone_;
+  RecordUndone(index, scheduler_->now());
   if (node_handler_ != nullptr) node_handler_->OnFaultActivity(scheduler_->now());
+}
+
+void FaultSchedule::RecordApplied(size_t index, Nanos now) {
+  const FaultConfig& f = faults_[index];
+  AppliedFault r;
+  r.index = index;
+  r.kind = f.kind;
+  r.name = f.name;
+  r.start = now;
+  switch (f.kind) {
+    case FaultConfig::Kind::kPartition:
+    case FaultConfig::Kind::kCutLink:
+    case FaultConfig::Kind::kDegradeLink:
+      r.lasting = true;
+      DSIM_CHECK(active_[index].has_value());
+      break;
+    case FaultConfig::Kind::kDropMutations:
+      // Without a node handler (the relay workload) nothing was applied that could last.
+      r.lasting = node_handler_ != nullptr;
+      r.node = f.node;
+      break;
+    case FaultConfig::Kind::kClockJump:
+    case FaultConfig::Kind::kDriftChange:
+    case FaultConfig::Kind::kCrash:
+    case FaultConfig::Kind::kRestart:
+    case FaultConfig::Kind::kReplace:
+      r.node = f.node;
+      break;
+    case FaultConfig::Kind::kRepair:
+      if (f.has_node) r.node = f.node;
+      break;
+    case FaultConfig::Kind::kHeal:
+    case FaultConfig::Kind::kMark:
+      break;
+  }
+  record_[index] = std::move(r);
+}
+
+void FaultSchedule::RecordUndone(size_t index, Nanos now) {
+  DSIM_CHECK(index < record_.size());
+  std::optional<AppliedFault>& r = record_[index];
+  // Only an applied lasting fault can be undone, and only once: each undo path clears the
+  // active state (active_, node_active_) that led here.
+  DSIM_CHECK(r.has_value() && r->lasting && !r->end.has_value());
+  DSIM_CHECK(now >= r->start);
+  r->end = now;
+}
+
+std::vector<AppliedFault> FaultSchedule::Applied() const {
+  std::vector<AppliedFault> out;
+  for (const std::optional<AppliedFault>& r : record_) {
+    if (r.has_value()) out.push_back(*r);
+  }
+  return out;
 }
 
 void FaultSchedule::ExportTo(MetricSet* metrics) const {

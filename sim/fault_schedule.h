@@ -16,6 +16,9 @@
 // as in the relay workload). A drop_mutations with a `duration` is undone that long after.
 // The handler also hears every instant fault activity happens (a fault applied or undone, a
 // heal; not repairs or marks), which is what convergence time is measured from.
+//
+// The schedule records what it applied (Applied(): one AppliedFault per fault whose time came,
+// sim/applied_fault.h), which RunOutput carries into results.json's `faults_applied`.
 #ifndef DSIM_SIM_FAULT_SCHEDULE_H_
 #define DSIM_SIM_FAULT_SCHEDULE_H_
 
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "sim/applied_fault.h"
 #include "sim/clock.h"
 #include "sim/core/metrics.h"
 #include "sim/core/scheduler.h"
@@ -62,6 +66,9 @@ class FaultSchedule : public EventHandler {
 
   uint64_t applied() const { return applied_; }
   uint64_t undone() const { return undone_; }
+  // The faults applied so far, by index into the scenario's faults (sim/applied_fault.h); a
+  // lasting fault still in effect has no end.
+  std::vector<AppliedFault> Applied() const;
   // Metrics: faults.applied, faults.undone (count), faults.network_active (count, at the end).
   void ExportTo(MetricSet* metrics) const;
 
@@ -69,6 +76,9 @@ class FaultSchedule : public EventHandler {
   absl::Status Check(size_t index) const;
   void Apply(size_t index);
   void Undo(size_t index);
+  // Bookkeeping of the record_ (never schedules, never draws).
+  void RecordApplied(size_t index, Nanos now);
+  void RecordUndone(size_t index, Nanos now);
 
   std::vector<FaultConfig> faults_;
   Scheduler* scheduler_;
@@ -80,6 +90,7 @@ class FaultSchedule : public EventHandler {
   std::vector<bool> node_active_;  // drop_mutations windows not yet undone
   uint64_t applied_ = 0;
   uint64_t undone_ = 0;
+  std::vector<std::optional<AppliedFault>> record_;  // per fault; set when applied
 };
 
 }  // namespace dsim::sim

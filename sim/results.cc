@@ -10,9 +10,32 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/check.h"
 #include "sim/scenario/scenario.h"
 
 namespace dsim::sim {
+
+namespace {
+
+// The `faults_applied` array (results.h). Each kind is spelled as the scenario echo spells the
+// fault's action, so the names of the actions stay declared once, in the scenario loader.
+nlohmann::json FaultsAppliedJson(const nlohmann::json& echoed_faults,
+                                 const std::vector<AppliedFault>& applied) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const AppliedFault& a : applied) {
+    DSIM_CHECK(echoed_faults.is_array() && a.index < echoed_faults.size());
+    DSIM_CHECK(a.lasting || !a.end.has_value());
+    nlohmann::json e = {
+        {"index", a.index}, {"kind", echoed_faults[a.index].at("action")}, {"start_ns", a.start}};
+    if (!a.name.empty()) e["name"] = a.name;
+    if (a.node.has_value()) e["node"] = *a.node;
+    if (a.lasting) e["end_ns"] = a.end.has_value() ? nlohmann::json(*a.end) : nlohmann::json();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string FormatTraceHash(uint64_t hash) { return absl::StrFormat("0x%016x", hash); }
 
@@ -20,6 +43,7 @@ nlohmann::json ResultsJson(const Scenario& scenario, const RunOutput& output) {
   nlohmann::json j;
   j["dsim_version"] = DSIM_VERSION;
   j["scenario"] = ScenarioToJson(scenario);
+  j["faults_applied"] = FaultsAppliedJson(j.at("scenario").at("faults"), output.faults_applied);
   j["seed"] = scenario.simulation.seed;
   j["trace_hash"] = FormatTraceHash(output.trace_hash);
   j["events_processed"] = output.events_processed;

@@ -1,13 +1,16 @@
 // RunOutput: everything one run produces, the content of results.json (with the scenario echo)
 // and timeseries.csv. RunScenario (sim/simulation.h) returns it; the worlds that build it
-// (sim/kv/kv_world.h, sim/relay/) fill its metrics and timeseries, RunScenario the run fields.
+// (sim/kv/kv_world.h, sim/relay/) fill its metrics, timeseries and the faults their fault
+// schedule applied, RunScenario the run fields.
 // Deterministic: nothing in it depends on the wall clock or the host.
 #ifndef DSIM_SIM_RUN_OUTPUT_H_
 #define DSIM_SIM_RUN_OUTPUT_H_
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "sim/applied_fault.h"
 #include "sim/core/metrics.h"
 #include "sim/core/time.h"
 #include "sim/core/timeseries.h"
@@ -22,6 +25,8 @@ struct RunOutput {
   std::string stop_reason;
   MetricSet metrics;
   Timeseries timeseries;
+  // What the fault schedule applied, by fault index (FaultSchedule::Applied).
+  std::vector<AppliedFault> faults_applied;
 };
 
 }  // namespace dsim::sim

@@ -134,6 +134,7 @@ absl::StatusOr<RunOutput> RunScenario(const Scenario& scenario, const RunOptions
   relay.ExportTo(&out.metrics);
   network.stats().ExportTo(&out.metrics);
   faults.ExportTo(&out.metrics);
+  out.faults_applied = faults.Applied();
   ExportClocks(&clocks, out.end_time, &out.metrics);
   return out;
 }

@@ -102,6 +102,7 @@ void KvWorld::Finish(RunOutput* out) {
   workload_->ExportTo(m);
   network_->stats().ExportTo(m);
   faults_->ExportTo(m);
+  out->faults_applied = faults_->Applied();
   Nanos offset_abs_max = 0;
   for (NodeClock& clock : clocks_) {
     offset_abs_max = std::max(offset_abs_max, std::abs(clock.OffsetAt(end)));

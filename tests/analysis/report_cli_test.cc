@@ -117,6 +117,9 @@ TEST(ReportCommand, PlotsClusterMetricsWhenTheyExist) {
          {{"simulation", {{"name", "cluster"}}},
           {"faults",
            {{{"action", "partition"}, {"name", "split"}, {"at", "1s"}, {"duration", "1500ms"}}}}}},
+        // The partition as the run applied it (sim/results.h): the report shades this window.
+        {"faults_applied", nlohmann::json::parse(R"([{"index": 0, "kind": "partition",
+           "name": "split", "start_ns": 1000000000, "end_ns": 2500000000}])")},
         {"metrics", metrics}};
     std::ofstream(run + "/results.json") << results.dump(2);
     std::ofstream ts(run + "/timeseries.csv");

@@ -3,6 +3,7 @@
 
 #include "analysis/chart.h"
 #include "analysis/report.h"
+#include "analysis/run_results.h"
 
 namespace dsim::analysis {
 namespace {
@@ -10,15 +11,24 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-TEST(FaultMarks, WindowsFromDurationsHealsAndRunEnd) {
-  nlohmann::json scenario = nlohmann::json::parse(R"({"faults": [
-    {"action": "partition", "name": "split", "at": "1s", "duration": "2s"},
-    {"action": "clock_jump", "at": "1500ms", "node": 5, "jump": "250ms"},
-    {"action": "cut_link", "name": "cut", "at": "4s"},
-    {"action": "heal", "target": "cut", "at": "5s"},
-    {"action": "degrade_link", "at": "6s"}
-  ]})");
-  FaultMarks m = FaultMarksFromScenario(scenario, 8.0);
+// The windows as results.json's faults_applied records them (sim/results.h): the fault schedule
+// already resolved which heal ended which fault.
+TEST(FaultMarks, WindowsFromAppliedFaultsHealsAndRunEnd) {
+  nlohmann::json results = nlohmann::json::parse(R"({
+    "seed": 1, "scenario": {}, "metrics": {}, "simulated_time_ns": 8000000000,
+    "faults_applied": [
+      {"index": 0, "kind": "partition", "name": "split", "start_ns": 1000000000,
+       "end_ns": 3000000000},
+      {"index": 1, "kind": "clock_jump", "node": 5, "start_ns": 1500000000},
+      {"index": 2, "kind": "cut_link", "name": "cut", "start_ns": 4000000000,
+       "end_ns": 5000000000},
+      {"index": 3, "kind": "heal", "start_ns": 5000000000},
+      {"index": 4, "kind": "degrade_link", "start_ns": 6000000000, "end_ns": null}
+    ]})");
+  absl::StatusOr<RunResults> r = RunResultsFromJson(results, "results.json", "run");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->faults_applied.has_value());
+  FaultMarks m = FaultMarksFromApplied(*r->faults_applied, r->simulated_time_s);
   ASSERT_EQ(m.windows.size(), 3u);
   EXPECT_EQ(m.windows[0].from, 1.0);
   EXPECT_EQ(m.windows[0].to, 3.0);
@@ -27,10 +37,20 @@ TEST(FaultMarks, WindowsFromDurationsHealsAndRunEnd) {
   EXPECT_EQ(m.windows[1].to, 5.0);  // healed by name
   EXPECT_EQ(m.windows[2].from, 6.0);
   EXPECT_EQ(m.windows[2].to, 8.0);  // never healed: until the end of the run
+  EXPECT_EQ(m.windows[2].label, "degrade_link");
   ASSERT_EQ(m.instants.size(), 1u);
   EXPECT_EQ(m.instants[0].at, 1.5);
   EXPECT_EQ(m.instants[0].label, "clock_jump node 5");
-  EXPECT_TRUE(FaultMarksFromScenario(nlohmann::json::object(), 1.0).windows.empty());
+  EXPECT_TRUE(FaultMarksFromApplied({}, 1.0).windows.empty());
+
+  // A results.json from before faults_applied has none; a malformed entry is an error.
+  results.erase("faults_applied");
+  EXPECT_FALSE(RunResultsFromJson(results, "results.json", "run")->faults_applied.has_value());
+  results["faults_applied"] = nlohmann::json::parse(R"([{"index": 0, "kind": "partition"}])");
+  r = RunResultsFromJson(results, "results.json", "run");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("results.json: faults_applied[0]: needs start_ns"));
 }
 
 TEST(ParameterNumber, ReadsNumbersDurationsSizesAndPercentages) {

@@ -87,6 +87,50 @@ TEST(FaultScheduleTest, DurationAutoHealsAndHealByNameOrAll) {
   EXPECT_EQ(schedule.applied(), 5u);
   EXPECT_EQ(schedule.undone(), 2u);
   EXPECT_EQ(w.network->active_faults(), 0u);
+
+  // The record says which heal ended which fault: a by its duration, b by name, c by heal-all.
+  const std::vector<AppliedFault> applied = schedule.Applied();
+  ASSERT_EQ(applied.size(), 5u);
+  auto window = [](size_t index, std::string name, Nanos start, Nanos end) {
+    return AppliedFault{
+        index, FaultConfig::Kind::kCutLink, std::move(name), std::nullopt, start, true, end};
+  };
+  EXPECT_EQ(applied[0], window(0, "a", 10, 30));
+  EXPECT_EQ(applied[1], window(1, "b", 10, 50));
+  EXPECT_EQ(applied[2], window(2, "c", 10, 70));
+  for (size_t i : {3, 4}) {
+    EXPECT_EQ(applied[i].index, i);
+    EXPECT_EQ(applied[i].kind, FaultConfig::Kind::kHeal);
+    EXPECT_FALSE(applied[i].lasting);
+    EXPECT_FALSE(applied[i].end.has_value());
+  }
+  EXPECT_EQ(applied[3].start, 50);
+  EXPECT_EQ(applied[4].start, 70);
+}
+
+TEST(FaultScheduleTest, RecordsOpenWindowsInstantsAndNothingForFaultsNotYetDue) {
+  World w(4);
+  std::vector<FaultConfig> faults;
+  faults.push_back(Cut("open", 10, 0, 1));  // never healed
+  FaultConfig jump;
+  jump.kind = FaultConfig::Kind::kClockJump;
+  jump.at = 20;
+  jump.node = 2;
+  jump.jump = kMillisecond;
+  faults.push_back(jump);
+  faults.push_back(Cut("late", 1000, 2, 3));  // after the run stops
+  FaultSchedule schedule(faults, &w.sched, w.network.get(), &w.clocks);
+  ASSERT_TRUE(schedule.Install().ok());
+  const uint64_t pending = w.sched.pending();
+  w.sched.Run({.until = 100});
+  // Recording added no event of its own.
+  EXPECT_EQ(w.sched.pending(), pending - 2);
+  const std::vector<AppliedFault> applied = schedule.Applied();
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_EQ(applied[0], (AppliedFault{0, FaultConfig::Kind::kCutLink, "open", std::nullopt, 10,
+                                      true, std::nullopt}));
+  EXPECT_EQ(applied[1], (AppliedFault{1, FaultConfig::Kind::kClockJump, "", NodeId{2}, 20, false,
+                                      std::nullopt}));
 }
 
 TEST(FaultScheduleTest, ClockFaultsStepAndRedriftTheNodeClock) {

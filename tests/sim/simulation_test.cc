@@ -177,6 +177,13 @@ TEST(SimulationTest, PartitionFaultDropsAndHealsOnSchedule) {
   EXPECT_EQ(ts.value(1, 10), 1.0);  // 10 ms
   EXPECT_EQ(ts.value(3, 10), 1.0);  // 30 ms
   EXPECT_EQ(ts.value(4, 10), 0.0);  // 40 ms: healed
+  // RunOutput carries what the fault schedule applied: the window the heal closed, the heal.
+  ASSERT_EQ(out.faults_applied.size(), 2u);
+  EXPECT_EQ(out.faults_applied[0],
+            (AppliedFault{0, FaultConfig::Kind::kPartition, "split", std::nullopt,
+                          10 * kMillisecond, true, 40 * kMillisecond}));
+  EXPECT_EQ(out.faults_applied[1].kind, FaultConfig::Kind::kHeal);
+  EXPECT_FALSE(out.faults_applied[1].lasting);
 }
 
 TEST(SimulationTest, ScenarioErrorsAreStatuses) {

@@ -1,11 +1,11 @@
-#include "sim/cli_args.h"
+#include "analysis/cli/args.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace dsim::sim {
+namespace dsim::cli {
 namespace {
 
 size_t Distance(const std::string& a, const std::string& b) {
@@ -117,4 +117,27 @@ std::string Usage(const ArgSpec& spec) {
   return out;
 }
 
-}  // namespace dsim::sim
+int CommandError::operator()(int code, absl::string_view message) const {
+  std::fprintf(err, "dsim %s: %.*s\n", command, static_cast<int>(message.size()), message.data());
+  return code;
+}
+
+std::optional<ParsedArgs> ParseCommandArgs(const ArgSpec& spec,
+                                           const std::vector<std::string>& args, std::FILE* out,
+                                           std::FILE* err, int* code) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(spec, args);
+  if (!parsed.ok()) {
+    std::fprintf(err, "dsim %s: %s\n\n%s", spec.command.c_str(),
+                 std::string(parsed.status().message()).c_str(), Usage(spec).c_str());
+    *code = kExitUsage;
+    return std::nullopt;
+  }
+  if (parsed->help) {
+    std::fputs(Usage(spec).c_str(), out);
+    *code = kExitOk;
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
+}  // namespace dsim::cli

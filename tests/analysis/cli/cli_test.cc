@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "sim/cli_args.h"
-#include "sim/commands.h"
+#include "analysis/cli/args.h"
+#include "analysis/cli/commands.h"
 
-namespace dsim::sim {
+namespace dsim::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -184,4 +184,4 @@ TEST_F(CliTest, UnwritableOutputDirectoryExitsThree) {
 }
 
 }  // namespace
-}  // namespace dsim::sim
+}  // namespace dsim::cli

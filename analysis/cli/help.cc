@@ -1,0 +1,38 @@
+// dsim help: the command overview, and `dsim help scenario`, the reference of every scenario key
+// (sim::ScenarioReference, produced by the loader's own key declarations).
+#include "analysis/cli/args.h"
+#include "analysis/cli/commands.h"
+#include "sim/scenario/scenario.h"
+
+namespace dsim::cli {
+
+const char kOverview[] =
+    "usage: dsim COMMAND [arguments]\n"
+    "\n"
+    "dsim is a deterministic discrete-event simulator of a replicated, Cassandra-like database.\n"
+    "\n"
+    "commands:\n"
+    "  run FILE        run a scenario; writes results.json and timeseries.csv\n"
+    "  validate FILE   check a scenario file without running it\n"
+    "  sweep FILE      run a scenario over seeds and parameter values in parallel; summarize\n"
+    "  summarize DIR   recompute and print a sweep directory's summary\n"
+    "  merge DIR...    combine the shards of a sweep into one sweep directory\n"
+    "  check RESULTS   compare a run or a sweep with a baseline (regression gate)\n"
+    "  report RESULTS  plots (PNG, SVG), index.html and report.md of runs and sweeps\n"
+    "  help scenario   print the reference of every scenario key\n"
+    "  version         print the dsim version\n"
+    "\n"
+    "'dsim COMMAND --help' describes a command's options. Exit codes: 0 ok, 1 regression\n"
+    "(dsim check), 2 usage or input error, 3 results not written, 4 simulation failed (dsim\n"
+    "sweep: a run failed), 5 did not converge (metrics.require_convergence).\n";
+
+int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* /*err*/) {
+  if (!args.empty() && args[0] == "scenario") {
+    std::fputs(sim::ScenarioReference().c_str(), out);
+    return kExitOk;
+  }
+  std::fputs(kOverview, out);
+  return kExitOk;
+}
+
+}  // namespace dsim::cli
