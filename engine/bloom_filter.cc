@@ -5,6 +5,7 @@
 
 #include "engine/check.h"
 #include "engine/coding.h"
+#include "engine/det_math.h"
 #include "engine/token.h"
 
 namespace dsim::engine {
@@ -12,14 +13,14 @@ namespace dsim::engine {
 uint64_t BloomFilter::OptimalBits(uint64_t expected_keys, double fp_chance) {
   DSIM_CHECK_MSG(fp_chance > 0.0 && fp_chance < 1.0, "bloom fp_chance must be in (0, 1)");
   const double n = static_cast<double>(expected_keys == 0 ? 1 : expected_keys);
-  const double ln2 = std::log(2.0);
-  const double m = std::ceil(-n * std::log(fp_chance) / (ln2 * ln2));
+  // m = -n ln(p) / (ln 2)^2, with the deterministic log: the size must not depend on libm.
+  const double m = std::ceil(-n * DetLog(fp_chance) / (kDetLn2 * kDetLn2));
   return m < 1.0 ? 1 : static_cast<uint64_t>(m);
 }
 
 int BloomFilter::OptimalProbes(uint64_t expected_keys, uint64_t bits) {
   const double n = static_cast<double>(expected_keys == 0 ? 1 : expected_keys);
-  const double k = std::round(static_cast<double>(bits) / n * std::log(2.0));
+  const double k = std::round(static_cast<double>(bits) / n * kDetLn2);
   // More than 64 probes never helps (p would be below 2^-64).
   return k < 1.0 ? 1 : (k > 64.0 ? 64 : static_cast<int>(k));
 }
@@ -42,8 +43,8 @@ bool BloomFilter::MayContain(std::string_view key) const { return MayContainHash
 double BloomFilter::TheoreticalFpRate() const {
   const double k = probes_;
   const double fill =
-      1.0 - std::exp(-k * static_cast<double>(inserted_) / static_cast<double>(bits_));
-  return std::pow(fill, k);
+      1.0 - DetExp(-k * static_cast<double>(inserted_) / static_cast<double>(bits_));
+  return DetPow(fill, k);
 }
 
 std::string BloomFilter::Serialize() const {

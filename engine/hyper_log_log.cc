@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "engine/check.h"
+#include "engine/det_math.h"
 #include "engine/token.h"
 
 namespace dsim::engine {
@@ -133,7 +134,7 @@ double HyperLogLog::Estimate() const {
     // Linear counting over 2^25 virtual registers, of which sparse_entries_.size() are set.
     const double m_sparse = static_cast<double>(uint64_t{1} << kSparsePrecision);
     const double zeros = m_sparse - static_cast<double>(sparse_entries_.size());
-    return m_sparse * std::log(m_sparse / zeros);
+    return m_sparse * DetLog(m_sparse / zeros);
   }
   const int q = 64 - precision_;
   const double m = static_cast<double>(registers_.size());
@@ -142,14 +143,14 @@ double HyperLogLog::Estimate() const {
   for (uint8_t r : registers_) ++counts[r];
 
   if (counts[0] > 0) {
-    const double linear = m * std::log(m / static_cast<double>(counts[0]));
+    const double linear = m * DetLog(m / static_cast<double>(counts[0]));
     if (linear <= LinearCountingThreshold()) return linear;
   }
   // Ertl's improved raw estimator.
   double z = m * Tau(1.0 - static_cast<double>(counts[q + 1]) / m);
   for (int k = q; k >= 1; --k) z = 0.5 * (z + static_cast<double>(counts[k]));
   z += m * Sigma(static_cast<double>(counts[0]) / m);
-  const double alpha_inf = 1.0 / (2.0 * std::log(2.0));
+  const double alpha_inf = 1.0 / (2.0 * kDetLn2);
   return alpha_inf * m * m / z;
 }
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "engine/det_math.h"
+
 namespace dsim::sim {
 
 uint64_t SplitMix64(uint64_t* state) {
@@ -46,7 +48,7 @@ int64_t Rng::UniformInt(int64_t lo, int64_t hi) {
 double Rng::Exponential(double mean) {
   DSIM_CHECK(mean >= 0);
   // 1 - U is in (0, 1], so the log is finite.
-  return -mean * std::log(1.0 - Uniform01());
+  return -mean * engine::DetLog(1.0 - Uniform01());
 }
 
 double Rng::Normal(double mean, double stddev) {
@@ -63,7 +65,7 @@ double Rng::Normal(double mean, double stddev) {
     const double v = 2.0 * Uniform01() - 1.0;
     const double r2 = u * u + v * v;
     if (r2 >= 1.0 || r2 == 0.0) continue;
-    const double f = std::sqrt(-2.0 * std::log(r2) / r2);
+    const double f = engine::DetSqrt(-2.0 * engine::DetLog(r2) / r2);
     spare_normal_ = v * f;
     has_spare_normal_ = true;
     return mean + stddev * (u * f);
@@ -74,20 +76,36 @@ double Rng::Normal(double mean, double stddev) {
 
 double Rng::LogNormal(double mu, double sigma) {
   DSIM_CHECK(sigma >= 0);
-  return std::exp(Normal(mu, sigma));
+  return engine::DetExp(Normal(mu, sigma));
 }
 
 namespace {
 
+// log1p(x) from the deterministic log, accurate for small x: Goldberg's correction
+// log(u) * x / (u - 1) with u = 1 + x rounded cancels the rounding of u (Kahan's trick).
+double Log1p(double x) {
+  const double u = 1.0 + x;
+  if (u == 1.0) return x;
+  return engine::DetLog(u) * x / (u - 1.0);
+}
+
+// expm1(x) from the deterministic exp, accurate for small x (the same trick, Kahan).
+double Expm1(double x) {
+  const double u = engine::DetExp(x);
+  if (u == 1.0) return x;
+  const double um1 = u - 1.0;
+  if (um1 == -1.0) return -1.0;
+  return um1 * x / engine::DetLog(u);
+}
+
 // log1p(x) / x, accurate near 0.
 double Helper1(double x) {
-  return std::abs(x) > 1e-8 ? std::log1p(x) / x : 1.0 - x * (0.5 - x * (1.0 / 3.0 - 0.25 * x));
+  return std::abs(x) > 1e-8 ? Log1p(x) / x : 1.0 - x * (0.5 - x * (1.0 / 3.0 - 0.25 * x));
 }
 
 // expm1(x) / x, accurate near 0.
 double Helper2(double x) {
-  return std::abs(x) > 1e-8 ? std::expm1(x) / x
-                            : 1.0 + x * 0.5 * (1.0 + x / 3.0 * (1.0 + 0.25 * x));
+  return std::abs(x) > 1e-8 ? Expm1(x) / x : 1.0 + x * 0.5 * (1.0 + x / 3.0 * (1.0 + 0.25 * x));
 }
 
 }  // namespace
@@ -97,19 +115,19 @@ ZipfDistribution::ZipfDistribution(uint64_t n, double s) : n_(n), s_(s) {
   DSIM_CHECK(s > 0);
   h_integral_x1_ = H(1.5) - 1.0;
   h_integral_n_ = H(static_cast<double>(n) + 0.5);
-  shift_ = 2.0 - HInverse(H(2.5) - std::exp(-s_ * std::log(2.0)));
+  shift_ = 2.0 - HInverse(H(2.5) - engine::DetExp(-s_ * engine::kDetLn2));
 }
 
 // The integral of x^-s: (x^(1-s) - 1) / (1 - s), or log(x) when s == 1.
 double ZipfDistribution::H(double x) const {
-  const double log_x = std::log(x);
+  const double log_x = engine::DetLog(x);
   return Helper2((1.0 - s_) * log_x) * log_x;
 }
 
 double ZipfDistribution::HInverse(double x) const {
   double t = x * (1.0 - s_);
   if (t < -1.0) t = -1.0;  // rounding guard
-  return std::exp(Helper1(t) * x);
+  return engine::DetExp(Helper1(t) * x);
 }
 
 uint64_t ZipfDistribution::Sample(Rng& rng) const {
@@ -121,7 +139,8 @@ uint64_t ZipfDistribution::Sample(Rng& rng) const {
     if (k_real < 1.0) k_real = 1.0;
     if (k_real > static_cast<double>(n_)) k_real = static_cast<double>(n_);
     const uint64_t k = static_cast<uint64_t>(k_real);
-    if (k_real - x <= shift_ || u >= H(k_real + 0.5) - std::exp(-s_ * std::log(k_real))) {
+    if (k_real - x <= shift_ ||
+        u >= H(k_real + 0.5) - engine::DetExp(-s_ * engine::DetLog(k_real))) {
       return k;
     }
   }

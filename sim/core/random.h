@@ -11,10 +11,11 @@
 //   Nanos delay = min + net.Bounded(max - min + 1);  // unbiased (Lemire)
 //
 // Decisions use the integer draws (Next, Bounded, Chance). The real-valued distributions
-// (Uniform01, Exponential, Normal, LogNormal, Zipf) use IEEE double arithmetic plus std::log,
-// std::exp, std::sqrt and std::pow; they are bit-identical across build types on one platform
-// (no fast-math, no FMA contraction), and across platforms up to libm's last-ulp differences in
-// log/exp/pow. Each draw consumes a documented, data-independent-or-bounded number of words.
+// (Uniform01, Exponential, Normal, LogNormal, Zipf) use IEEE double arithmetic (correctly
+// rounded +, -, *, /, sqrt) and the deterministic DetLog/DetExp of engine/det_math.h, never
+// libm's log/exp/pow: with the build's -ffp-contract=off and no fast-math they give the same
+// bits on every IEEE-754 machine, compiler and optimisation level, not only on this one.
+// Each draw consumes a documented, data-independent-or-bounded number of words.
 #ifndef DSIM_SIM_RANDOM_H_
 #define DSIM_SIM_RANDOM_H_
 
@@ -37,6 +38,15 @@ class Rng {
  public:
   // Seeds the 256-bit state from `seed` with four SplitMix64 steps (never all zero).
   explicit Rng(uint64_t seed = 0);
+
+  // A generator whose xoshiro256++ state is exactly `state` (not seeded through SplitMix64), to
+  // check the generator against its authors' reference outputs. REQUIRES: not all zero.
+  static Rng FromState(const uint64_t (&state)[4]) {
+    DSIM_CHECK((state[0] | state[1] | state[2] | state[3]) != 0);
+    Rng r;
+    for (int i = 0; i < 4; ++i) r.s_[i] = state[i];
+    return r;
+  }
 
   // The next 64 uniform bits (xoshiro256++). Cost: a handful of integer ops.
   uint64_t Next() {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/check.h"
+#include "engine/det_math.h"
 
 namespace dsim::sim {
 
@@ -47,9 +48,10 @@ LinkModel::LinkModel(const LinkClassConfig& config)
       break;
     case LatencyConfig::Kind::kLogNormal:
       DSIM_CHECK(l.median > 0 && l.sigma >= 0);
-      mu_ = std::log(static_cast<double>(l.median));
+      mu_ = engine::DetLog(static_cast<double>(l.median));
       sigma_ = l.sigma;
-      mean_ns_ = RoundLatency(static_cast<double>(l.median) * std::exp(l.sigma * l.sigma / 2));
+      mean_ns_ =
+          RoundLatency(static_cast<double>(l.median) * engine::DetExp(l.sigma * l.sigma / 2));
       break;
   }
 }
