@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "engine/check.h"
 #include "sim/core/random.h"
@@ -72,6 +73,14 @@ void NodeClock::SetDriftPpb(Nanos true_time, int64_t drift_ppb) {
 }
 
 int64_t PpmToPpb(double ppm) { return static_cast<int64_t>(std::llround(ppm * 1000.0)); }
+
+void ExportClockMetrics(std::vector<NodeClock>* clocks, Nanos end, MetricSet* metrics) {
+  Nanos offset_abs_max = 0;
+  for (NodeClock& clock : *clocks) {
+    offset_abs_max = std::max(offset_abs_max, std::abs(clock.OffsetAt(end)));
+  }
+  metrics->Set("clocks.offset_abs_max", ToSeconds(offset_abs_max), "s");
+}
 
 std::vector<NodeClock> MakeNodeClocks(const ClocksConfig& config, uint32_t nodes,
                                       uint64_t root_seed) {

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/core/metrics.h"
 #include "sim/core/time.h"
 #include "sim/scenario/config.h"
 
@@ -76,6 +77,10 @@ class NodeClock {
 // [0, ntp_period), all from the stream ("clock", node); then the per-node overrides.
 std::vector<NodeClock> MakeNodeClocks(const ClocksConfig& config, uint32_t nodes,
                                       uint64_t root_seed);
+
+// The clock metric of a run: clocks.offset_abs_max, the largest |offset| of any node at `end`
+// (seconds). Both worlds export it the same way.
+void ExportClockMetrics(std::vector<NodeClock>* clocks, Nanos end, MetricSet* metrics);
 
 // Parts per million (as written in scenario files) to integer parts per billion.
 int64_t PpmToPpb(double ppm);
