@@ -9,7 +9,6 @@
 #include "engine/check.h"
 #include "engine/compaction.h"
 #include "sim/core/random.h"
-#include "sim/kv/kv_data.h"
 
 namespace dsim::sim {
 namespace {
@@ -59,6 +58,7 @@ Cluster::Cluster(const Scenario& scenario, Scheduler* scheduler, std::vector<Nod
     nodes_.push_back(std::make_unique<Node>(id, store_options_, scenario.simulation.seed));
   }
   scheduler_->SetHandler(EventKind::kCommitlogSync, this);
+  oracle_->SetReplicaReader(this);
 }
 
 void Cluster::Start() {
@@ -145,59 +145,22 @@ void Cluster::ForEachInRange(NodeId id, const engine::TokenRange& range,
   CheckOk(node(id).store().ForEachPartitionInRange(range, fn), "range scan");
 }
 
-void Cluster::Reread(NodeId id, const std::string& key) {
-  const std::optional<uint64_t> index = ParseKvKey(key);
-  if (!index || *index >= oracle_->keys()) return;
-  const std::optional<engine::Partition> current = View(id, key);
-  if (oracle_->RecomputeReplica(id, *index, current ? &*current : nullptr, scheduler_->now())) {
-    RederiveWinners(*index);
-  }
-}
-
-void Cluster::RederiveWinners(uint64_t key) {
-  const std::string k = KvKey(key);
-  std::vector<std::optional<engine::Partition>> views;
-  for (NodeId n : ring_->Replicas(oracle_->SegmentOfKey(key))) views.push_back(View(n, k));
-  oracle_->RederiveWinners(key, views, scheduler_->now());
-}
-
 void Cluster::Compact(NodeId id) {
   engine::Store& store = node(id).store();
   for (int round = 0; round < kMaxCompactionsPerTrigger; ++round) {
     const int64_t now_us = LocalMicros(id);
-    // Keys whose tombstones this compaction may purge: only when some tombstone anywhere is
-    // old enough on this node's clock, and only in the tables the compaction will pick.
-    std::vector<std::string> purge_keys;
-    if (min_tombstone_ldt_us_ != INT64_MAX &&
-        now_us - store_options_.gc_grace_us > min_tombstone_ldt_us_) {
-      const int64_t horizon = now_us - store_options_.gc_grace_us;
-      std::vector<uint64_t> sizes;
-      sizes.reserve(store.sstables().size());
-      for (const auto& t : store.sstables()) sizes.push_back(t->file_bytes());
-      for (size_t i : engine::SelectSizeTieredCompaction(sizes, store_options_.compaction)) {
-        const engine::SSTable& table = *store.sstables()[i];
-        if (table.metadata().tombstone_count == 0) continue;
-        ++purge_scans_;
-        std::unique_ptr<engine::PartitionIterator> it = table.NewIterator();
-        for (it->SeekToFirst(); it->Valid(); it->Next()) {
-          for (const auto& [name, cell] : it->partition().cells()) {
-            if (cell.tombstone && cell.local_deletion_time_us < horizon) {
-              purge_keys.push_back(it->partition().key());
-              break;
-            }
-          }
-        }
-        CheckOk(it->status(), "purge scan");
-      }
-    }
     absl::StatusOr<std::optional<engine::CompactionRecord>> r = store.MaybeCompact(now_us);
     CheckOk(r.status(), "compaction");
     if (!r->has_value()) return;
-    if ((*r)->tombstones_purged > 0) {
-      std::sort(purge_keys.begin(), purge_keys.end());
-      purge_keys.erase(std::unique(purge_keys.begin(), purge_keys.end()), purge_keys.end());
-      for (const std::string& key : purge_keys) Reread(id, key);
+    const engine::CompactionRecord& record = **r;
+    // storage.purge_scans: the input SSTables holding tombstones of the compactions that ran
+    // once some tombstone anywhere had passed gc_grace on this node's clock (the tables that
+    // may hold a purge; before the engine reported its purges, the tables rescanned for them).
+    if (min_tombstone_ldt_us_ != INT64_MAX &&
+        now_us - store_options_.gc_grace_us > min_tombstone_ldt_us_) {
+      for (const engine::CompactionInput& in : record.inputs) purge_scans_ += in.tombstones > 0;
     }
+    oracle_->OnCompaction(id, record, scheduler_->now());
   }
 }
 
@@ -209,9 +172,7 @@ void Cluster::Crash(NodeId id) {
   }
   ++crashes_;
   ++nodes_down_;
-  std::vector<std::string> keys = n.Crash();
-  std::sort(keys.begin(), keys.end());
-  for (const std::string& key : keys) Reread(id, key);
+  oracle_->OnReplicaLost(id, n.Crash(), scheduler_->now());
   for (NodeStateListener* l : listeners_) l->OnNodeDown(id);
 }
 
@@ -232,7 +193,7 @@ void Cluster::Replace(NodeId id) {
   ++replaces_;
   --nodes_down_;
   n.Replace();
-  for (uint64_t key : oracle_->OnReplicaWiped(id, scheduler_->now())) RederiveWinners(key);
+  oracle_->OnReplicaWiped(id, scheduler_->now());
 }
 
 void Cluster::ExportTo(MetricSet* metrics) const {
