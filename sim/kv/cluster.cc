@@ -196,14 +196,19 @@ void Cluster::Replace(NodeId id) {
   oracle_->OnReplicaWiped(id, scheduler_->now());
 }
 
-void Cluster::ExportTo(MetricSet* metrics) const {
+namespace {
+
+// The statistics of every store the nodes have had (those a Replace retired included), summed
+// in node order.
+struct StoreTotals {
   uint64_t applied = 0, flushes = 0, compactions = 0, purged = 0, ingests = 0, ingested = 0;
   uint64_t bytes_written = 0, syncs = 0, replayed = 0, dropped = 0, reads = 0;
-  uint64_t fp = 0, tn = 0, tp = 0, sstables = 0, disk_bytes = 0;
+  uint64_t fp = 0, tn = 0, tp = 0;
   double expected_fp = 0;
-  uint64_t hll_count = 0;
+  uint64_t hll_count = 0;  // compactions with an HLL estimate to check
   double hll_sum = 0, hll_max = 0;
-  auto add = [&](const engine::StoreStats& s) {
+
+  void Add(const engine::StoreStats& s) {
     applied += s.mutations_applied;
     flushes += s.flushes;
     compactions += s.compactions;
@@ -227,59 +232,68 @@ void Cluster::ExportTo(MetricSet* metrics) const {
       hll_sum += err;
       hll_max = std::max(hll_max, err);
     }
-  };
-  for (const auto& n : nodes_) {
-    for (const engine::StoreStats& s : n->retired_stats()) add(s);
-    add(n->store().stats());
-    sstables += n->store().sstables().size();
-    disk_bytes += n->disk().TotalBytes();
   }
-  metrics->Set("storage.mutations_applied", applied, "mutations");
-  metrics->Set("storage.flushes", flushes, "count");
-  metrics->Set("storage.compactions", compactions, "count");
-  metrics->Set("storage.tombstones_purged", purged, "cells");
-  metrics->Set("storage.ingests", ingests, "sstables");
-  metrics->Set("storage.partitions_ingested", ingested, "partitions");
-  metrics->Set("storage.bytes_written", bytes_written, "bytes");
-  metrics->Set("storage.commitlog_syncs", syncs, "count");
-  metrics->Set("storage.commitlog_records_replayed", replayed, "records");
-  metrics->Set("storage.commitlog_records_dropped", dropped, "records");
-  metrics->Set("storage.sstables_end", sstables, "sstables");
-  metrics->Set("storage.disk_bytes_end", disk_bytes, "bytes");
-  metrics->Set("storage.purge_scans", purge_scans_, "sstables");
+};
 
-  metrics->Set("bloom.store_reads", reads, "reads");
-  metrics->Set("bloom.queries.false_positives", fp, "queries");
-  metrics->Set("bloom.queries.true_negatives", tn, "queries");
-  metrics->Set("bloom.queries.true_positives", tp, "queries");
-  metrics->Set("bloom.fp.configured", store_options_.bloom_fp_chance, "ratio");
-  if (fp + tn > 0) {
-    const double absent = static_cast<double>(fp + tn);
-    metrics->Set("bloom.fp.observed", static_cast<double>(fp) / absent, "ratio");
-    metrics->Set("bloom.fp.theoretical", expected_fp / absent, "ratio");
-    metrics->Set("bloom.queries.expected_false_positives", expected_fp, "queries");
+void ExportBloomAndHll(const StoreTotals& t, double fp_configured, MetricSet* metrics) {
+  metrics->Set("bloom.store_reads", t.reads, "reads");
+  metrics->Set("bloom.queries.false_positives", t.fp, "queries");
+  metrics->Set("bloom.queries.true_negatives", t.tn, "queries");
+  metrics->Set("bloom.queries.true_positives", t.tp, "queries");
+  metrics->Set("bloom.fp.configured", fp_configured, "ratio");
+  if (t.fp + t.tn > 0) {
+    const double absent = static_cast<double>(t.fp + t.tn);
+    metrics->Set("bloom.fp.observed", static_cast<double>(t.fp) / absent, "ratio");
+    metrics->Set("bloom.fp.theoretical", t.expected_fp / absent, "ratio");
+    metrics->Set("bloom.queries.expected_false_positives", t.expected_fp, "queries");
   } else {
     metrics->SetNull("bloom.fp.observed", "ratio");
     metrics->SetNull("bloom.fp.theoretical", "ratio");
     metrics->Set("bloom.queries.expected_false_positives", 0.0, "queries");
   }
 
-  metrics->Set("hll.compactions", hll_count, "count");
-  if (hll_count > 0) {
-    metrics->Set("hll.error.mean", hll_sum / static_cast<double>(hll_count), "ratio");
-    metrics->Set("hll.error.max", hll_max, "ratio");
+  metrics->Set("hll.compactions", t.hll_count, "count");
+  if (t.hll_count > 0) {
+    metrics->Set("hll.error.mean", t.hll_sum / static_cast<double>(t.hll_count), "ratio");
+    metrics->Set("hll.error.max", t.hll_max, "ratio");
   } else {
     metrics->SetNull("hll.error.mean", "ratio");
     metrics->SetNull("hll.error.max", "ratio");
   }
+}
+
+}  // namespace
+
+void Cluster::ExportTo(MetricSet* metrics) const {
+  StoreTotals t;
+  uint64_t sstables = 0, disk_bytes = 0, dropped_mutations = 0;
+  for (const auto& n : nodes_) {
+    for (const engine::StoreStats& s : n->retired_stats()) t.Add(s);
+    t.Add(n->store().stats());
+    sstables += n->store().sstables().size();
+    disk_bytes += n->disk().TotalBytes();
+    dropped_mutations += n->mutations_dropped();
+  }
+  metrics->Set("storage.mutations_applied", t.applied, "mutations");
+  metrics->Set("storage.flushes", t.flushes, "count");
+  metrics->Set("storage.compactions", t.compactions, "count");
+  metrics->Set("storage.tombstones_purged", t.purged, "cells");
+  metrics->Set("storage.ingests", t.ingests, "sstables");
+  metrics->Set("storage.partitions_ingested", t.ingested, "partitions");
+  metrics->Set("storage.bytes_written", t.bytes_written, "bytes");
+  metrics->Set("storage.commitlog_syncs", t.syncs, "count");
+  metrics->Set("storage.commitlog_records_replayed", t.replayed, "records");
+  metrics->Set("storage.commitlog_records_dropped", t.dropped, "records");
+  metrics->Set("storage.sstables_end", sstables, "sstables");
+  metrics->Set("storage.disk_bytes_end", disk_bytes, "bytes");
+  metrics->Set("storage.purge_scans", purge_scans_, "sstables");
+  ExportBloomAndHll(t, store_options_.bloom_fp_chance, metrics);
 
   metrics->Set("nodes.crashes", crashes_, "count");
   metrics->Set("nodes.restarts", restarts_, "count");
   metrics->Set("nodes.replaces", replaces_, "count");
   metrics->Set("nodes.ignored_faults", ignored_node_faults_, "count");
   metrics->Set("nodes.down_end", uint64_t{nodes_down_}, "nodes");
-  uint64_t dropped_mutations = 0;
-  for (const auto& n : nodes_) dropped_mutations += n->mutations_dropped();
   metrics->Set("nodes.mutations_dropped", dropped_mutations, "mutations");
 }
 
