@@ -8,17 +8,10 @@
 namespace dsim::sim {
 namespace {
 
+using testing::FaultAt;
 using testing::RunOk;
 using testing::SmallKv;
 using testing::U;
-
-FaultConfig At(FaultConfig::Kind kind, Nanos at, NodeId node) {
-  FaultConfig f;
-  f.kind = kind;
-  f.at = at;
-  f.node = node;
-  return f;
-}
 
 // Node 2 goes silent at 0.5 s for good. Writes time out 2 s after issue, so the first hints are
 // due at 2.5 s: within a 3 s window they are kept, and from 3.5 s on they are not. None is ever
@@ -27,7 +20,7 @@ TEST(HintsTest, NoHintsForAReplicaSilentLongerThanTheWindow) {
   Scenario s = SmallKv(5);
   s.cluster.hinted_handoff = true;
   s.cluster.max_hint_window = 3 * kSecond;
-  s.faults = {At(FaultConfig::Kind::kCrash, 500 * kMillisecond, 2)};
+  s.faults = {FaultAt(FaultConfig::Kind::kCrash, 500 * kMillisecond, 2)};
   const RunOutput out = RunOk(s);
   EXPECT_GT(U(out, "hints.stored"), 100u);
   EXPECT_GT(U(out, "hints.not_stored"), 100u);
@@ -40,8 +33,8 @@ TEST(HintsTest, NoHintsForAReplicaSilentLongerThanTheWindow) {
 TEST(HintsTest, HintsAreReplayedOnceTheReplicaIsBack) {
   Scenario s = SmallKv(5);
   s.cluster.hinted_handoff = true;
-  s.faults = {At(FaultConfig::Kind::kCrash, 500 * kMillisecond, 2),
-              At(FaultConfig::Kind::kRestart, 2 * kSecond, 2)};
+  s.faults = {FaultAt(FaultConfig::Kind::kCrash, 500 * kMillisecond, 2),
+              FaultAt(FaultConfig::Kind::kRestart, 2 * kSecond, 2)};
   const RunOutput out = RunOk(s);
   EXPECT_GT(U(out, "hints.stored"), 100u);
   EXPECT_EQ(U(out, "hints.not_stored"), 0u);
