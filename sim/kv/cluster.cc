@@ -153,9 +153,9 @@ void Cluster::Compact(NodeId id) {
     CheckOk(r.status(), "compaction");
     if (!r->has_value()) return;
     const engine::CompactionRecord& record = **r;
-    // storage.purge_scans: the input SSTables holding tombstones of the compactions that ran
-    // once some tombstone anywhere had passed gc_grace on this node's clock (the tables that
-    // may hold a purge; before the engine reported its purges, the tables rescanned for them).
+    // storage.purge_scans keeps the meaning it had when the cluster rescanned inputs for
+    // purges itself: input SSTables holding tombstones, in compactions run once some tombstone
+    // anywhere had passed gc_grace on this node's clock.
     if (min_tombstone_ldt_us_ != INT64_MAX &&
         now_us - store_options_.gc_grace_us > min_tombstone_ldt_us_) {
       for (const engine::CompactionInput& in : record.inputs) purge_scans_ += in.tombstones > 0;
