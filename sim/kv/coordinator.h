@@ -25,6 +25,10 @@
 // reused slot. Duplicate deliveries (network duplication) of any key-value message, hints
 // included, are ignored and counted here: applying a mutation twice changes nothing, and a reply
 // counts once. Each delivery folds a digest of its payload into the trace hash.
+//
+//   Coordinator coordinator(scenario, &cluster, &network, &scheduler);
+//   coordinator.Write(/*coordinator=*/0, /*key=*/42, /*first_column=*/0, /*count=*/2, false);
+//   coordinator.Read(/*coordinator=*/3, /*key=*/42);
 #ifndef DSIM_SIM_COORDINATOR_H_
 #define DSIM_SIM_COORDINATOR_H_
 

@@ -5,6 +5,9 @@
 // A message is a fixed header (verb, ids, timestamps) plus, when it carries data, the
 // partition's accounted size. A delivery folds a 64-bit digest of its payload into the trace
 // hash (Scheduler::MixTrace): for a partition, its content digest folded to 64 bits.
+//
+//   network.Send({..., .category = MessageCategory::kWrite, .bytes = KvWireBytes(p), ...});
+//   scheduler.MixTrace(KvTraceDigest(p));
 #ifndef DSIM_SIM_KV_KV_MESSAGES_H_
 #define DSIM_SIM_KV_KV_MESSAGES_H_
 
