@@ -16,6 +16,11 @@
 // HLL estimate of the inputs; the record keeps that estimate next to the exact count written.
 // (An input sketched at another precision than the output's cannot merge; its exact partition
 // count is added to the estimate instead.)
+//
+// The record is the one account of what a compaction did: its inputs, every tombstone it purged
+// (cell by cell), and the partitions some input held with an expired tombstone. Callers that
+// mirror a replica's content (the simulator's oracle) read it instead of predicting the
+// selection or the purge, so the decision exists only here.
 #ifndef DSIM_ENGINE_COMPACTION_H_
 #define DSIM_ENGINE_COMPACTION_H_
 
@@ -27,6 +32,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "engine/cell.h"
 #include "engine/partition.h"
 #include "engine/sstable.h"
 #include "engine/sstable_builder.h"
@@ -46,6 +52,25 @@ struct SizeTieredOptions {
 std::vector<size_t> SelectSizeTieredCompaction(const std::vector<uint64_t>& sizes_bytes,
                                                const SizeTieredOptions& options);
 
+// One SSTable a compaction merged.
+struct CompactionInput {
+  std::string name;
+  uint64_t file_bytes = 0;
+  uint64_t partitions = 0;
+  uint64_t tombstones = 0;  // tombstone cells it held
+
+  friend bool operator==(const CompactionInput&, const CompactionInput&) = default;
+};
+
+// A tombstone a compaction purged, as the merge of the inputs held it.
+struct PurgedCell {
+  std::string partition_key;
+  std::string column;
+  Cell cell;
+
+  friend bool operator==(const PurgedCell&, const PurgedCell&) = default;
+};
+
 struct CompactionRecord {
   int64_t time_us = 0;
   uint64_t input_sstables = 0;
@@ -59,6 +84,15 @@ struct CompactionRecord {
   uint64_t partitions_purged = 0;  // partitions left empty by purging
   uint64_t bloom_bits = 0;         // m and k of the output filter
   int bloom_probes = 0;
+  std::vector<CompactionInput> inputs;  // in the order they were given
+  // Cell by cell (Store::stats().compaction_history keeps neither list, so it stays small):
+  //   purged_cells: in ring order, then column order; size() == tombstones_purged.
+  //   expired_tombstone_keys: every partition key that some input held with a tombstone past
+  //     gc_grace, sorted (byte order) and unique. It contains the purged cells' keys, and the
+  //     keys whose expired tombstone the merge superseded (newer data in another input) or kept
+  //     (data outside the compaction may be older).
+  std::vector<PurgedCell> purged_cells;
+  std::vector<std::string> expired_tombstone_keys;
 };
 
 struct CompactionOutput {
@@ -74,9 +108,11 @@ struct CompactionOutput {
     const SSTableOptions& sstable_options,
     absl::FunctionRef<int64_t(const Partition&)> max_purgeable_timestamp);
 
-// Purges the tombstones of `*p` per the rule above; returns how many were removed.
+// Purges the tombstones of `*p` per the rule above; returns how many were removed, and appends
+// them (in column order) to `*purged` when it is not null.
 uint64_t PurgeTombstones(Partition* p, int64_t now_us, int64_t gc_grace_us,
-                         int64_t max_purgeable_timestamp_us);
+                         int64_t max_purgeable_timestamp_us,
+                         std::vector<PurgedCell>* purged = nullptr);
 
 }  // namespace dsim::engine
 

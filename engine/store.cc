@@ -293,12 +293,17 @@ absl::StatusOr<std::optional<CompactionRecord>> Store::Compact(const std::vector
   if (output != nullptr) kept.push_back(std::move(output));
   sstables_ = std::move(kept);
 
-  const CompactionRecord& r = out->record;
+  CompactionRecord& r = out->record;
   ++stats_.compactions;
   stats_.compaction_bytes_read += r.input_bytes;
   stats_.tombstones_purged += r.tombstones_purged;
+  // The history keeps no per-cell list (see StoreStats): only the caller gets those.
+  std::vector<PurgedCell> purged = std::exchange(r.purged_cells, {});
+  std::vector<std::string> expired = std::exchange(r.expired_tombstone_keys, {});
   stats_.compaction_history.push_back(r);
-  return std::optional<CompactionRecord>(r);
+  r.purged_cells = std::move(purged);
+  r.expired_tombstone_keys = std::move(expired);
+  return std::optional<CompactionRecord>(std::move(r));
 }
 
 absl::Status Store::ForEachPartitionInRange(const TokenRange& range,

@@ -84,7 +84,9 @@ struct StoreStats {
   uint64_t recoveries = 0;
   uint64_t records_replayed = 0;
   uint64_t records_dropped = 0;
-  std::vector<CompactionRecord> compaction_history;  // one per compaction, in order
+  // One per compaction, in order, without the per-cell lists (purged_cells and
+  // expired_tombstone_keys are empty here: MaybeCompact and CompactAll return them).
+  std::vector<CompactionRecord> compaction_history;
 
   uint64_t bytes_written() const { return commitlog_bytes_written + sstable_bytes_written; }
   // FP / (FP + TN): the observed rate of "maybe" answers for absent partitions; 0 if none.
@@ -141,8 +143,8 @@ class Store {
   // Writes the memtable to a new SSTable (no-op when empty). REQUIRES: up().
   [[nodiscard]] absl::Status Flush();
 
-  // Runs at most one size-tiered compaction; returns its record, or nullopt if no bucket
-  // qualifies. REQUIRES: up().
+  // Runs at most one size-tiered compaction; returns its record (inputs, purged cells: see
+  // CompactionRecord), or nullopt if no bucket qualifies. REQUIRES: up().
   [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> MaybeCompact(int64_t now_us);
   // Compacts every SSTable into one (a major compaction); nullopt when there are none.
   [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> CompactAll(int64_t now_us);

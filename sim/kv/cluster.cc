@@ -9,7 +9,6 @@
 #include "engine/check.h"
 #include "engine/compaction.h"
 #include "sim/core/random.h"
-#include "sim/kv/kv_data.h"
 
 namespace dsim::sim {
 namespace {
@@ -59,6 +58,7 @@ Cluster::Cluster(const Scenario& scenario, Scheduler* scheduler, std::vector<Nod
     nodes_.push_back(std::make_unique<Node>(id, store_options_, scenario.simulation.seed));
   }
   scheduler_->SetHandler(EventKind::kCommitlogSync, this);
+  oracle_->SetReplicaReader(this);
 }
 
 void Cluster::Start() {
@@ -145,59 +145,22 @@ void Cluster::ForEachInRange(NodeId id, const engine::TokenRange& range,
   CheckOk(node(id).store().ForEachPartitionInRange(range, fn), "range scan");
 }
 
-void Cluster::Reread(NodeId id, const std::string& key) {
-  const std::optional<uint64_t> index = ParseKvKey(key);
-  if (!index || *index >= oracle_->keys()) return;
-  const std::optional<engine::Partition> current = View(id, key);
-  if (oracle_->RecomputeReplica(id, *index, current ? &*current : nullptr, scheduler_->now())) {
-    RederiveWinners(*index);
-  }
-}
-
-void Cluster::RederiveWinners(uint64_t key) {
-  const std::string k = KvKey(key);
-  std::vector<std::optional<engine::Partition>> views;
-  for (NodeId n : ring_->Replicas(oracle_->SegmentOfKey(key))) views.push_back(View(n, k));
-  oracle_->RederiveWinners(key, views, scheduler_->now());
-}
-
 void Cluster::Compact(NodeId id) {
   engine::Store& store = node(id).store();
   for (int round = 0; round < kMaxCompactionsPerTrigger; ++round) {
     const int64_t now_us = LocalMicros(id);
-    // Keys whose tombstones this compaction may purge: only when some tombstone anywhere is
-    // old enough on this node's clock, and only in the tables the compaction will pick.
-    std::vector<std::string> purge_keys;
-    if (min_tombstone_ldt_us_ != INT64_MAX &&
-        now_us - store_options_.gc_grace_us > min_tombstone_ldt_us_) {
-      const int64_t horizon = now_us - store_options_.gc_grace_us;
-      std::vector<uint64_t> sizes;
-      sizes.reserve(store.sstables().size());
-      for (const auto& t : store.sstables()) sizes.push_back(t->file_bytes());
-      for (size_t i : engine::SelectSizeTieredCompaction(sizes, store_options_.compaction)) {
-        const engine::SSTable& table = *store.sstables()[i];
-        if (table.metadata().tombstone_count == 0) continue;
-        ++purge_scans_;
-        std::unique_ptr<engine::PartitionIterator> it = table.NewIterator();
-        for (it->SeekToFirst(); it->Valid(); it->Next()) {
-          for (const auto& [name, cell] : it->partition().cells()) {
-            if (cell.tombstone && cell.local_deletion_time_us < horizon) {
-              purge_keys.push_back(it->partition().key());
-              break;
-            }
-          }
-        }
-        CheckOk(it->status(), "purge scan");
-      }
-    }
     absl::StatusOr<std::optional<engine::CompactionRecord>> r = store.MaybeCompact(now_us);
     CheckOk(r.status(), "compaction");
     if (!r->has_value()) return;
-    if ((*r)->tombstones_purged > 0) {
-      std::sort(purge_keys.begin(), purge_keys.end());
-      purge_keys.erase(std::unique(purge_keys.begin(), purge_keys.end()), purge_keys.end());
-      for (const std::string& key : purge_keys) Reread(id, key);
+    const engine::CompactionRecord& record = **r;
+    // storage.purge_scans keeps the meaning it had when the cluster rescanned inputs for
+    // purges itself: input SSTables holding tombstones, in compactions run once some tombstone
+    // anywhere had passed gc_grace on this node's clock.
+    if (min_tombstone_ldt_us_ != INT64_MAX &&
+        now_us - store_options_.gc_grace_us > min_tombstone_ldt_us_) {
+      for (const engine::CompactionInput& in : record.inputs) purge_scans_ += in.tombstones > 0;
     }
+    oracle_->OnCompaction(id, record, scheduler_->now());
   }
 }
 
@@ -209,9 +172,7 @@ void Cluster::Crash(NodeId id) {
   }
   ++crashes_;
   ++nodes_down_;
-  std::vector<std::string> keys = n.Crash();
-  std::sort(keys.begin(), keys.end());
-  for (const std::string& key : keys) Reread(id, key);
+  oracle_->OnReplicaLost(id, n.Crash(), scheduler_->now());
   for (NodeStateListener* l : listeners_) l->OnNodeDown(id);
 }
 
@@ -232,17 +193,22 @@ void Cluster::Replace(NodeId id) {
   ++replaces_;
   --nodes_down_;
   n.Replace();
-  for (uint64_t key : oracle_->OnReplicaWiped(id, scheduler_->now())) RederiveWinners(key);
+  oracle_->OnReplicaWiped(id, scheduler_->now());
 }
 
-void Cluster::ExportTo(MetricSet* metrics) const {
+namespace {
+
+// The statistics of every store the nodes have had (those a Replace retired included), summed
+// in node order.
+struct StoreTotals {
   uint64_t applied = 0, flushes = 0, compactions = 0, purged = 0, ingests = 0, ingested = 0;
   uint64_t bytes_written = 0, syncs = 0, replayed = 0, dropped = 0, reads = 0;
-  uint64_t fp = 0, tn = 0, tp = 0, sstables = 0, disk_bytes = 0;
+  uint64_t fp = 0, tn = 0, tp = 0;
   double expected_fp = 0;
-  uint64_t hll_count = 0;
+  uint64_t hll_count = 0;  // compactions with an HLL estimate to check
   double hll_sum = 0, hll_max = 0;
-  auto add = [&](const engine::StoreStats& s) {
+
+  void Add(const engine::StoreStats& s) {
     applied += s.mutations_applied;
     flushes += s.flushes;
     compactions += s.compactions;
@@ -266,59 +232,68 @@ void Cluster::ExportTo(MetricSet* metrics) const {
       hll_sum += err;
       hll_max = std::max(hll_max, err);
     }
-  };
-  for (const auto& n : nodes_) {
-    for (const engine::StoreStats& s : n->retired_stats()) add(s);
-    add(n->store().stats());
-    sstables += n->store().sstables().size();
-    disk_bytes += n->disk().TotalBytes();
   }
-  metrics->Set("storage.mutations_applied", applied, "mutations");
-  metrics->Set("storage.flushes", flushes, "count");
-  metrics->Set("storage.compactions", compactions, "count");
-  metrics->Set("storage.tombstones_purged", purged, "cells");
-  metrics->Set("storage.ingests", ingests, "sstables");
-  metrics->Set("storage.partitions_ingested", ingested, "partitions");
-  metrics->Set("storage.bytes_written", bytes_written, "bytes");
-  metrics->Set("storage.commitlog_syncs", syncs, "count");
-  metrics->Set("storage.commitlog_records_replayed", replayed, "records");
-  metrics->Set("storage.commitlog_records_dropped", dropped, "records");
-  metrics->Set("storage.sstables_end", sstables, "sstables");
-  metrics->Set("storage.disk_bytes_end", disk_bytes, "bytes");
-  metrics->Set("storage.purge_scans", purge_scans_, "sstables");
+};
 
-  metrics->Set("bloom.store_reads", reads, "reads");
-  metrics->Set("bloom.queries.false_positives", fp, "queries");
-  metrics->Set("bloom.queries.true_negatives", tn, "queries");
-  metrics->Set("bloom.queries.true_positives", tp, "queries");
-  metrics->Set("bloom.fp.configured", store_options_.bloom_fp_chance, "ratio");
-  if (fp + tn > 0) {
-    const double absent = static_cast<double>(fp + tn);
-    metrics->Set("bloom.fp.observed", static_cast<double>(fp) / absent, "ratio");
-    metrics->Set("bloom.fp.theoretical", expected_fp / absent, "ratio");
-    metrics->Set("bloom.queries.expected_false_positives", expected_fp, "queries");
+void ExportBloomAndHll(const StoreTotals& t, double fp_configured, MetricSet* metrics) {
+  metrics->Set("bloom.store_reads", t.reads, "reads");
+  metrics->Set("bloom.queries.false_positives", t.fp, "queries");
+  metrics->Set("bloom.queries.true_negatives", t.tn, "queries");
+  metrics->Set("bloom.queries.true_positives", t.tp, "queries");
+  metrics->Set("bloom.fp.configured", fp_configured, "ratio");
+  if (t.fp + t.tn > 0) {
+    const double absent = static_cast<double>(t.fp + t.tn);
+    metrics->Set("bloom.fp.observed", static_cast<double>(t.fp) / absent, "ratio");
+    metrics->Set("bloom.fp.theoretical", t.expected_fp / absent, "ratio");
+    metrics->Set("bloom.queries.expected_false_positives", t.expected_fp, "queries");
   } else {
     metrics->SetNull("bloom.fp.observed", "ratio");
     metrics->SetNull("bloom.fp.theoretical", "ratio");
     metrics->Set("bloom.queries.expected_false_positives", 0.0, "queries");
   }
 
-  metrics->Set("hll.compactions", hll_count, "count");
-  if (hll_count > 0) {
-    metrics->Set("hll.error.mean", hll_sum / static_cast<double>(hll_count), "ratio");
-    metrics->Set("hll.error.max", hll_max, "ratio");
+  metrics->Set("hll.compactions", t.hll_count, "count");
+  if (t.hll_count > 0) {
+    metrics->Set("hll.error.mean", t.hll_sum / static_cast<double>(t.hll_count), "ratio");
+    metrics->Set("hll.error.max", t.hll_max, "ratio");
   } else {
     metrics->SetNull("hll.error.mean", "ratio");
     metrics->SetNull("hll.error.max", "ratio");
   }
+}
+
+}  // namespace
+
+void Cluster::ExportTo(MetricSet* metrics) const {
+  StoreTotals t;
+  uint64_t sstables = 0, disk_bytes = 0, dropped_mutations = 0;
+  for (const auto& n : nodes_) {
+    for (const engine::StoreStats& s : n->retired_stats()) t.Add(s);
+    t.Add(n->store().stats());
+    sstables += n->store().sstables().size();
+    disk_bytes += n->disk().TotalBytes();
+    dropped_mutations += n->mutations_dropped();
+  }
+  metrics->Set("storage.mutations_applied", t.applied, "mutations");
+  metrics->Set("storage.flushes", t.flushes, "count");
+  metrics->Set("storage.compactions", t.compactions, "count");
+  metrics->Set("storage.tombstones_purged", t.purged, "cells");
+  metrics->Set("storage.ingests", t.ingests, "sstables");
+  metrics->Set("storage.partitions_ingested", t.ingested, "partitions");
+  metrics->Set("storage.bytes_written", t.bytes_written, "bytes");
+  metrics->Set("storage.commitlog_syncs", t.syncs, "count");
+  metrics->Set("storage.commitlog_records_replayed", t.replayed, "records");
+  metrics->Set("storage.commitlog_records_dropped", t.dropped, "records");
+  metrics->Set("storage.sstables_end", sstables, "sstables");
+  metrics->Set("storage.disk_bytes_end", disk_bytes, "bytes");
+  metrics->Set("storage.purge_scans", purge_scans_, "sstables");
+  ExportBloomAndHll(t, store_options_.bloom_fp_chance, metrics);
 
   metrics->Set("nodes.crashes", crashes_, "count");
   metrics->Set("nodes.restarts", restarts_, "count");
   metrics->Set("nodes.replaces", replaces_, "count");
   metrics->Set("nodes.ignored_faults", ignored_node_faults_, "count");
   metrics->Set("nodes.down_end", uint64_t{nodes_down_}, "nodes");
-  uint64_t dropped_mutations = 0;
-  for (const auto& n : nodes_) dropped_mutations += n->mutations_dropped();
   metrics->Set("nodes.mutations_dropped", dropped_mutations, "mutations");
 }
 

@@ -8,16 +8,16 @@
 //   Read     a client read: the store's read path (memtable + SSTables whose Bloom filter says
 //            "maybe"); its Bloom statistics feed the bloom.* metrics.
 // Views that never touch statistics (the oracle, repair accounting, tests):
-//   View (one key) and ForEachInRange (a token range) read a replica's merged data, up or down
-//   (a down node holds its durable state, see node.h).
+//   View (one key; also the oracle's ReplicaReader) and ForEachInRange (a token range) read a
+//   replica's merged data, up or down (a down node holds its durable state, see node.h).
 // Flushes and compactions cost no simulated time. Every store call takes the node's local
 // clock in microseconds (gc_grace purges and commit-log bookkeeping follow the skewed clock).
 //
-// Oracle upkeep: after each Apply/Ingest the oracle sees the incoming cells; a crash rereads the
-// keys that were in the memtable (and every replica of a key whose winner no replica holds any
-// more); a replace wipes the node's bits; a compaction that may purge tombstones (some tombstone is
-// older than gc_grace on this node's clock) first lists the keys with such tombstones in its
-// input SSTables (the same selection Store::MaybeCompact makes) and rereads them after.
+// Oracle upkeep: the cluster only reports, and the oracle decides what to reread (through this
+// cluster, its ReplicaReader): every Apply/Ingest's incoming cells (OnApplied), the keys a crash
+// may have lost (the memtable's, OnReplicaLost), a replace (OnReplicaWiped), and the record of
+// every compaction the store ran (OnCompaction: the engine reports what it purged, so nothing
+// here predicts its selection).
 //
 // Node faults: Crash, Restart, Replace (see node.h); listeners hear when a node goes down.
 // Commit log: under "periodic", every node syncs every commitlog_sync_period (a daemon event,
@@ -47,6 +47,7 @@
 #include "sim/kv/node.h"
 #include "sim/kv/ring.h"
 #include "sim/oracle/oracle.h"
+#include "sim/oracle/replica_reader.h"
 #include "sim/scenario/config.h"
 
 namespace dsim::sim {
@@ -61,9 +62,10 @@ class NodeStateListener {
 // StoreOptions for every node from [storage] and [repair].
 engine::StoreOptions StoreOptionsFor(const Scenario& scenario);
 
-class Cluster : public EventHandler {
+class Cluster : public EventHandler, public ReplicaReader {
  public:
-  // Every pointer must outlive the cluster. Registers the kCommitlogSync handler.
+  // Every pointer must outlive the cluster. Registers the kCommitlogSync handler, and itself as
+  // the oracle's ReplicaReader.
   Cluster(const Scenario& scenario, Scheduler* scheduler, std::vector<NodeClock>* clocks,
           const Ring* ring, Oracle* oracle);
 
@@ -100,6 +102,10 @@ class Cluster : public EventHandler {
   std::optional<engine::Partition> View(NodeId id, std::string_view key);
   void ForEachInRange(NodeId id, const engine::TokenRange& range,
                       absl::FunctionRef<void(const engine::Partition&)> fn);
+  // ReplicaReader: View.
+  std::optional<engine::Partition> ReadReplica(NodeId id, std::string_view key) override {
+    return View(id, key);
+  }
 
   // Node faults. Crash of a down node and Restart of an up node are no-ops (counted); Replace
   // of an up node crashes it first.
@@ -113,11 +119,9 @@ class Cluster : public EventHandler {
   void ExportTo(MetricSet* metrics) const;
 
  private:
+  // Runs the store's compactions until none qualifies, reporting each to the oracle.
   void Compact(NodeId id);
   void NoteTombstones(const engine::Partition& p);
-  void Reread(NodeId id, const std::string& key);
-  // Every replica's view of `key`, for the oracle (see Oracle::RederiveWinners).
-  void RederiveWinners(uint64_t key);
 
   const Scenario& scenario_;
   Scheduler* scheduler_;
@@ -129,8 +133,8 @@ class Cluster : public EventHandler {
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<NodeStateListener*> listeners_;
   uint32_t nodes_down_ = 0;
-  // The smallest local deletion time of any tombstone applied anywhere (purge possible only
-  // once a node's clock passes it by gc_grace).
+  // The smallest local deletion time of any tombstone applied anywhere: a compaction can purge
+  // only once its node's clock passes it by gc_grace (storage.purge_scans counts from there).
   int64_t min_tombstone_ldt_us_ = INT64_MAX;
 
   uint64_t crashes_ = 0;

@@ -6,21 +6,9 @@
 #include "engine/check.h"
 #include "engine/token.h"
 #include "sim/kv/kv_data.h"
+#include "sim/kv/kv_messages.h"
 
 namespace dsim::sim {
-namespace {
-
-// A digest of a partition for the trace (its content digest, folded to 64 bits).
-uint64_t TraceDigest(const engine::Partition& p) {
-  const engine::Digest128 d = p.Digest();
-  return d.low ^ (d.high * 0x9e3779b97f4a7c15ULL);
-}
-
-uint32_t WireBytes(const engine::Partition& p) {
-  return Coordinator::kHeaderBytes + static_cast<uint32_t>(p.ByteSize());
-}
-
-}  // namespace
 
 Coordinator::Coordinator(const Scenario& scenario, Cluster* cluster, Network* network,
                          Scheduler* scheduler)
@@ -30,34 +18,19 @@ Coordinator::Coordinator(const Scenario& scenario, Cluster* cluster, Network* ne
       scheduler_(scheduler),
       value_bytes_(scenario.workload.kv.value_bytes),
       columns_(scenario.workload.kv.columns),
-      hints_by_node_(cluster->size()),
-      hint_replay_scheduled_(cluster->size(), false),
-      last_heard_(cluster->size(), 0) {
+      hints_(scenario.cluster, cluster, network, scheduler) {
   const uint32_t r = cluster_->ring().replicas_per_segment();
-  write_needed_ = Needed(scenario.cluster.write_consistency, r);
-  read_needed_ = Needed(scenario.cluster.read_consistency, r);
+  write_required_ = RequiredResponses(scenario.cluster.write_consistency, r);
+  read_required_ = RequiredResponses(scenario.cluster.read_consistency, r);
   for (MessageCategory c :
        {MessageCategory::kWrite, MessageCategory::kWriteAck, MessageCategory::kRead,
         MessageCategory::kReadResponse, MessageCategory::kHint}) {
     network_->SetSink(c, this);
   }
   scheduler_->SetHandler(EventKind::kOpTimeout, this);
-  scheduler_->SetHandler(EventKind::kHintReplay, this);
 }
 
-uint32_t Coordinator::Needed(ConsistencyLevel cl, uint32_t replicas) {
-  switch (cl) {
-    case ConsistencyLevel::kOne:
-      return 1;
-    case ConsistencyLevel::kQuorum:
-      return replicas / 2 + 1;
-    case ConsistencyLevel::kAll:
-      return replicas;
-  }
-  return replicas;
-}
-
-PoolRef Coordinator::NewOp(OpKind kind, NodeId coordinator, uint64_t key, uint32_t needed) {
+PoolRef Coordinator::NewOp(OpKind kind, NodeId coordinator, uint64_t key, uint32_t required) {
   const PoolRef ref = ops_.Alloc();
   Op& op = ops_[ref];
   op.kind = kind;
@@ -67,10 +40,6 @@ PoolRef Coordinator::NewOp(OpKind kind, NodeId coordinator, uint64_t key, uint32
   op.start = scheduler_->now();
   op.refs = 0;
   op.open = false;
-  op.done = false;
-  op.replied = 0;
-  op.replies = 0;
-  op.needed = needed;
   op.timeout = 0;
   op.digest = 0;
   op.key_str = KvKey(key);
@@ -78,6 +47,7 @@ PoolRef Coordinator::NewOp(OpKind kind, NodeId coordinator, uint64_t key, uint32
       cluster_->ring().Replicas(cluster_->oracle().SegmentOfKey(key));
   op.replicas_n = static_cast<uint32_t>(replicas.size());
   std::copy(replicas.begin(), replicas.end(), op.replicas.begin());
+  op.quorum.Reset(op.replicas_n, required);
   return ref;
 }
 
@@ -87,7 +57,7 @@ bool Coordinator::Available(NodeId coordinator, const Op& op) const {
     const NodeId r = op.replicas[i];
     if (cluster_->node(r).up() && network_->Reachable(coordinator, r)) ++alive;
   }
-  return alive >= op.needed;
+  return alive >= op.quorum.required();
 }
 
 void Coordinator::SendForOp(PoolRef ref, uint32_t pos, NodeId from, NodeId to,
@@ -105,6 +75,14 @@ void Coordinator::SendToReplicas(PoolRef ref, MessageCategory category, uint32_t
   for (uint32_t pos = 0; pos < n; ++pos) {
     if (mask & (1u << pos)) SendForOp(ref, pos, from, ops_[ref].replicas[pos], category, bytes);
   }
+}
+
+void Coordinator::Issue(PoolRef ref, MessageCategory category, uint32_t bytes) {
+  Op& op = ops_[ref];
+  op.open = true;
+  op.timeout = scheduler_->ScheduleAfter(scenario_.cluster.request_timeout, EventKind::kOpTimeout,
+                                         op.coordinator, ref.Pack());
+  SendToReplicas(ref, category, bytes, (1u << op.replicas_n) - 1);
 }
 
 void Coordinator::Release(PoolRef ref) {
@@ -125,7 +103,7 @@ void Coordinator::Write(NodeId coordinator, uint64_t key, uint32_t first_column,
   DSIM_CHECK(cluster_->node(coordinator).up());
   DSIM_CHECK(count > 0 && first_column + count <= columns_);
   ++write_.attempted;
-  const PoolRef ref = NewOp(OpKind::kWrite, coordinator, key, write_needed_);
+  const PoolRef ref = NewOp(OpKind::kWrite, coordinator, key, write_required_);
   Op& op = ops_[ref];
   if (!Available(coordinator, op)) {
     ++write_.failed_unavailable;
@@ -142,18 +120,14 @@ void Coordinator::Write(NodeId coordinator, uint64_t key, uint32_t first_column,
     oracle.OnWriteIssued(key, c, VersionOf(cell));
     op.mutation.partition.Put(KvColumn(c), cell);
   }
-  op.digest = TraceDigest(op.mutation.partition);
-  op.open = true;
-  op.timeout = scheduler_->ScheduleAfter(scenario_.cluster.request_timeout, EventKind::kOpTimeout,
-                                         coordinator, ref.Pack());
-  SendToReplicas(ref, MessageCategory::kWrite, WireBytes(op.mutation.partition),
-                 (1u << op.replicas_n) - 1);
+  op.digest = KvTraceDigest(op.mutation.partition);
+  Issue(ref, MessageCategory::kWrite, KvWireBytes(op.mutation.partition));
 }
 
 void Coordinator::Read(NodeId coordinator, uint64_t key) {
   DSIM_CHECK(cluster_->node(coordinator).up());
   ++read_.attempted;
-  const PoolRef ref = NewOp(OpKind::kRead, coordinator, key, read_needed_);
+  const PoolRef ref = NewOp(OpKind::kRead, coordinator, key, read_required_);
   Op& op = ops_[ref];
   if (!Available(coordinator, op)) {
     ++read_.failed_unavailable;
@@ -162,12 +136,7 @@ void Coordinator::Read(NodeId coordinator, uint64_t key) {
   }
   op.responses.resize(op.replicas_n);
   for (auto& r : op.responses) r.reset();
-  op.open = true;
-  op.timeout = scheduler_->ScheduleAfter(scenario_.cluster.request_timeout, EventKind::kOpTimeout,
-                                         coordinator, ref.Pack());
-  SendToReplicas(ref, MessageCategory::kRead,
-                 kHeaderBytes + static_cast<uint32_t>(op.key_str.size()),
-                 (1u << op.replicas_n) - 1);
+  Issue(ref, MessageCategory::kRead, kKvHeaderBytes + static_cast<uint32_t>(op.key_str.size()));
 }
 
 void Coordinator::OnMessage(const Delivery& d) {
@@ -189,7 +158,7 @@ void Coordinator::OnMessage(const Delivery& d) {
       OnReadResponse(d);
       break;
     case MessageCategory::kHint:
-      OnHint(d);
+      hints_.OnHint(d);
       break;
     default:
       DSIM_CHECK_MSG(false, "unexpected message category for the coordinator");
@@ -199,6 +168,19 @@ void Coordinator::OnMessage(const Delivery& d) {
 bool Coordinator::CoordinatorListening(const Op& op) const {
   const Node& c = cluster_->node(op.coordinator);
   return op.open && c.up() && c.incarnation() == op.incarnation;
+}
+
+Coordinator::Reply Coordinator::CountReply(Op& op, uint32_t pos) {
+  if (!CoordinatorListening(op) || op.quorum.counted(pos)) return Reply::kIgnored;
+  cluster_->ObserveTimestamp(op.coordinator, op.reply_hlc[pos]);
+  return op.quorum.Count(pos) ? Reply::kMet : Reply::kCounted;
+}
+
+void Coordinator::CloseIfAllReplied(PoolRef ref) {
+  Op& op = ops_[ref];
+  if (!op.quorum.all_counted()) return;
+  scheduler_->Cancel(op.timeout);
+  Close(ref);
 }
 
 void Coordinator::OnWriteRequest(const Delivery& d) {
@@ -212,7 +194,7 @@ void Coordinator::OnWriteRequest(const Delivery& d) {
   if (node.up() && !node.DropsMutation(op.key)) {
     cluster_->Apply(replica, op.mutation);
     op.reply_hlc[pos] = node.hlc_us();
-    SendForOp(ref, pos, replica, d.message.from, MessageCategory::kWriteAck, kHeaderBytes);
+    SendForOp(ref, pos, replica, d.message.from, MessageCategory::kWriteAck, kKvHeaderBytes);
   }
   Release(ref);
 }
@@ -221,25 +203,18 @@ void Coordinator::OnWriteAck(const Delivery& d) {
   const PoolRef ref = PoolRef::Unpack(d.message.payload);
   const uint32_t pos = PoolRef::UnpackLane(d.message.payload);
   Op& op = ops_[ref];
-  last_heard_[d.message.from] = scheduler_->now();
+  hints_.NoteHeard(d.message.from);
   scheduler_->MixTrace(op.digest ^ (uint64_t{pos} << 56) ^ 0xa5);
-  if (op.kind == OpKind::kWrite && CoordinatorListening(op) && !(op.replied & (1u << pos))) {
-    cluster_->ObserveTimestamp(op.coordinator, op.reply_hlc[pos]);
-    op.replied |= 1u << pos;
-    ++op.replies;
-    if (!op.done && op.replies >= op.needed) {
-      op.done = true;
-      ++write_.succeeded;
-      write_.latency.Record(scheduler_->now() - op.start);
-      for (const auto& [name, cell] : op.mutation.partition.cells()) {
-        cluster_->oracle().OnWriteAcked(op.key, *ParseKvColumn(name), VersionOf(cell));
-      }
-    }
-    if (op.replies == op.replicas_n) {
-      scheduler_->Cancel(op.timeout);
-      Close(ref);
+  // Read repair's writes are acknowledged too, but nobody waits for them.
+  const Reply reply = op.kind == OpKind::kWrite ? CountReply(op, pos) : Reply::kIgnored;
+  if (reply == Reply::kMet) {
+    ++write_.succeeded;
+    write_.latency.Record(scheduler_->now() - op.start);
+    for (const auto& [name, cell] : op.mutation.partition.cells()) {
+      cluster_->oracle().OnWriteAcked(op.key, *ParseKvColumn(name), VersionOf(cell));
     }
   }
+  if (reply != Reply::kIgnored) CloseIfAllReplied(ref);
   Release(ref);
 }
 
@@ -253,11 +228,11 @@ void Coordinator::OnReadRequest(const Delivery& d) {
   if (node.up()) {
     op.responses[pos] = cluster_->Read(replica, op.key_str);
     op.reply_hlc[pos] = node.hlc_us();
-    uint32_t bytes = kHeaderBytes;
+    uint32_t bytes = kKvHeaderBytes;
     uint64_t digest = 0x51;
     if (op.responses[pos]) {
-      bytes = WireBytes(*op.responses[pos]);
-      digest = TraceDigest(*op.responses[pos]);
+      bytes = KvWireBytes(*op.responses[pos]);
+      digest = KvTraceDigest(*op.responses[pos]);
     }
     scheduler_->MixTrace(digest + pos);
     SendForOp(ref, pos, replica, d.message.from, MessageCategory::kReadResponse, bytes);
@@ -269,161 +244,48 @@ void Coordinator::OnReadResponse(const Delivery& d) {
   const PoolRef ref = PoolRef::Unpack(d.message.payload);
   const uint32_t pos = PoolRef::UnpackLane(d.message.payload);
   Op& op = ops_[ref];
-  last_heard_[d.message.from] = scheduler_->now();
-  if (CoordinatorListening(op) && !(op.replied & (1u << pos))) {
-    cluster_->ObserveTimestamp(op.coordinator, op.reply_hlc[pos]);
-    op.replied |= 1u << pos;
-    ++op.replies;
-    if (!op.done && op.replies >= op.needed) {
-      op.done = true;
-      ++read_.succeeded;
-      read_.latency.Record(scheduler_->now() - op.start);
-      if (scenario_.cluster.read_repair) {
-        // The merge of the responses so far; replicas that answered something else get it.
-        std::optional<engine::Partition> merged;
-        for (uint32_t i = 0; i < op.replicas_n; ++i) {
-          if (!(op.replied & (1u << i)) || !op.responses[i]) continue;
-          if (merged) {
-            merged->MergeFrom(*op.responses[i]);
-          } else {
-            merged = op.responses[i];
-          }
-        }
-        uint32_t stale = 0;
-        if (merged) {
-          for (uint32_t i = 0; i < op.replicas_n; ++i) {
-            if ((op.replied & (1u << i)) && !(op.responses[i] && *op.responses[i] == *merged)) {
-              stale |= 1u << i;
-            }
-          }
-        }
-        if (stale != 0) {
-          ++read_repairs_;
-          const PoolRef rr = NewOp(OpKind::kReadRepair, op.coordinator, op.key, 0);
-          Op& repair = ops_[rr];
-          repair.mutation.partition = *std::move(merged);
-          repair.digest = TraceDigest(repair.mutation.partition);
-          for (uint32_t i = 0; i < repair.replicas_n; ++i) {
-            if (stale & (1u << i)) ++read_repair_mutations_;
-          }
-          SendToReplicas(rr, MessageCategory::kWrite, WireBytes(repair.mutation.partition), stale);
-          if (repair.refs == 0) ops_.Free(rr);
-        }
-      }
-    }
-    if (op.replies == op.replicas_n) {
-      scheduler_->Cancel(op.timeout);
-      Close(ref);
-    }
+  hints_.NoteHeard(d.message.from);
+  const Reply reply = CountReply(op, pos);
+  if (reply == Reply::kMet) {
+    ++read_.succeeded;
+    read_.latency.Record(scheduler_->now() - op.start);
+    if (scenario_.cluster.read_repair) StartReadRepair(op);
   }
+  if (reply != Reply::kIgnored) CloseIfAllReplied(ref);
   Release(ref);
+}
+
+void Coordinator::StartReadRepair(const Op& read) {
+  std::optional<ReadRepair::Plan> plan =
+      read_repair_.PlanFor(read.responses, read.quorum.counted_mask());
+  if (!plan) return;
+  const PoolRef rr = NewOp(OpKind::kReadRepair, read.coordinator, read.key, 0);
+  Op& repair = ops_[rr];
+  repair.mutation.partition = std::move(plan->merged);
+  repair.digest = KvTraceDigest(repair.mutation.partition);
+  SendToReplicas(rr, MessageCategory::kWrite, KvWireBytes(repair.mutation.partition), plan->stale);
+  if (repair.refs == 0) ops_.Free(rr);
 }
 
 void Coordinator::OnTimeout(PoolRef ref) {
   Op& op = ops_[ref];
   DSIM_CHECK(op.open);
   Counters& c = op.kind == OpKind::kWrite ? write_ : read_;
-  if (!op.done) {
-    op.done = true;
-    ++c.failed_timeout;
-  }
-  if (op.kind == OpKind::kWrite && scenario_.cluster.hinted_handoff &&
-      cluster_->node(op.coordinator).up() &&
-      cluster_->node(op.coordinator).incarnation() == op.incarnation) {
+  if (op.quorum.Fail()) ++c.failed_timeout;
+  // A coordinator that crashed since issuing the write has nothing to hint from.
+  if (op.kind == OpKind::kWrite && hints_.enabled() && CoordinatorListening(op)) {
     for (uint32_t pos = 0; pos < op.replicas_n; ++pos) {
-      if (!(op.replied & (1u << pos))) StoreHint(op, op.replicas[pos]);
+      if (!op.quorum.counted(pos)) {
+        hints_.Store(op.coordinator, op.replicas[pos], op.digest, op.mutation);
+      }
     }
   }
   Close(ref);
 }
 
-void Coordinator::StoreHint(const Op& op, NodeId target) {
-  if (scheduler_->now() - last_heard_[target] > scenario_.cluster.max_hint_window) {
-    ++hints_not_stored_;
-    return;
-  }
-  const PoolRef ref = hints_.Alloc();
-  Hint& h = hints_[ref];
-  h.coordinator = op.coordinator;
-  h.target = target;
-  h.created = scheduler_->now();
-  h.sent_at = -1;
-  h.digest = op.digest;
-  h.mutation = op.mutation;
-  hints_by_node_[op.coordinator].push_back(ref);
-  ++hints_stored_;
-  ScheduleHintReplay(op.coordinator);
-}
-
-void Coordinator::ScheduleHintReplay(NodeId coordinator) {
-  if (hint_replay_scheduled_[coordinator]) return;
-  hint_replay_scheduled_[coordinator] = true;
-  // A daemon: hints for a replica that never comes back must not keep the run alive.
-  scheduler_->ScheduleDaemon(scheduler_->now() + kHintReplayInterval, EventKind::kHintReplay,
-                             coordinator);
-}
-
-void Coordinator::ReplayHints(NodeId coordinator) {
-  hint_replay_scheduled_[coordinator] = false;
-  std::vector<PoolRef>& list = hints_by_node_[coordinator];
-  // Forget delivered hints (their slots were freed by the acknowledgement).
-  list.erase(
-      std::remove_if(list.begin(), list.end(), [this](PoolRef r) { return !hints_.Live(r); }),
-      list.end());
-  if (list.empty()) return;
-  const Nanos now = scheduler_->now();
-  if (cluster_->node(coordinator).up()) {
-    for (PoolRef ref : list) {
-      Hint& h = hints_[ref];
-      if (h.sent_at >= 0 && now - h.sent_at < scenario_.cluster.request_timeout) continue;
-      if (!cluster_->node(h.target).up() || !network_->Reachable(coordinator, h.target)) continue;
-      h.sent_at = now;
-      ++hints_sent_;
-      network_->Send({.from = coordinator,
-                      .to = h.target,
-                      .category = MessageCategory::kHint,
-                      .bytes = WireBytes(h.mutation.partition),
-                      .payload = ref.Pack(0)});
-    }
-  }
-  ScheduleHintReplay(coordinator);
-}
-
-void Coordinator::OnHint(const Delivery& d) {
-  const PoolRef ref = PoolRef::Unpack(d.message.payload);
-  const bool ack = PoolRef::UnpackLane(d.message.payload) == 1;
-  // A stale reference: an earlier copy of this hint was delivered and acknowledged already.
-  if (!hints_.Live(ref)) return;
-  Hint& h = hints_[ref];
-  scheduler_->MixTrace(h.digest ^ (ack ? 0x4b : 0x48));
-  if (ack) {
-    last_heard_[d.message.from] = scheduler_->now();
-    ++hints_delivered_;
-    hints_.Free(ref);
-    return;
-  }
-  Node& node = cluster_->node(d.message.to);
-  const std::optional<uint64_t> key = ParseKvKey(h.mutation.key());
-  if (!node.up() || node.DropsMutation(key ? *key : UINT64_MAX)) return;
-  cluster_->Apply(d.message.to, h.mutation);
-  network_->Send({.from = d.message.to,
-                  .to = d.message.from,
-                  .category = MessageCategory::kHint,
-                  .bytes = kHeaderBytes,
-                  .payload = ref.Pack(1)});
-}
-
 void Coordinator::OnEvent(const Event& event) {
-  switch (event.kind) {
-    case EventKind::kOpTimeout:
-      OnTimeout(PoolRef::Unpack(event.a));
-      break;
-    case EventKind::kHintReplay:
-      ReplayHints(event.node);
-      break;
-    default:
-      DSIM_CHECK_MSG(false, "unexpected event kind for the coordinator");
-  }
+  DSIM_CHECK_MSG(event.kind == EventKind::kOpTimeout, "unexpected event kind for the coordinator");
+  OnTimeout(PoolRef::Unpack(event.a));
 }
 
 namespace {
@@ -464,13 +326,8 @@ void Coordinator::ExportTo(MetricSet* metrics) const {
                  read_.failed_unavailable, read_.latency);
   metrics->Set("ops.in_flight_end", uint64_t{ops_.live()}, "ops");
   metrics->Set("ops.duplicates_ignored", duplicates_ignored_, "messages");
-  metrics->Set("hints.stored", hints_stored_, "hints");
-  metrics->Set("hints.not_stored", hints_not_stored_, "hints");
-  metrics->Set("hints.sent", hints_sent_, "messages");
-  metrics->Set("hints.delivered", hints_delivered_, "hints");
-  metrics->Set("hints.pending_end", uint64_t{hints_.live()}, "hints");
-  metrics->Set("read_repair.reads", read_repairs_, "reads");
-  metrics->Set("read_repair.mutations", read_repair_mutations_, "mutations");
+  hints_.ExportTo(metrics);
+  read_repair_.ExportTo(metrics);
 }
 
 }  // namespace dsim::sim

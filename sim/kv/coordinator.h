@@ -1,38 +1,34 @@
-// Coordinator: client operations on the cluster, hinted handoff and read repair. Any node
-// coordinates; the Coordinator object plays that role for all of them.
+// Coordinator: client operations on the cluster. Any node coordinates; the Coordinator object
+// plays that role for all of them, and owns the two things coordinators do besides: hinted
+// handoff (hints.h) and read repair (read_repair.h).
 //
 // A write (insert, update or delete of some columns of one partition) takes its timestamp from
 // the coordinator (Cluster::NewTimestamp), goes to every replica of the key as a kWrite message
-// and succeeds once `write_consistency` replicas acknowledged (kWriteAck): ONE = 1, QUORUM =
-// floor(R / 2) + 1, ALL = R, with R the replicas per partition. A read goes to every replica
-// (kRead), each answers with its whole partition (kReadResponse), and it succeeds once
-// `read_consistency` responses arrived; its result is their CRDT merge. An operation fails
+// and succeeds once `write_consistency` replicas acknowledged (kWriteAck). A read goes to every
+// replica (kRead), each answers with its whole partition (kReadResponse), and it succeeds once
+// `read_consistency` responses arrived; its result is their CRDT merge. Both count replies with
+// a QuorumTracker (quorum.h: ONE = 1, QUORUM = floor(R / 2) + 1, ALL = R, with R the replicas
+// per partition). An operation fails
 //   - at once ("unavailable") when fewer replicas than its consistency level are up and
 //     reachable from the coordinator at the start (Cassandra's UnavailableException; liveness
 //     comes from the simulator, standing in for gossip), or
-//   - after request_timeout without enough replies ("timeout").
+//   - after request_timeout without enough replies ("timeout"); a write that timed out leaves a
+//     hint for each replica that did not acknowledge (cluster.hinted_handoff).
 // Latency is from issue to the reply that met the consistency level. Replicas that are down,
 // or drop the mutation (drop_mutations), do not answer; replies to a coordinator that crashed
-// since (another incarnation) are ignored, so its operations time out.
-//
-// Hinted handoff (cluster.hinted_handoff): when a write's timeout expires, the coordinator keeps
-// a hint for each replica that did not acknowledge, unless that replica has been silent (sent
-// nothing to anyone) for longer than max_hint_window. Every kHintReplayInterval a coordinator
-// with hints sends each one whose target is up and reachable (kHint); the target applies it
-// and acknowledges (kHint back), which deletes the hint; unacknowledged hints are resent.
-// Hints survive a coordinator crash (they are on disk in Cassandra). Replay ticks are daemon
-// events: pending hints do not keep a run alive on their own.
-//
-// Read repair (cluster.read_repair): when a read meets its consistency level, the responses so
-// far are merged and each responding replica whose partition differs from the merge is sent the
-// merged partition as a mutation (kWrite); the read does not wait for it.
+// since (another incarnation) are ignored, so its operations time out. A read that meets its
+// level sends read repair's mutations (cluster.read_repair) as operations of their own.
 //
 // Payloads: operations live in a PayloadPool; a message carries the operation's reference and
 // the replica position (lane). An operation is freed when its timeout has passed (or every
 // replica answered) and no message referring to it is in flight, so a late reply never reads a
-// reused slot. Duplicate deliveries (network duplication) are ignored: applying a mutation twice
-// changes nothing, and a reply counts once. Each delivery folds a digest of its payload into
-// the trace hash.
+// reused slot. Duplicate deliveries (network duplication) of any key-value message, hints
+// included, are ignored and counted here: applying a mutation twice changes nothing, and a reply
+// counts once. Each delivery folds a digest of its payload into the trace hash.
+//
+//   Coordinator coordinator(scenario, &cluster, &network, &scheduler);
+//   coordinator.Write(/*coordinator=*/0, /*key=*/42, /*first_column=*/0, /*count=*/2, false);
+//   coordinator.Read(/*coordinator=*/3, /*key=*/42);
 #ifndef DSIM_SIM_COORDINATOR_H_
 #define DSIM_SIM_COORDINATOR_H_
 
@@ -49,6 +45,9 @@
 #include "sim/core/payload_pool.h"
 #include "sim/core/scheduler.h"
 #include "sim/kv/cluster.h"
+#include "sim/kv/hints.h"
+#include "sim/kv/quorum.h"
+#include "sim/kv/read_repair.h"
 #include "sim/kv/ring.h"
 #include "sim/net/message.h"
 #include "sim/net/network.h"
@@ -58,12 +57,8 @@ namespace dsim::sim {
 
 class Coordinator : public EventHandler, public MessageSink {
  public:
-  static constexpr Nanos kHintReplayInterval = kSecond;
-  // Header bytes of every cluster message (verb, ids, timestamps).
-  static constexpr uint32_t kHeaderBytes = 24;
-
   // Registers the sinks of kWrite, kWriteAck, kRead, kReadResponse, kHint and the handlers of
-  // kOpTimeout and kHintReplay. Pointers must outlive it.
+  // kOpTimeout and (through its hints) kHintReplay. Pointers must outlive it.
   Coordinator(const Scenario& scenario, Cluster* cluster, Network* network, Scheduler* scheduler);
 
   // A client write of columns [first_column, first_column + count) of key `key`, coordinated by
@@ -80,7 +75,7 @@ class Coordinator : public EventHandler, public MessageSink {
   uint64_t writes_failed() const { return write_.failed_timeout + write_.failed_unavailable; }
   uint64_t reads_succeeded() const { return read_.succeeded; }
   uint64_t reads_failed() const { return read_.failed_timeout + read_.failed_unavailable; }
-  uint64_t hints_pending() const { return hints_.live(); }
+  uint64_t hints_pending() const { return hints_.pending(); }
   size_t ops_in_flight() const { return ops_.live(); }
 
   // ops.*, hints.*, read_repair.* metrics.
@@ -96,26 +91,15 @@ class Coordinator : public EventHandler, public MessageSink {
     Nanos start = 0;
     uint32_t refs = 0;  // messages in flight that refer to it
     bool open = false;  // the timeout (or the last reply) has not closed it yet
-    bool done = false;  // the consistency level was met, or the operation failed
     uint32_t replicas_n = 0;
     std::array<NodeId, Ring::kMaxReplicas> replicas{};
     std::array<int64_t, Ring::kMaxReplicas> reply_hlc{};  // replica HLC at reply (hlc mode)
-    uint32_t replied = 0;                                 // bitmask of positions
-    uint32_t replies = 0;
-    uint32_t needed = 0;
+    QuorumTracker quorum;  // the replies counted, and whether the operation is decided
     EventId timeout = 0;
     uint64_t digest = 0;
     std::string key_str;
     engine::Mutation mutation;                                // writes and read repairs
     std::vector<std::optional<engine::Partition>> responses;  // reads, per position
-  };
-  struct Hint {
-    NodeId coordinator = 0;
-    NodeId target = 0;
-    Nanos created = 0;
-    Nanos sent_at = -1;  // -1: not sent since the last replay tick
-    uint64_t digest = 0;
-    engine::Mutation mutation;
   };
   struct Counters {
     uint64_t attempted = 0;
@@ -125,11 +109,12 @@ class Coordinator : public EventHandler, public MessageSink {
     LatencyHistogram latency;
   };
 
-  static uint32_t Needed(ConsistencyLevel cl, uint32_t replicas);
-  // Allocates an operation for `key` with its replica list; false (op freed, counted) when it is
-  // unavailable.
-  PoolRef NewOp(OpKind kind, NodeId coordinator, uint64_t key, uint32_t needed);
+  // Allocates an operation for `key` with its replica list, needing `required` replies.
+  PoolRef NewOp(OpKind kind, NodeId coordinator, uint64_t key, uint32_t required);
+  // Whether enough replicas are up and reachable from the coordinator for the level.
   bool Available(NodeId coordinator, const Op& op) const;
+  // Arms the request timeout and sends op's request to every replica.
+  void Issue(PoolRef ref, MessageCategory category, uint32_t bytes);
   // Sends op's request to every replica in `mask` with `category`.
   void SendToReplicas(PoolRef ref, MessageCategory category, uint32_t bytes, uint32_t mask);
   // Sends on the op's behalf; counts a ref when the message is in flight.
@@ -138,17 +123,22 @@ class Coordinator : public EventHandler, public MessageSink {
   void Release(PoolRef ref);  // drops one message ref and frees the op when unused
   void Close(PoolRef ref);    // the timeout passed or everyone answered
 
+  // A reply from position `pos` reached the coordinator: whether it counts (the coordinator
+  // still listens and had not counted pos), and then whether it met the level.
+  enum class Reply { kIgnored, kCounted, kMet };
+  Reply CountReply(Op& op, uint32_t pos);
+  // Once every replica answered, the timeout has nothing left to wait for.
+  void CloseIfAllReplied(PoolRef ref);
+  // A reply from a replica: whether the coordinator can count it.
+  bool CoordinatorListening(const Op& op) const;
+
   void OnWriteRequest(const Delivery& d);
   void OnWriteAck(const Delivery& d);
   void OnReadRequest(const Delivery& d);
   void OnReadResponse(const Delivery& d);
-  void OnHint(const Delivery& d);
   void OnTimeout(PoolRef ref);
-  void ReplayHints(NodeId coordinator);
-  void StoreHint(const Op& op, NodeId target);
-  void ScheduleHintReplay(NodeId coordinator);
-  // A reply from a replica: whether the coordinator can count it.
-  bool CoordinatorListening(const Op& op) const;
+  // Sends the read's repair mutations, if its responses disagree.
+  void StartReadRepair(const Op& read);
 
   const Scenario& scenario_;
   Cluster* cluster_;
@@ -156,24 +146,16 @@ class Coordinator : public EventHandler, public MessageSink {
   Scheduler* scheduler_;
   uint32_t value_bytes_;
   uint32_t columns_;
-  uint32_t write_needed_;
-  uint32_t read_needed_;
+  uint32_t write_required_;
+  uint32_t read_required_;
 
   PayloadPool<Op> ops_;
-  PayloadPool<Hint> hints_;
-  std::vector<std::vector<PoolRef>> hints_by_node_;  // in creation order
-  std::vector<bool> hint_replay_scheduled_;
-  std::vector<Nanos> last_heard_;  // per node: last time it sent a reply
+  HintedHandoff hints_;
+  ReadRepair read_repair_;
 
   uint64_t next_write_id_ = 1;
   Counters write_;
   Counters read_;
-  uint64_t hints_stored_ = 0;
-  uint64_t hints_delivered_ = 0;
-  uint64_t hints_not_stored_ = 0;
-  uint64_t hints_sent_ = 0;
-  uint64_t read_repairs_ = 0;
-  uint64_t read_repair_mutations_ = 0;
   uint64_t duplicates_ignored_ = 0;
 };
 

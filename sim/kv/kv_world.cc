@@ -6,7 +6,6 @@
 
 #include "sim/core/sampler.h"
 #include "sim/core/timeseries.h"
-#include "sim/kv/kv_data.h"
 #include "sim/net/topology.h"
 
 namespace dsim::sim {
@@ -92,8 +91,7 @@ void KvWorld::Finish(RunOutput* out) {
   const Nanos end = scheduler_.now();
   sampler_->Finish(end);
   out->timeseries = sampler_->Take();
-  oracle_->Finish(end,
-                  [this](NodeId node, uint64_t key) { return cluster_->View(node, KvKey(key)); });
+  oracle_->Finish(end);
   MetricSet* m = &out->metrics;
   oracle_->ExportTo(m);
   coordinator_->ExportTo(m);

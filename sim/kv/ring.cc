@@ -36,10 +36,10 @@ struct DcFill {
   }
 };
 
-}  // namespace
-
-absl::StatusOr<Ring> Ring::Create(const ClusterConfig& cluster, const Topology& topology,
-                                  uint64_t root_seed) {
+// R, the replicas of a partition: rf, or rf in every datacenter under network_topology.
+// Errors: see Ring::Create.
+absl::StatusOr<uint32_t> ReplicasPerPartition(const ClusterConfig& cluster,
+                                              const Topology& topology) {
   const uint32_t n = topology.nodes();
   const uint32_t dcs = topology.datacenters();
   const uint32_t rf = cluster.replication_factor;
@@ -61,19 +61,21 @@ absl::StatusOr<Ring> Ring::Create(const ClusterConfig& cluster, const Topology& 
         absl::StrCat("replication_factor ", rf, " exceeds the ", n, " nodes"));
   }
   const uint32_t r = nts ? rf * dcs : rf;
-  if (r > kMaxReplicas) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("at most ", kMaxReplicas, " replicas per partition are supported, got ", r));
+  if (r > Ring::kMaxReplicas) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "at most ", Ring::kMaxReplicas, " replicas per partition are supported, got ", r));
   }
+  return r;
+}
 
-  Ring ring;
-  ring.nodes_ = n;
-  ring.r_ = r;
+// Every node's vnode tokens (from its own "ring" stream), sorted and made distinct.
+std::vector<std::pair<uint64_t, NodeId>> PlaceTokens(uint32_t nodes, uint32_t vnodes,
+                                                     uint64_t root_seed) {
   std::vector<std::pair<uint64_t, NodeId>> tokens;
-  tokens.reserve(size_t{n} * cluster.vnodes);
-  for (NodeId node = 0; node < n; ++node) {
+  tokens.reserve(size_t{nodes} * vnodes);
+  for (NodeId node = 0; node < nodes; ++node) {
     Rng rng(StreamSeed(root_seed, "ring", node));
-    for (uint32_t v = 0; v < cluster.vnodes; ++v) tokens.emplace_back(rng.Next(), node);
+    for (uint32_t v = 0; v < vnodes; ++v) tokens.emplace_back(rng.Next(), node);
   }
   std::sort(tokens.begin(), tokens.end());
   // A collision (probability ~ S^2 / 2^65) is resolved deterministically: the later one moves up.
@@ -81,13 +83,72 @@ absl::StatusOr<Ring> Ring::Create(const ClusterConfig& cluster, const Topology& 
     if (tokens[i].first <= tokens[i - 1].first) tokens[i].first = tokens[i - 1].first + 1;
   }
   DSIM_CHECK(tokens.size() < 2 || tokens.back().first > tokens[tokens.size() - 2].first);
-  for (const auto& [token, node] : tokens) {
+  return tokens;
+}
+
+// SimpleStrategy: the first rf distinct owners walking clockwise from segment `seg`.
+void AppendSimpleReplicas(const std::vector<NodeId>& owners, uint32_t seg, uint32_t rf,
+                          std::vector<NodeId>* out) {
+  const uint32_t s = static_cast<uint32_t>(owners.size());
+  std::vector<NodeId> simple;
+  for (uint32_t step = 0; step < s && simple.size() < rf; ++step) {
+    const NodeId node = owners[(seg + step) % s];
+    if (std::find(simple.begin(), simple.end(), node) == simple.end()) simple.push_back(node);
+  }
+  DSIM_CHECK(simple.size() == rf);
+  out->insert(out->end(), simple.begin(), simple.end());
+}
+
+// NetworkTopologyStrategy: rf replicas in every datacenter, on distinct racks first
+// (`dc_racks`: the racks of each datacenter), datacenter by datacenter.
+void AppendNetworkTopologyReplicas(const std::vector<NodeId>& owners, uint32_t seg, uint32_t rf,
+                                   const Topology& topology,
+                                   const std::vector<std::vector<uint32_t>>& dc_racks,
+                                   std::vector<NodeId>* out) {
+  const uint32_t s = static_cast<uint32_t>(owners.size());
+  const uint32_t dcs = topology.datacenters();
+  std::vector<DcFill> fills(dcs);
+  for (uint32_t dc = 0; dc < dcs; ++dc) {
+    DcFill& f = fills[dc];
+    f.rf_left = rf;
+    f.acceptable_rack_repeats =
+        static_cast<int64_t>(rf) - static_cast<int64_t>(dc_racks[dc].size());
+  }
+  uint32_t dcs_done = 0;
+  // One lap places a replica on every rack; a second lap fills rack repeats (a node skipped on
+  // the first lap for its rack can be taken on the second, like Cassandra's skipped list).
+  for (uint32_t step = 0; step < 2 * s && dcs_done < dcs; ++step) {
+    const NodeId node = owners[(seg + step) % s];
+    DcFill& f = fills[topology.dc_of(node)];
+    if (f.Offer(node, topology.rack_of(node)) && f.done()) ++dcs_done;
+    if (step == s - 1) {
+      // Second lap: allow the racks already seen to repeat as needed.
+      for (uint32_t dc = 0; dc < dcs; ++dc) fills[dc].acceptable_rack_repeats = fills[dc].rf_left;
+    }
+  }
+  for (uint32_t dc = 0; dc < dcs; ++dc) {
+    DSIM_CHECK_MSG(fills[dc].done(), "network topology placement did not fill a datacenter");
+    out->insert(out->end(), fills[dc].replicas.begin(), fills[dc].replicas.end());
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<Ring> Ring::Create(const ClusterConfig& cluster, const Topology& topology,
+                                  uint64_t root_seed) {
+  absl::StatusOr<uint32_t> r = ReplicasPerPartition(cluster, topology);
+  if (!r.ok()) return r.status();
+  const uint32_t n = topology.nodes();
+  Ring ring;
+  ring.nodes_ = n;
+  ring.r_ = *r;
+  for (const auto& [token, node] : PlaceTokens(n, cluster.vnodes, root_seed)) {
     ring.tokens_.push_back(token);
     ring.owners_.push_back(node);
   }
 
   // Racks per datacenter (for NetworkTopologyStrategy).
-  std::vector<std::vector<uint32_t>> dc_racks(dcs);
+  std::vector<std::vector<uint32_t>> dc_racks(topology.datacenters());
   for (NodeId node = 0; node < n; ++node) {
     std::vector<uint32_t>& racks = dc_racks[topology.dc_of(node)];
     if (std::find(racks.begin(), racks.end(), topology.rack_of(node)) == racks.end()) {
@@ -96,46 +157,13 @@ absl::StatusOr<Ring> Ring::Create(const ClusterConfig& cluster, const Topology& 
   }
 
   const uint32_t s = ring.segments();
-  ring.replicas_.reserve(size_t{s} * r);
-  std::vector<DcFill> fills(dcs);
-  std::vector<NodeId> simple;
+  const uint32_t rf = cluster.replication_factor;
+  ring.replicas_.reserve(size_t{s} * ring.r_);
   for (uint32_t seg = 0; seg < s; ++seg) {
-    if (!nts) {
-      simple.clear();
-      for (uint32_t step = 0; step < s && simple.size() < rf; ++step) {
-        const NodeId node = ring.owners_[(seg + step) % s];
-        if (std::find(simple.begin(), simple.end(), node) == simple.end()) simple.push_back(node);
-      }
-      DSIM_CHECK(simple.size() == rf);
-      ring.replicas_.insert(ring.replicas_.end(), simple.begin(), simple.end());
-      continue;
-    }
-    for (uint32_t dc = 0; dc < dcs; ++dc) {
-      DcFill& f = fills[dc];
-      f.rf_left = rf;
-      f.acceptable_rack_repeats =
-          static_cast<int64_t>(rf) - static_cast<int64_t>(dc_racks[dc].size());
-      f.racks_seen.clear();
-      f.replicas.clear();
-    }
-    uint32_t dcs_done = 0;
-    // One lap places a replica on every rack; a second lap fills rack repeats (a node skipped on
-    // the first lap for its rack can be taken on the second, like Cassandra's skipped list).
-    for (uint32_t step = 0; step < 2 * s && dcs_done < dcs; ++step) {
-      const NodeId node = ring.owners_[(seg + step) % s];
-      DcFill& f = fills[topology.dc_of(node)];
-      if (f.Offer(node, topology.rack_of(node)) && f.done()) ++dcs_done;
-      if (step == s - 1) {
-        // Second lap: allow the racks already seen to repeat as needed.
-        for (uint32_t dc = 0; dc < dcs; ++dc) {
-          fills[dc].acceptable_rack_repeats = fills[dc].rf_left;
-        }
-      }
-    }
-    for (uint32_t dc = 0; dc < dcs; ++dc) {
-      DSIM_CHECK_MSG(fills[dc].done(), "network topology placement did not fill a datacenter");
-      ring.replicas_.insert(ring.replicas_.end(), fills[dc].replicas.begin(),
-                            fills[dc].replicas.end());
+    if (cluster.replication == ClusterConfig::Replication::kNetworkTopology) {
+      AppendNetworkTopologyReplicas(ring.owners_, seg, rf, topology, dc_racks, &ring.replicas_);
+    } else {
+      AppendSimpleReplicas(ring.owners_, seg, rf, &ring.replicas_);
     }
   }
   ring.replicated_fraction_.assign(n, 0.0);

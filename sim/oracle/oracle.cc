@@ -1,6 +1,9 @@
 #include "sim/oracle/oracle.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "engine/check.h"
 #include "engine/token.h"
@@ -194,7 +197,7 @@ void Oracle::RederiveWinners(uint64_t key,
   }
 }
 
-std::vector<uint64_t> Oracle::OnReplicaWiped(NodeId node, Nanos now) {
+void Oracle::OnReplicaWiped(NodeId node, Nanos now) {
   std::vector<uint64_t> lost;
   for (uint64_t key = 0; key < keys_; ++key) {
     const int pos = ring_->Position(key_segment_[key], node);
@@ -211,7 +214,41 @@ std::vector<uint64_t> Oracle::OnReplicaWiped(NodeId node, Nanos now) {
       if (s.mask == 0 && (lost.empty() || lost.back() != key)) lost.push_back(key);
     }
   }
-  return lost;
+  for (uint64_t key : lost) RederiveWinners(key, ReadReplicas(key), now);
+}
+
+std::vector<std::optional<engine::Partition>> Oracle::ReadReplicas(uint64_t key) {
+  DSIM_CHECK_MSG(reader_ != nullptr, "the oracle reads replicas but has no ReplicaReader");
+  const std::string k = KvKey(key);
+  std::vector<std::optional<engine::Partition>> views;
+  for (NodeId n : ring_->Replicas(key_segment_[key])) views.push_back(reader_->ReadReplica(n, k));
+  return views;
+}
+
+void Oracle::Reread(NodeId node, const std::string& key, Nanos now) {
+  const std::optional<uint64_t> index = ParseKvKey(key);
+  if (!index || *index >= keys_) return;
+  DSIM_CHECK_MSG(reader_ != nullptr, "the oracle reads replicas but has no ReplicaReader");
+  const std::optional<engine::Partition> current = reader_->ReadReplica(node, key);
+  if (RecomputeReplica(node, *index, current ? &*current : nullptr, now)) {
+    RederiveWinners(*index, ReadReplicas(*index), now);
+  }
+}
+
+void Oracle::OnReplicaLost(NodeId node, std::vector<std::string> keys, Nanos now) {
+  std::sort(keys.begin(), keys.end());
+  for (const std::string& key : keys) Reread(node, key, now);
+}
+
+void Oracle::OnCompaction(NodeId node, const engine::CompactionRecord& record, Nanos now) {
+  DSIM_CHECK(record.purged_cells.size() == record.tombstones_purged);
+  // A compaction keeps the merged view, except for what it purged.
+  if (record.purged_cells.empty()) return;
+  // Every key some input held with an expired tombstone is reread, not only the purged cells'
+  // keys (a subset of them): that is the set the oracle has always reread after a purge, and a
+  // reread can re-derive a winner no replica holds, so narrowing it would change
+  // oracle.replica_rereads and, in rare cases, the divergence counts.
+  for (const std::string& key : record.expired_tombstone_keys) Reread(node, key, now);
 }
 
 void Oracle::NoteFault(Nanos now) {
@@ -230,9 +267,7 @@ enum class EndCheck { kNone, kDecided, kRead };
 
 }  // namespace
 
-void Oracle::Finish(
-    Nanos end,
-    absl::FunctionRef<std::optional<engine::Partition>(NodeId node, uint64_t key)> view) {
+void Oracle::Finish(Nanos end) {
   DSIM_CHECK(!finished_);
   finished_ = true;
   Advance(end);
@@ -268,10 +303,7 @@ void Oracle::Finish(
       }
     }
     if (!need_read) continue;
-    const absl::Span<const NodeId> replicas = ring_->Replicas(key_segment_[key]);
-    std::vector<std::optional<engine::Partition>> parts;
-    parts.reserve(replicas.size());
-    for (NodeId node : replicas) parts.push_back(view(node, key));
+    const std::vector<std::optional<engine::Partition>> parts = ReadReplicas(key);
     for (uint32_t c = 0; c < columns_; ++c) {
       const CellState& s = cells_[key * columns_ + c];
       if (check(s) != EndCheck::kRead) continue;

@@ -18,12 +18,16 @@
 // agree on what survived count as converged, and the loss shows in data_loss instead. (A copy
 // still in flight, e.g. a hint, that lands later becomes the winner again.) A tombstone winner
 // that disappears by purging is not re-derived: absence still holds it, and live data that
-// comes back over it is divergent (a zombie). The
-// cluster reports every application (client writes, hints, read repair, streamed partitions) and
-// every event that can take a version away (a crash losing unsynced writes, a replace, a
-// tombstone purge); the oracle updates the cell's record in O(1) per applied cell, or rereads
-// that replica's partition for the affected keys only. The divergent-cell count is a counter: a
-// sample costs O(1), never a scan.
+// comes back over it is divergent (a zombie).
+//
+// Feeding it: the cluster calls one hook per change and nothing else — OnApplied for every
+// application (client writes, hints, read repair, streamed partitions), and OnReplicaLost,
+// OnReplicaWiped and OnCompaction for every event that can take a version away (a crash losing
+// unsynced writes, a replace, a tombstone purge, as the engine's CompactionRecord reports it).
+// The oracle updates the cell's record in O(1) per applied cell; after a loss it decides which
+// partitions to reread and reads them itself through a ReplicaReader (replica_reader.h), for
+// the affected keys only. The divergent-cell count is a counter: a sample costs O(1), never a
+// scan.
 //
 // Convergence: the reference instant is the last `mark` if there was one, otherwise the last
 // fault event (a fault applied or undone, a heal, a crash/restart/replace, the end of a
@@ -41,6 +45,7 @@
 //     supersedes (for an acknowledged tombstone, an absent cell counts as kept).
 //
 //   Oracle oracle(kv.keys, kv.columns, &ring);
+//   oracle.SetReplicaReader(&cluster);
 //   oracle.OnApplied(node, partition, now);   // after the store merged it
 //   uint64_t d = oracle.divergent_cells();
 #ifndef DSIM_SIM_ORACLE_H_
@@ -48,15 +53,17 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
+#include "engine/compaction.h"
 #include "engine/partition.h"
 #include "engine/token.h"
 #include "sim/core/metrics.h"
 #include "sim/core/time.h"
 #include "sim/kv/kv_data.h"
 #include "sim/kv/ring.h"
+#include "sim/oracle/replica_reader.h"
 
 namespace dsim::sim {
 
@@ -70,6 +77,10 @@ class Oracle {
   // The key's segment on the ring (cached).
   uint32_t SegmentOfKey(uint64_t key) const { return key_segment_[key]; }
 
+  // Where the oracle reads replicas (the hooks after a loss, and Finish). REQUIRES: set before
+  // the first of those; the reader outlives the oracle's use of it.
+  void SetReplicaReader(ReplicaReader* reader) { reader_ = reader; }
+
   // A client write of (key, column) with version v was issued at true time `now`. Counts a lost
   // update when an earlier-issued write of the cell had a strictly larger timestamp.
   void OnWriteIssued(uint64_t key, uint32_t column, const CellVersion& v);
@@ -78,17 +89,16 @@ class Oracle {
 
   // `incoming` was merged into `node`'s store at `now`. O(cells of incoming).
   void OnApplied(NodeId node, const engine::Partition& incoming, Nanos now);
-  // Re-derives `node`'s bits for `key` from its current partition (nullptr: none), after the
-  // node may have lost data. Returns true when no replica holds some cell's winner any more:
-  // the caller then reads every replica of the key and calls RederiveWinners.
-  bool RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current, Nanos now);
+  // `node` may have lost data of these partitions (a crash dropped its memtable: `keys` are the
+  // partition keys it held, any order; keys outside the key space are ignored). Rereads each,
+  // in byte order of the key, and re-derives any winner no replica holds any more.
+  void OnReplicaLost(NodeId node, std::vector<std::string> keys, Nanos now);
   // `node` lost every cell (replace): it now holds exactly the tombstone winners of its keys.
-  // Returns the keys (ascending) whose winner no replica holds any more (see RecomputeReplica).
-  std::vector<uint64_t> OnReplicaWiped(NodeId node, Nanos now);
-  // For every cell of `key` that no replica holds the winner of, the winner becomes the merge
-  // of the replicas' current cells (`views`, one per replica position; nullopt: none).
-  void RederiveWinners(uint64_t key, const std::vector<std::optional<engine::Partition>>& views,
-                       Nanos now);
+  // Re-derives, in key order, the winners no replica holds any more.
+  void OnReplicaWiped(NodeId node, Nanos now);
+  // `node`'s store ran the compaction `record` describes. Only a purge changes what the replica
+  // holds; after one, rereads the partitions the record lists (see OnCompaction in oracle.cc).
+  void OnCompaction(NodeId node, const engine::CompactionRecord& record, Nanos now);
 
   // Reference instants for convergence.
   void NoteFault(Nanos now);
@@ -97,10 +107,9 @@ class Oracle {
   uint64_t divergent_cells() const { return divergent_; }
   uint64_t tracked_cells() const { return tracked_; }
 
-  // End-of-run checks; `view(node, key)` returns the replica's current partition (nullopt:
-  // none).
-  void Finish(Nanos end,
-              absl::FunctionRef<std::optional<engine::Partition>(NodeId node, uint64_t key)> view);
+  // End-of-run checks, reading through the ReplicaReader only the cells the record cannot
+  // decide alone.
+  void Finish(Nanos end);
 
   // convergence.*, lww.*, zombies.*, data_loss.* (see the README's metric table).
   void ExportTo(MetricSet* metrics) const;
@@ -135,10 +144,23 @@ class Oracle {
   void SetMask(CellState* s, uint16_t mask, Nanos now);
   void Advance(Nanos now);
   int PositionOf(NodeId node, uint64_t key) const;
+  // Every replica's current partition `key`, one per ring position (nullopt: none).
+  std::vector<std::optional<engine::Partition>> ReadReplicas(uint64_t key);
+  // Rereads `node`'s partition `key` (a kv key string) and recomputes its bits; re-derives the
+  // key's lost winners if that leaves one held by no replica.
+  void Reread(NodeId node, const std::string& key, Nanos now);
+  // Re-derives `node`'s bits for `key` from its current partition (nullptr: none), after the
+  // node may have lost data. Returns true when no replica holds some cell's winner any more.
+  bool RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current, Nanos now);
+  // For every cell of `key` that no replica holds the winner of, the winner becomes the merge
+  // of the replicas' current cells (`views`, one per replica position; nullopt: none).
+  void RederiveWinners(uint64_t key, const std::vector<std::optional<engine::Partition>>& views,
+                       Nanos now);
 
   uint64_t keys_;
   uint32_t columns_;
   const Ring* ring_;
+  ReplicaReader* reader_ = nullptr;
   std::vector<uint32_t> key_segment_;
   std::vector<CellState> cells_;
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/store_options.h"
 #include "sim/core/ids.h"
 #include "sim/core/ratio.h"
 #include "sim/core/time.h"
@@ -64,17 +65,20 @@ struct ClusterConfig {
   bool read_repair = false;
 };
 
-// [storage]: every node's storage engine (engine/store_options.h).
+// [storage]: every node's storage engine (engine/store_options.h). The defaults are the
+// engine's own, so a storage default lives in one place.
 struct StorageConfig {
-  uint64_t memtable_flush_threshold_bytes = 4 << 20;
-  double bloom_fp_chance = 0.01;
-  Nanos gc_grace = 10 * 24 * kHour;
-  uint32_t compaction_min_threshold = 4;
-  uint32_t compaction_max_threshold = 32;
-  uint32_t hll_precision = 13;
+  uint64_t memtable_flush_threshold_bytes =
+      engine::StoreOptions::kDefaultMemtableFlushThresholdBytes;
+  double bloom_fp_chance = engine::StoreOptions::kDefaultBloomFpChance;
+  Nanos gc_grace = engine::StoreOptions::kDefaultGcGraceUs * kMicrosecond;
+  uint32_t compaction_min_threshold = engine::SizeTieredOptions{}.min_threshold;
+  uint32_t compaction_max_threshold = engine::SizeTieredOptions{}.max_threshold;
+  uint32_t hll_precision = engine::StoreOptions::kDefaultHllPrecision;
   enum class CommitlogSync { kPeriodic, kBatch };
-  CommitlogSync commitlog_sync = CommitlogSync::kPeriodic;
-  Nanos commitlog_sync_period = 10 * kSecond;  // kPeriodic: a sync every period
+  CommitlogSync commitlog_sync = CommitlogSync::kPeriodic;  // the engine's default too
+  // kPeriodic: a sync every period.
+  Nanos commitlog_sync_period = engine::StoreOptions::kDefaultCommitlogSyncPeriodUs * kMicrosecond;
 };
 
 // [repair]: Cassandra-style Merkle-tree anti-entropy.
@@ -85,7 +89,7 @@ struct RepairConfig {
   Nanos start = 0;
   // Merkle tree depth: 0 = Cassandra's rule, min(max_depth, ceil(log2(estimated partitions))).
   uint32_t merkle_depth = 0;
-  uint32_t merkle_max_depth = 20;
+  uint32_t merkle_max_depth = engine::StoreOptions::kDefaultMerkleMaxDepth;
   // Token ranges repaired at once by one repair session.
   uint32_t concurrency = 1;
   // Simulated cost of a validation (reading the data to build a tree), and the rate at which a

@@ -259,6 +259,44 @@ TEST(StoreTest, TombstonePurgeRespectsGcGraceAndOverlaps) {
   EXPECT_FALSE((*store->Read("noise")).has_value());
 }
 
+// MaybeCompact's record names the tables it merged (the ones that left the store) and the
+// cells it purged; the history keeps the record without the per-cell lists.
+TEST(StoreTest, CompactionRecordNamesInputsAndPurgedCells) {
+  MemDisk disk;
+  StoreOptions o = SmallOptions();
+  o.memtable_flush_threshold_bytes = 1 << 20;  // flush only when asked
+  o.gc_grace_us = 1000;
+  auto store = *Store::Open(o, &disk);
+  for (int t = 0; t < 4; ++t) {
+    ASSERT_TRUE(store->Apply(Mutation::Put(absl::StrCat("k", t), "c", "v", 1), 1).ok());
+    ASSERT_TRUE(store->Apply(Mutation::Delete("gone", absl::StrCat("c", t), 2, 10), 10).ok());
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  std::vector<std::string> before;
+  for (const auto& t : store->sstables()) before.push_back(t->name());
+  absl::StatusOr<std::optional<CompactionRecord>> r = store->MaybeCompact(5000);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  std::vector<std::string> inputs;
+  for (const CompactionInput& in : (*r)->inputs) {
+    inputs.push_back(in.name);
+    EXPECT_EQ(in.tombstones, 1u);
+  }
+  std::sort(inputs.begin(), inputs.end());
+  EXPECT_EQ(inputs, before);
+  ASSERT_EQ((*r)->purged_cells.size(), 4u);
+  for (int c = 0; c < 4; ++c) {
+    EXPECT_EQ((*r)->purged_cells[c],
+              (PurgedCell{"gone", absl::StrCat("c", c), Cell::Tombstone(2, 10)}));
+  }
+  EXPECT_EQ((*r)->expired_tombstone_keys, std::vector<std::string>{"gone"});
+  ASSERT_EQ(store->stats().compaction_history.size(), 1u);
+  const CompactionRecord& kept = store->stats().compaction_history[0];
+  EXPECT_EQ(kept.tombstones_purged, 4u);
+  EXPECT_EQ(kept.inputs, (*r)->inputs);
+  EXPECT_TRUE(kept.purged_cells.empty());
+  EXPECT_TRUE(kept.expired_tombstone_keys.empty());
+}
+
 TEST(StoreTest, CorruptSSTableIsAnErrorOnReadAndReportedOnRecovery) {
   MemDisk disk;
   auto store = *Store::Open(SmallOptions(), &disk);

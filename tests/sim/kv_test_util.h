@@ -122,6 +122,15 @@ inline Scenario SmallKv(uint64_t seed = 1) {
   return s;
 }
 
+// A fault of `kind` at `at` on `node` (the other fields at their defaults).
+inline FaultConfig FaultAt(FaultConfig::Kind kind, Nanos at, NodeId node = 0) {
+  FaultConfig f;
+  f.kind = kind;
+  f.at = at;
+  f.node = node;
+  return f;
+}
+
 // Divergent cells recomputed from scratch: for every cell, the best version any replica holds
 // (what the oracle's winner is when no replica ever lost data), and whether every replica
 // holds it (absence holds a tombstone). Also counts the cells that exist somewhere.

@@ -12,6 +12,7 @@ namespace dsim::sim {
 namespace {
 
 using testing::D;
+using testing::FaultAt;
 using testing::IsNull;
 using testing::RunOk;
 using testing::SmallKv;
@@ -26,21 +27,13 @@ uint64_t RingSegmentsWith(const Scenario& s, NodeId node) {
   return ring->SegmentsOf(node).size();
 }
 
-FaultConfig At(FaultConfig::Kind kind, Nanos at, NodeId node = 0) {
-  FaultConfig f;
-  f.kind = kind;
-  f.at = at;
-  f.node = node;
-  return f;
-}
-
 TEST(ClusterFaultsTest, ConsistencyLevelsWithANodeDown) {
   // Node 2 is down from 0.5 s to the end; RF 3 over 5 nodes, so 3/5 of the keys have it.
   auto run = [](ConsistencyLevel cl) {
     Scenario s = SmallKv(4);
     s.cluster.write_consistency = cl;
     s.cluster.read_consistency = cl;
-    s.faults = {At(FaultConfig::Kind::kCrash, 500 * kMillisecond, 2)};
+    s.faults = {FaultAt(FaultConfig::Kind::kCrash, 500 * kMillisecond, 2)};
     return RunOk(s);
   };
   const RunOutput one = run(ConsistencyLevel::kOne);
@@ -65,9 +58,9 @@ TEST(ClusterFaultsTest, ConsistencyLevelsWithANodeDown) {
 
 TEST(ClusterFaultsTest, ReplaceEmptiesANodeAndItsRepairRefillsIt) {
   Scenario s = SmallKv(5);
-  s.faults = {At(FaultConfig::Kind::kCrash, 4500 * kMillisecond, 1),
-              At(FaultConfig::Kind::kReplace, 5 * kSecond, 1)};
-  FaultConfig repair = At(FaultConfig::Kind::kRepair, 5500 * kMillisecond, 1);
+  s.faults = {FaultAt(FaultConfig::Kind::kCrash, 4500 * kMillisecond, 1),
+              FaultAt(FaultConfig::Kind::kReplace, 5 * kSecond, 1)};
+  FaultConfig repair = FaultAt(FaultConfig::Kind::kRepair, 5500 * kMillisecond, 1);
   repair.has_node = true;
   s.faults.push_back(repair);
   absl::StatusOr<std::unique_ptr<KvWorld>> world = KvWorld::Create(s);
@@ -92,8 +85,8 @@ TEST(ClusterFaultsTest, ReplaceEmptiesANodeAndItsRepairRefillsIt) {
 
 TEST(ClusterFaultsTest, RepairWithAReplicaDownFailsItsSessions) {
   Scenario s = SmallKv(6);
-  s.faults = {At(FaultConfig::Kind::kCrash, 1500 * kMillisecond, 3),
-              At(FaultConfig::Kind::kRepair, 5 * kSecond)};
+  s.faults = {FaultAt(FaultConfig::Kind::kCrash, 1500 * kMillisecond, 3),
+              FaultAt(FaultConfig::Kind::kRepair, 5 * kSecond)};
   const RunOutput out = RunOk(s);
   const uint64_t failed = U(out, "repair.sessions.failed");
   EXPECT_EQ(failed, RingSegmentsWith(s, 3));
@@ -104,9 +97,9 @@ TEST(ClusterFaultsTest, RepairWithAReplicaDownFailsItsSessions) {
 TEST(ClusterFaultsTest, DroppedMutationsOfNamedKeysOnlyAndRetransmittedRepairOverLoss) {
   Scenario s = SmallKv(7);
   s.network.link.loss = Ratio{3, 100};
-  FaultConfig drop = At(FaultConfig::Kind::kDropMutations, 0, 0);
+  FaultConfig drop = FaultAt(FaultConfig::Kind::kDropMutations, 0, 0);
   drop.keys = {"k5", "k6", "k7"};
-  s.faults = {drop, At(FaultConfig::Kind::kRepair, 5 * kSecond)};
+  s.faults = {drop, FaultAt(FaultConfig::Kind::kRepair, 5 * kSecond)};
   absl::StatusOr<std::unique_ptr<KvWorld>> world = KvWorld::Create(s);
   ASSERT_TRUE(world.ok());
   KvWorld& w = **world;
@@ -151,7 +144,7 @@ TEST(ClusterFaultsTest, NetworkTopologyAcrossTwoDatacenters) {
   cut.at = 1500 * kMillisecond;
   cut.duration = kSecond;
   cut.groups = {{0, 1, 2, 3}};
-  s.faults = {cut, At(FaultConfig::Kind::kRepair, 5 * kSecond)};
+  s.faults = {cut, FaultAt(FaultConfig::Kind::kRepair, 5 * kSecond)};
   const RunOutput out = RunOk(s);
   // While the datacenters are split no write reaches a quorum of 3.
   EXPECT_GT(U(out, "ops.write.failed_unavailable"), 300u);

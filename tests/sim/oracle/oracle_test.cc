@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/partition.h"
@@ -11,6 +15,21 @@
 
 namespace dsim::sim {
 namespace {
+
+// The replicas' current data as the oracle reads it; counts the reads.
+class FakeReplicas : public ReplicaReader {
+ public:
+  std::optional<engine::Partition> ReadReplica(NodeId node, std::string_view key) override {
+    ++reads;
+    auto it = data.find({node, std::string(key)});
+    if (it == data.end()) return std::nullopt;
+    return it->second;
+  }
+  void Set(NodeId node, const engine::Partition& p) { data.insert_or_assign({node, p.key()}, p); }
+
+  std::map<std::pair<NodeId, std::string>, engine::Partition> data;
+  uint64_t reads = 0;
+};
 
 // Three nodes, RF 3: every key lives on every node.
 class OracleTest : public ::testing::Test {
@@ -22,6 +41,7 @@ class OracleTest : public ::testing::Test {
     topo_.emplace(*Topology::Create(c, NetworkConfig{}));
     ring_.emplace(*Ring::Create(c, *topo_, 3));
     oracle_.emplace(/*keys=*/10, /*columns=*/2, &*ring_);
+    oracle_->SetReplicaReader(&replicas_);
   }
 
   static engine::Partition Live(uint64_t key, uint32_t col, uint64_t id, int64_t ts) {
@@ -34,10 +54,25 @@ class OracleTest : public ::testing::Test {
     p.Put(KvColumn(col), engine::Cell::Tombstone(ts, ts));
     return p;
   }
+  // A compaction on one replica that purged `purged` (tombstones of `key`).
+  static engine::CompactionRecord Purge(uint64_t key, const engine::Partition& purged) {
+    engine::CompactionRecord r;
+    for (const auto& [column, cell] : purged.cells()) {
+      r.purged_cells.push_back({KvKey(key), column, cell});
+    }
+    r.tombstones_purged = r.purged_cells.size();
+    r.expired_tombstone_keys = {KvKey(key)};
+    return r;
+  }
+  // Ends the run with data[key][node] as the replicas' data.
   void Finish(Nanos end, const std::vector<std::vector<std::optional<engine::Partition>>>& data) {
-    oracle_->Finish(end, [&](NodeId node, uint64_t key) -> std::optional<engine::Partition> {
-      return key < data.size() ? data[key][node] : std::nullopt;
-    });
+    replicas_.data.clear();
+    for (uint64_t key = 0; key < data.size(); ++key) {
+      for (NodeId node = 0; node < data[key].size(); ++node) {
+        if (data[key][node]) replicas_.Set(node, *data[key][node]);
+      }
+    }
+    oracle_->Finish(end);
   }
   uint64_t Metric(const char* path) {
     MetricSet m;
@@ -48,6 +83,7 @@ class OracleTest : public ::testing::Test {
   std::optional<Topology> topo_;
   std::optional<Ring> ring_;
   std::optional<Oracle> oracle_;
+  FakeReplicas replicas_;
 };
 
 TEST_F(OracleTest, AWriteIsDivergentUntilEveryReplicaHoldsIt) {
@@ -95,9 +131,11 @@ TEST_F(OracleTest, RecomputeAfterLossAndRederiveWhenTheWinnerIsGoneEverywhere) {
   EXPECT_EQ(o.divergent_cells(), 1u);
   // Node 0 crashes and loses the new version: back to the old one, which the others hold.
   const engine::Partition old = Live(3, 0, 1, 100);
-  EXPECT_TRUE(o.RecomputeReplica(0, 3, &old, 3));  // nobody holds the winner any more
+  for (NodeId n = 0; n < 3; ++n) replicas_.Set(n, old);
+  o.OnReplicaLost(0, {KvKey(3), "not-a-kv-key"}, 3);
+  // Nobody holds the winner any more: the oracle reread node 0, then every replica to re-derive.
+  EXPECT_EQ(replicas_.reads, 1u + 3u);
   std::vector<std::optional<engine::Partition>> views(3, old);
-  o.RederiveWinners(3, views, 3);
   EXPECT_EQ(o.divergent_cells(), 0u);
   MetricSet m;
   // An acknowledged write that is gone everywhere is data loss at the end.
@@ -116,8 +154,10 @@ TEST_F(OracleTest, ZombieWhenPurgedDeletesMeetOldData) {
   o.OnWriteAcked(4, 0, VersionOf(Dead(4, 0, 200).cells().begin()->second));
   EXPECT_EQ(o.divergent_cells(), 1u);  // replica 2 missed the delete
   // Replicas 0 and 1 purge the tombstone: they hold the deletion by absence.
-  EXPECT_FALSE(o.RecomputeReplica(0, 4, nullptr, 3));
-  EXPECT_FALSE(o.RecomputeReplica(1, 4, nullptr, 3));
+  replicas_.Set(2, Live(4, 0, 1, 100));
+  o.OnCompaction(0, Purge(4, Dead(4, 0, 200)), 3);
+  o.OnCompaction(1, Purge(4, Dead(4, 0, 200)), 3);
+  EXPECT_EQ(replicas_.reads, 2u);  // each reread its own partition; no winner was lost
   EXPECT_EQ(o.divergent_cells(), 1u);
   // Repair streams replica 2's old value to them: every replica now has it. Still divergent.
   o.OnApplied(0, Live(4, 0, 1, 100), 4);
@@ -128,6 +168,37 @@ TEST_F(OracleTest, ZombieWhenPurgedDeletesMeetOldData) {
   Finish(10, data);
   EXPECT_EQ(Metric("zombies.cells"), 1u);
   EXPECT_EQ(Metric("data_loss.cells"), 1u);  // the acknowledged delete did not hold
+}
+
+// A compaction that purged nothing changed nothing the oracle tracks: it reads nothing.
+TEST_F(OracleTest, CompactionWithoutPurgeReadsNothing) {
+  Oracle& o = *oracle_;
+  o.OnApplied(0, Dead(5, 0, 100), 1);
+  engine::CompactionRecord r = Purge(5, Dead(5, 0, 100));
+  r.purged_cells.clear();
+  r.tombstones_purged = 0;
+  o.OnCompaction(0, r, 2);
+  EXPECT_EQ(replicas_.reads, 0u);
+  Finish(3, {});
+  EXPECT_EQ(Metric("oracle.replica_rereads"), 0u);
+}
+
+// A replace wipes a node: a live winner only it held is gone everywhere, and is re-derived from
+// what the other replicas hold.
+TEST_F(OracleTest, ReplaceRederivesWinnersOnlyTheWipedNodeHeld) {
+  Oracle& o = *oracle_;
+  for (NodeId n = 0; n < 3; ++n) o.OnApplied(n, Live(6, 1, 1, 100), 1);
+  o.OnApplied(2, Live(6, 1, 2, 200), 2);
+  EXPECT_EQ(o.divergent_cells(), 1u);
+  replicas_.Set(0, Live(6, 1, 1, 100));
+  replicas_.Set(1, Live(6, 1, 1, 100));
+  o.OnReplicaWiped(2, 3);
+  EXPECT_EQ(replicas_.reads, 3u);      // one re-derivation of key 6
+  EXPECT_EQ(o.divergent_cells(), 1u);  // node 2 holds nothing yet
+  o.OnApplied(2, Live(6, 1, 1, 100), 4);
+  EXPECT_EQ(o.divergent_cells(), 0u);
+  Finish(5, {});
+  EXPECT_EQ(Metric("oracle.winners_lost"), 1u);
 }
 
 TEST_F(OracleTest, LostUpdatesCountLaterWritesWithLowerTimestamps) {
