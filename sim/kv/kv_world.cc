@@ -101,11 +101,7 @@ void KvWorld::Finish(RunOutput* out) {
   network_->stats().ExportTo(m);
   faults_->ExportTo(m);
   out->faults_applied = faults_->Applied();
-  Nanos offset_abs_max = 0;
-  for (NodeClock& clock : clocks_) {
-    offset_abs_max = std::max(offset_abs_max, std::abs(clock.OffsetAt(end)));
-  }
-  m->Set("clocks.offset_abs_max", ToSeconds(offset_abs_max), "s");
+  ExportClockMetrics(&clocks_, end, m);
 }
 
 }  // namespace dsim::sim
