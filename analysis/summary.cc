@@ -186,28 +186,14 @@ absl::StatusOr<SweepSummary> SummaryFromJson(const nlohmann::json& j, const std:
   try {
     SweepSummary s;
     SweepPlan& plan = s.plan;
-    plan.scenario_name = j.at("scenario").at("name").get<std::string>();
-    plan.scenario_digest = j.at("scenario").at("digest").get<std::string>();
-    plan.first_seed = j.at("seeds").at("first").get<uint64_t>();
-    plan.last_seed = j.at("seeds").at("last").get<uint64_t>();
-    plan.fixed_overrides = j.at("fixed_overrides").get<std::vector<std::string>>();
-    for (const nlohmann::json& p : j.at("parameters")) {
-      plan.parameters.push_back(SweepParameter{p.at("key").get<std::string>(),
-                                               p.at("values").get<std::vector<std::string>>()});
-    }
+    ReadPlanFields(j, &plan);
     for (const std::string& v : j.at("dsim_versions").get<std::vector<std::string>>())
       s.dsim_versions.insert(v);
-    if (j.contains("shard")) {
-      plan.shard.index = j["shard"].at("index").get<uint32_t>();
-      plan.shard.count = j["shard"].at("count").get<uint32_t>();
-    }
     for (const nlohmann::json& pj : j.at("points")) {
       PointSummary ps;
-      ps.name = pj.at("name").get<std::string>();
-      for (const nlohmann::json& a : pj.at("assignments")) {
-        ps.assignments.emplace_back(a.at("key").get<std::string>(),
-                                    a.at("value").get<std::string>());
-      }
+      SweepPoint header = ReadPointFields(pj);
+      ps.name = header.name;
+      ps.assignments = header.assignments;
       const nlohmann::json& runs = pj.at("runs");
       ps.planned = runs.at("planned").get<uint64_t>();
       ps.completed = runs.at("completed").get<uint64_t>();

@@ -241,6 +241,32 @@ nlohmann::json PlanToJson(const SweepPlan& plan) {
   return j;
 }
 
+void ReadPlanFields(const nlohmann::json& j, SweepPlan* plan) {
+  plan->scenario_name = j.at("scenario").at("name").get<std::string>();
+  plan->scenario_digest = j.at("scenario").at("digest").get<std::string>();
+  plan->first_seed = j.at("seeds").at("first").get<uint64_t>();
+  plan->last_seed = j.at("seeds").at("last").get<uint64_t>();
+  plan->fixed_overrides = j.at("fixed_overrides").get<std::vector<std::string>>();
+  for (const nlohmann::json& p : j.at("parameters")) {
+    plan->parameters.push_back(SweepParameter{p.at("key").get<std::string>(),
+                                              p.at("values").get<std::vector<std::string>>()});
+  }
+  if (j.contains("shard")) {
+    plan->shard.index = j["shard"].at("index").get<uint32_t>();
+    plan->shard.count = j["shard"].at("count").get<uint32_t>();
+  }
+}
+
+SweepPoint ReadPointFields(const nlohmann::json& p) {
+  SweepPoint point;
+  point.name = p.at("name").get<std::string>();
+  for (const nlohmann::json& a : p.at("assignments")) {
+    point.assignments.emplace_back(a.at("key").get<std::string>(),
+                                   a.at("value").get<std::string>());
+  }
+  return point;
+}
+
 absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j, const std::string& source) {
   auto bad = [&](const std::string& what) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", what));
@@ -252,23 +278,10 @@ absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j, const std::strin
     SweepPlan plan;
     const nlohmann::json& sc = j.at("scenario");
     plan.scenario_file = sc.at("file").get<std::string>();
-    plan.scenario_name = sc.at("name").get<std::string>();
-    plan.scenario_digest = sc.at("digest").get<std::string>();
-    plan.first_seed = j.at("seeds").at("first").get<uint64_t>();
-    plan.last_seed = j.at("seeds").at("last").get<uint64_t>();
+    ReadPlanFields(j, &plan);
     if (plan.last_seed < plan.first_seed) return bad("seeds.last is below seeds.first");
-    plan.fixed_overrides = j.at("fixed_overrides").get<std::vector<std::string>>();
-    for (const nlohmann::json& p : j.at("parameters")) {
-      plan.parameters.push_back(SweepParameter{p.at("key").get<std::string>(),
-                                               p.at("values").get<std::vector<std::string>>()});
-    }
     for (const nlohmann::json& p : j.at("points")) {
-      SweepPoint point;
-      point.name = p.at("name").get<std::string>();
-      for (const nlohmann::json& a : p.at("assignments")) {
-        point.assignments.emplace_back(a.at("key").get<std::string>(),
-                                       a.at("value").get<std::string>());
-      }
+      SweepPoint point = ReadPointFields(p);
       if (point.name.empty() || point.name.find('/') != std::string::npos || point.name[0] == '.') {
         return bad(absl::StrCat("points: bad point name '", point.name, "'"));
       }
@@ -276,8 +289,6 @@ absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j, const std::strin
     }
     if (plan.points.empty()) return bad("points: empty");
     if (j.contains("shard")) {
-      plan.shard.index = j["shard"].at("index").get<uint32_t>();
-      plan.shard.count = j["shard"].at("count").get<uint32_t>();
       if (plan.shard.count == 0 || plan.shard.index >= plan.shard.count)
         return bad("shard: index out of range");
     }

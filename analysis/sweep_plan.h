@@ -94,6 +94,14 @@ std::string PointDirName(const std::vector<std::pair<std::string, std::string>>&
 // sweep.json. Deterministic: the same plan gives the same bytes.
 nlohmann::json PlanToJson(const SweepPlan& plan);
 // Errors: InvalidArgument naming `source` and the bad field.
+// The fields sweep.json and summary.json share, read into *plan: scenario name and digest,
+// seeds, fixed overrides, parameters and shard (not validated; the callers check what they
+// need). Throws nlohmann::json::exception on a missing key or a wrong type (callers catch it
+// and name their file).
+void ReadPlanFields(const nlohmann::json& j, SweepPlan* plan);
+// One point's name and assignments, as both files write them. Throws like ReadPlanFields.
+SweepPoint ReadPointFields(const nlohmann::json& point);
+
 [[nodiscard]] absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j,
                                                      const std::string& source);
 // Reads DIR/sweep.json.

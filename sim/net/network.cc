@@ -226,6 +226,35 @@ void Network::HealAll() {
   Recompute();
 }
 
+// One partition fault into the lookup state: a one-way partition sets its bit on every node of
+// groups[0]; a symmetric one refines the partition labels (two nodes keep equal labels only if
+// they were equal and are in the same group of this partition; dense renumbering in node order).
+// `group_of` is scratch space of n_ entries.
+void Network::CompilePartition(const Fault& f, std::vector<uint32_t>* group_of,
+                               uint32_t* one_way_index) {
+  const uint32_t rest = static_cast<uint32_t>(f.groups.size());
+  std::fill(group_of->begin(), group_of->end(), rest);
+  for (uint32_t g = 0; g < f.groups.size(); ++g) {
+    for (NodeId node : f.groups[g]) (*group_of)[node] = g;
+  }
+  if (f.one_way) {
+    const uint32_t word = *one_way_index / 64;
+    const uint64_t bit = uint64_t{1} << (*one_way_index % 64);
+    ++*one_way_index;
+    for (NodeId node = 0; node < n_; ++node) {
+      if ((*group_of)[node] == 0) one_way_bits_[size_t{node} * one_way_words_ + word] |= bit;
+    }
+    return;
+  }
+  absl::btree_map<std::pair<uint32_t, uint32_t>, uint32_t> renumber;
+  for (NodeId node = 0; node < n_; ++node) {
+    const auto key = std::make_pair(partition_label_[node], (*group_of)[node]);
+    auto [it, inserted] = renumber.emplace(key, static_cast<uint32_t>(renumber.size()));
+    partition_label_[node] = it->second;
+  }
+  partition_labels_active_ = true;
+}
+
 // Compiles the active faults, in handle order, into the per-message lookup state.
 void Network::Recompute() {
   partition_labels_active_ = false;
@@ -250,32 +279,9 @@ void Network::Recompute() {
   std::vector<uint32_t> group_of(n_);
   for (const auto& [handle, f] : faults_) {
     switch (f.kind) {
-      case FaultKind::kPartition: {
-        const uint32_t rest = static_cast<uint32_t>(f.groups.size());
-        std::fill(group_of.begin(), group_of.end(), rest);
-        for (uint32_t g = 0; g < f.groups.size(); ++g) {
-          for (NodeId node : f.groups[g]) group_of[node] = g;
-        }
-        if (f.one_way) {
-          const uint32_t word = one_way_index / 64;
-          const uint64_t bit = uint64_t{1} << (one_way_index % 64);
-          ++one_way_index;
-          for (NodeId node = 0; node < n_; ++node) {
-            if (group_of[node] == 0) one_way_bits_[size_t{node} * one_way_words_ + word] |= bit;
-          }
-        } else {
-          // Refine the labels: two nodes keep equal labels only if they were equal and are in
-          // the same group of this partition. Dense renumbering in node order.
-          absl::btree_map<std::pair<uint32_t, uint32_t>, uint32_t> renumber;
-          for (NodeId node = 0; node < n_; ++node) {
-            const auto key = std::make_pair(partition_label_[node], group_of[node]);
-            auto [it, inserted] = renumber.emplace(key, static_cast<uint32_t>(renumber.size()));
-            partition_label_[node] = it->second;
-          }
-          partition_labels_active_ = true;
-        }
+      case FaultKind::kPartition:
+        CompilePartition(f, &group_of, &one_way_index);
         break;
-      }
       case FaultKind::kCutLink:
         ++cut_pairs_[PairKey(f.from, f.to)];
         if (!f.one_way) ++cut_pairs_[PairKey(f.to, f.from)];

@@ -144,6 +144,7 @@ class Network : public EventHandler {
             bool* lost, bool* duplicated, bool* reordered);
   FaultHandle AddFault(Fault fault);
   void Recompute();
+  void CompilePartition(const Fault& f, std::vector<uint32_t>* group_of, uint32_t* one_way_index);
 
   Scheduler* scheduler_;
   Topology topology_;

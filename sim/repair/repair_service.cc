@@ -6,6 +6,7 @@
 #include "engine/check.h"
 #include "sim/net/transfer_time.h"
 #include "sim/oracle/replica_difference.h"
+#include "sim/repair/strategy_factory.h"
 
 namespace dsim::sim {
 

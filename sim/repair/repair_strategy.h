@@ -3,9 +3,9 @@
 // run (jobs, concurrency, the periodic schedule), checks that every replica is up and
 // reachable, measures what differs (the oracle's minimum, repair.differing.*), and then hands
 // the session to the strategy, which exchanges whatever summaries it needs and moves data until
-// it calls Finish. Strategies are chosen by name (MakeRepairStrategy); today "merkle"
-// (merkle_strategy.h, Cassandra's validation trees). A new strategy is one file implementing
-// this interface, plus its engine structures (e.g. an IBLT in engine/).
+// it calls Finish. Strategies are chosen by name (MakeRepairStrategy, strategy_factory.h); today
+// "merkle" (merkle_strategy.h, Cassandra's validation trees). A new strategy is one file
+// implementing this interface, plus its engine structures (e.g. an IBLT in engine/).
 //
 // What a strategy gets (RepairContext, implemented by the service):
 //   - the session: its range, replicas (replicas[0] initiates) and requested resolution;
@@ -144,16 +144,6 @@ class RepairStrategy {
   // The strategy's own repair.* metrics.
   virtual void ExportTo(MetricSet* metrics) const = 0;
 };
-
-// The strategy a run uses while no scenario key chooses one.
-inline constexpr std::string_view kDefaultRepairStrategy = "merkle";
-
-// The names MakeRepairStrategy knows, in a fixed order.
-absl::Span<const std::string_view> RepairStrategyNames();
-// The strategy called `name`, using `context` (which must outlive it). Errors: InvalidArgument
-// for an unknown name.
-absl::StatusOr<std::unique_ptr<RepairStrategy>> MakeRepairStrategy(std::string_view name,
-                                                                   RepairContext* context);
 
 // A strategy's per-session state T, indexed by the session's pool slot and checked against its
 // generation (so state of a finished session is never read by its slot's next user). Opened

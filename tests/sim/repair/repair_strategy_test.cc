@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "sim/kv/kv_world.h"
+#include "sim/repair/strategy_factory.h"
 #include "tests/sim/kv_test_util.h"
 
 namespace dsim::sim {

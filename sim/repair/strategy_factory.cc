@@ -1,4 +1,4 @@
-#include "sim/repair/repair_strategy.h"
+#include "sim/repair/strategy_factory.h"
 
 #include <array>
 #include <string>
