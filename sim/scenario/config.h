@@ -1,7 +1,9 @@
 // The scenario, as plain data: what a scenario file (sim/scenario/scenario.h) parses into and what
-// the simulation (sim/simulation.h) runs. Every field has its documented default here; the loader
-// fills the defaults, validates ranges and cross-field consistency, and echoes the result into
-// results.json, so a run is fully described by this struct plus nothing else.
+// the simulation (sim/simulation.h) runs. Every field has its documented default here, except
+// [storage] (and repair.merkle_max_depth), whose defaults are the engine's own
+// (engine/store_options.h), so each default lives in one place; the loader fills the defaults,
+// validates ranges and cross-field consistency, and echoes the result into results.json, so a
+// run is fully described by this struct plus nothing else.
 //
 // Units: times are Nanos (integer nanoseconds), sizes are bytes, probabilities are exact Ratios.
 #ifndef DSIM_SIM_CONFIG_H_
