@@ -5,6 +5,8 @@
 //   FILE: no such file            NotFound
 //   FILE: cannot open: <why>      Unavailable (also "FILE: read failed")
 //   FILE: not valid JSON          InvalidArgument
+//   FILE: nested N levels deep    InvalidArgument (more than kMaxJsonDepth)
+//   FILE: malformed: <what>       InvalidArgument (a field of the wrong type)
 //
 // and the decoder's own errors (InvalidArgument naming FILE and the bad field) after that.
 //
@@ -14,8 +16,11 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 
 namespace dsim::analysis {
 
@@ -29,6 +34,19 @@ bool FileExists(const std::string& path);
 [[nodiscard]] absl::StatusOr<nlohmann::json> ParseJson(const std::string& text,
                                                        const std::string& source);
 
+// The deepest nesting ParseJson accepts (dsim's files use about a dozen levels).
+inline constexpr size_t kMaxJsonDepth = 128;
+
+// "SOURCE: not a WHAT ("format" must be "FORMAT")" unless j is an object whose "format" is the
+// string `format` (a wrong type is an error, never an exception).
+[[nodiscard]] absl::Status CheckFormat(const nlohmann::json& j, const std::string& format,
+                                       const std::string& what, const std::string& source);
+
+// Reads j[key] into *out when present. Errors: InvalidArgument "SOURCE: /KEY: expected a
+// string, got TYPE". REQUIRES: j is an object.
+[[nodiscard]] absl::Status OptionalString(const nlohmann::json& j, const char* key,
+                                          const std::string& source, std::string* out);
+
 // ReadFile, then ParseJson with the path as the source.
 [[nodiscard]] absl::StatusOr<nlohmann::json> LoadJsonFile(const std::string& path);
 
@@ -39,7 +57,13 @@ template <typename Decode>
     -> decltype(decode(nlohmann::json(), path)) {
   absl::StatusOr<nlohmann::json> j = LoadJsonFile(path);
   if (!j.ok()) return j.status();
-  return decode(*j, path);
+  // The decoders check the fields they read and name them; one that still trips over a field of
+  // the wrong type throws, and that becomes an error naming the file, never an abort.
+  try {
+    return decode(*j, path);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": malformed: ", e.what()));
+  }
 }
 
 }  // namespace dsim::analysis

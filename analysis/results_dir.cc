@@ -29,8 +29,7 @@ absl::StatusOr<ResultsDir> LoadResultsDir(const std::string& arg) {
     absl::StatusOr<RunResults> run = LoadRunResults(dir);
     if (!run.ok()) return run.status();
     r.run = std::move(*run);
-    r.scenario =
-        r.run.scenario.contains("simulation") ? r.run.scenario["simulation"].value("name", "") : "";
+    r.scenario = r.run.scenario_name;
     return r;
   }
   if (FileExists(absl::StrCat(dir, "/sweep.json"))) {

@@ -82,6 +82,27 @@ absl::StatusOr<std::vector<AppliedFaultRecord>> AppliedFaultsFromJson(const nloh
   return out;
 }
 
+// scenario.simulation.name of the echo; "" when absent. The echo's sections must be objects.
+absl::StatusOr<std::string> EchoedScenarioName(const nlohmann::json& scenario,
+                                               const std::string& source) {
+  if (!scenario.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": /scenario: expected an object (the scenario echo), got ", scenario.type_name()));
+  }
+  std::string name;
+  const auto sim = scenario.find("simulation");
+  if (sim == scenario.end()) return name;
+  if (!sim->is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": /scenario/simulation: expected an object, got ", sim->type_name()));
+  }
+  if (absl::Status st = OptionalString(*sim, "name", source + ": /scenario/simulation", &name);
+      !st.ok()) {
+    return st;
+  }
+  return name;
+}
+
 }  // namespace
 
 absl::StatusOr<MetricMap> FlattenMetrics(const nlohmann::json& metrics, const std::string& source) {
@@ -107,13 +128,20 @@ absl::StatusOr<RunResults> RunResultsFromJson(const nlohmann::json& j, const std
         absl::StrCat(source, ": \"seed\" is not a non-negative integer"));
   }
   r.seed = j["seed"].get<uint64_t>();
-  r.dsim_version = j.value("dsim_version", "");
-  r.trace_hash = j.value("trace_hash", "");
-  r.stop_reason = j.value("stop_reason", "");
+  for (const auto& [key, out] : {std::pair{"dsim_version", &r.dsim_version},
+                                 {"trace_hash", &r.trace_hash},
+                                 {"stop_reason", &r.stop_reason}}) {
+    if (absl::Status st = OptionalString(j, key, source, out); !st.ok()) return st;
+  }
   if (j.contains("simulated_time_ns") && j["simulated_time_ns"].is_number()) {
     r.simulated_time_s = j["simulated_time_ns"].get<double>() * 1e-9;
   }
   r.scenario = j["scenario"];
+  if (absl::StatusOr<std::string> name = EchoedScenarioName(r.scenario, source); name.ok()) {
+    r.scenario_name = *std::move(name);
+  } else {
+    return name.status();
+  }
   if (j.contains("faults_applied")) {
     absl::StatusOr<std::vector<AppliedFaultRecord>> f =
         AppliedFaultsFromJson(j["faults_applied"], source);

@@ -49,7 +49,8 @@ struct RunResults {
   std::string trace_hash;
   double simulated_time_s = 0.0;
   std::string stop_reason;
-  nlohmann::json scenario;  // the echo, defaults filled in
+  nlohmann::json scenario;    // the echo, defaults filled in
+  std::string scenario_name;  // scenario.simulation.name of the echo ("" when absent)
   // Nullopt: a results.json written before dsim recorded the faults it applied.
   std::optional<std::vector<AppliedFaultRecord>> faults_applied;
   MetricMap metrics;

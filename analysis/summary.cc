@@ -180,9 +180,8 @@ absl::StatusOr<SweepSummary> SummaryFromJson(const nlohmann::json& j, const std:
   auto bad = [&](const std::string& what) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", what));
   };
-  if (!j.is_object() || j.value("format", "") != kSummaryFormat) {
-    return bad(absl::StrCat("not a sweep summary (\"format\" must be \"", kSummaryFormat, "\")"));
-  }
+  if (absl::Status st = CheckFormat(j, kSummaryFormat, "sweep summary", source); !st.ok())
+    return st;
   try {
     SweepSummary s;
     SweepPlan& plan = s.plan;

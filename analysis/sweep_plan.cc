@@ -271,9 +271,7 @@ absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j, const std::strin
   auto bad = [&](const std::string& what) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", what));
   };
-  if (!j.is_object() || j.value("format", "") != kPlanFormat) {
-    return bad(absl::StrCat("not a sweep manifest (\"format\" must be \"", kPlanFormat, "\")"));
-  }
+  if (absl::Status st = CheckFormat(j, kPlanFormat, "sweep manifest", source); !st.ok()) return st;
   try {
     SweepPlan plan;
     const nlohmann::json& sc = j.at("scenario");

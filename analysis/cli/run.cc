@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "analysis/cli/args.h"
 #include "analysis/cli/commands.h"
+#include "analysis/cli/internal_error.h"
 #include "sim/results.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulation.h"
@@ -175,6 +176,14 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   if (!scenario.ok()) {
     return fail(kExitUsage, absl::StrCat("invalid scenario:\n", scenario.status().message()));
   }
+  // From here on a failure is dsim's own: say so, with the command that reproduces it (exit 4).
+  // The seed is part of the overrides, so the command reproduces the run exactly.
+  std::vector<std::string> reproduce = overrides;
+  if (!parsed->Has("seed")) {
+    reproduce.push_back(absl::StrCat("simulation.seed=", scenario->simulation.seed));
+  }
+  InstallInternalErrorHandler(ReproduceCommand(parsed->positional[0], reproduce),
+                              scenario->simulation.seed);
   const bool quiet = parsed->Has("quiet");
   const std::string dir = parsed->Get("out").value_or(absl::StrCat("out/", scenario->name));
   TimedRun run = RunTimed(*scenario, quiet, err);
