@@ -88,6 +88,10 @@ class Scheduler {
   // `expected_pending`: capacity reserved up front, so a run of that size never reallocates.
   explicit Scheduler(size_t expected_pending = 0);
 
+  // The most events pending at once (the slot index has 24 bits); the scenario loader refuses
+  // scenarios that would start with more.
+  static constexpr uint64_t kMaxPending = uint64_t{1} << 24;
+
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 

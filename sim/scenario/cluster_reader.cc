@@ -65,7 +65,7 @@ void ReadCluster(Section s, Scenario* sc) {
   s.Uint32("nodes", &c.nodes, 1, kMaxNodes,
            "number of nodes (with datacenters: must equal their sum, or be left out)");
   s.Uint32("vnodes", &c.vnodes, 1, 4096, "tokens per node on the ring (num_tokens)");
-  s.Uint32("replication_factor", &c.replication_factor, 1, 64,
+  s.Uint32("replication_factor", &c.replication_factor, 1, kMaxReplicationFactor,
            "replicas per partition (per datacenter with replication = \"network_topology\")");
   s.Enum("replication", &c.replication,
          {{"simple", ClusterConfig::Replication::kSimple},

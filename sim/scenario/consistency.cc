@@ -1,16 +1,26 @@
 #include "sim/scenario/consistency.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/commit_log.h"
+#include "sim/core/scheduler.h"
+#include "sim/core/units.h"
 #include "sim/scenario/key_table.h"
 
 namespace dsim::sim::scenario_keys {
 namespace {
 
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// A problem with the key at `path`, located at that key's line (or the deepest part of the path
+// in the file; for a value from --set, at "--set PATH").
+void ErrorAtPath(Section& top, const std::string& path, std::string_view message) {
+  top.ctx()->ErrorAt(top.WherePath(path), path, message);
+}
 
 void CheckDcLinks(Section& top, const Scenario& sc) {
   absl::btree_set<std::string> dc_names;
@@ -20,14 +30,14 @@ void CheckDcLinks(Section& top, const Scenario& sc) {
     const DcLinkConfig& l = sc.network.dc_links[i];
     for (const std::string* end : {&l.from, &l.to}) {
       if (!end->empty() && !dc_names.contains(*end)) {
-        top.ctx()->ErrorAt(top.Where(), absl::StrCat("network.dc_links[", i, "]"),
-                           absl::StrCat("unknown datacenter \"", *end,
-                                        "\" (known: ", absl::StrJoin(dc_names, ", "), ")"));
+        ErrorAtPath(top, absl::StrCat("network.dc_links[", i, "]"),
+                    absl::StrCat("unknown datacenter \"", *end,
+                                 "\" (known: ", absl::StrJoin(dc_names, ", "), ")"));
       }
     }
     if (l.from == l.to && !l.from.empty()) {
-      top.ctx()->ErrorAt(top.Where(), absl::StrCat("network.dc_links[", i, "]"),
-                         "from and to are the same datacenter");
+      ErrorAtPath(top, absl::StrCat("network.dc_links[", i, "]"),
+                  "from and to are the same datacenter");
     }
   }
 }
@@ -43,7 +53,7 @@ void CheckClockOverrides(Section& top, const Scenario& sc) {
           top.Where(), key,
           absl::StrCat("node ", id, " out of range: the cluster has nodes 0..", nodes - 1));
     } else if (!overridden.insert(id).second) {
-      top.ctx()->ErrorAt(top.Where(), key, absl::StrCat("node ", id, " has two overrides"));
+      ErrorAtPath(top, key, absl::StrCat("node ", id, " has two overrides"));
     }
   }
 }
@@ -54,20 +64,26 @@ void CheckReplication(Section& top, const Scenario& sc) {
   if (sc.workload.kind != WorkloadConfig::Kind::kKv) return;
   const uint32_t rf = c.replication_factor;
   if (c.replication == ClusterConfig::Replication::kSimple && rf > c.nodes) {
-    top.ctx()->ErrorAt(top.Where(), "cluster.replication_factor",
-                       absl::StrCat("is ", rf, " but the cluster has only ", c.nodes, " nodes"));
+    ErrorAtPath(top, "cluster.replication_factor",
+                absl::StrCat("is ", rf, " but the cluster has only ", c.nodes, " nodes"));
   }
   if (c.replication == ClusterConfig::Replication::kNetworkTopology) {
+    const uint64_t dcs = std::max<uint64_t>(1, c.datacenters.size());
+    if (rf * dcs > kMaxReplicationFactor) {
+      ErrorAtPath(top, "cluster.replication_factor",
+                  absl::StrCat("is ", rf, " per datacenter in ", dcs, " datacenters: ", rf * dcs,
+                               " replicas per partition; at most ", kMaxReplicationFactor));
+    }
     for (const DatacenterConfig& dc : c.datacenters) {
       if (rf > dc.nodes) {
-        top.ctx()->ErrorAt(top.Where(), "cluster.replication_factor",
-                           absl::StrCat("is ", rf, " per datacenter but \"", dc.name,
-                                        "\" has only ", dc.nodes, " nodes"));
+        ErrorAtPath(top, "cluster.replication_factor",
+                    absl::StrCat("is ", rf, " per datacenter but \"", dc.name, "\" has only ",
+                                 dc.nodes, " nodes"));
       }
     }
     if (c.datacenters.empty() && rf > c.nodes) {
-      top.ctx()->ErrorAt(top.Where(), "cluster.replication_factor",
-                         absl::StrCat("is ", rf, " but the cluster has only ", c.nodes, " nodes"));
+      ErrorAtPath(top, "cluster.replication_factor",
+                  absl::StrCat("is ", rf, " but the cluster has only ", c.nodes, " nodes"));
     }
   }
 }
@@ -79,9 +95,9 @@ void CheckFaultsNeedStorage(Section& top, const Scenario& sc) {
     if (k == FaultConfig::Kind::kCrash || k == FaultConfig::Kind::kRestart ||
         k == FaultConfig::Kind::kReplace || k == FaultConfig::Kind::kDropMutations ||
         k == FaultConfig::Kind::kRepair) {
-      top.ctx()->ErrorAt(top.Where(), absl::StrCat("faults[", i, "].action"),
-                         absl::StrCat("\"", AV(FaultKindName(k)),
-                                      "\" needs a storage workload (workload.kind = \"kv\")"));
+      ErrorAtPath(top, absl::StrCat("faults[", i, "].action"),
+                  absl::StrCat("\"", AV(FaultKindName(k)),
+                               "\" needs a storage workload (workload.kind = \"kv\")"));
     }
   }
 }
@@ -89,18 +105,85 @@ void CheckFaultsNeedStorage(Section& top, const Scenario& sc) {
 void CheckRelay(Section& top, const Scenario& sc) {
   if (sc.workload.kind != WorkloadConfig::Kind::kRelay) return;
   if (sc.cluster.nodes < 2)
-    top.ctx()->ErrorAt(top.Where(), "cluster.nodes", "the relay workload needs at least 2 nodes");
+    ErrorAtPath(top, "cluster.nodes", "the relay workload needs at least 2 nodes");
   if (sc.workload.relay.deliveries == 0 && sc.simulation.duration == 0 &&
       sc.simulation.max_events == 0) {
-    top.ctx()->ErrorAt(top.Where(), "workload.relay.deliveries",
-                       "is 0 (unbounded) and neither simulation.duration nor simulation.max_events "
-                       "is set: the run would never end");
+    ErrorAtPath(top, "workload.relay.deliveries",
+                "is 0 (unbounded) and neither simulation.duration nor simulation.max_events "
+                "is set: the run would never end");
   }
+}
+
+// Bounds of the resource checks below, each with its reason.
+constexpr uint64_t kMaxRingTokens = uint64_t{1} << 24;  // ring segments: index and ~80 B each
+constexpr uint64_t kCellOverheadBytes = 64;      // per cell in a mutation: column, timestamp, flags
+constexpr uint64_t kKeyOverheadBytes = 1024;     // per mutation: partition key and framing
+constexpr uint64_t kSchedulerHeadroom = 1024;    // daemons, faults and timers beside the messages
+constexpr uint64_t kMaxSampleRows = 10'000'000;  // timeseries.csv rows (~100 B each in memory)
+
+// The run's horizon (simulation.duration, or without it the kv phases and the last fault), and
+// no more rows of timeseries.csv than kMaxSampleRows over it.
+void CheckSampleRows(Section& top, const Scenario& sc) {
+  const Nanos interval = sc.metrics.sample_interval;
+  if (interval <= 0) return;
+  Nanos horizon = sc.simulation.duration;
+  if (horizon == 0 && sc.workload.kind == WorkloadConfig::Kind::kKv) {
+    for (const KvPhaseConfig& ph : sc.workload.kv.phases) horizon += ph.duration;
+    if (sc.workload.kv.phases.empty()) horizon = KvPhaseConfig{}.duration;
+    for (const FaultConfig& f : sc.faults) horizon = std::max(horizon, f.at);
+  }
+  if (horizon > 0 && static_cast<uint64_t>(horizon / interval) > kMaxSampleRows) {
+    ErrorAtPath(
+        top, "metrics.sample_interval",
+        absl::StrCat("is ", FormatDuration(interval), ": over ", FormatDuration(horizon),
+                     " that is ", horizon / interval, " rows of timeseries.csv; at most ",
+                     kMaxSampleRows, " (make it at least ",
+                     FormatDuration(horizon / static_cast<Nanos>(kMaxSampleRows) + 1), ")"));
+  }
+}
+
+// Limits that keep a validated scenario from aborting or exhausting memory mid-run (issue 11):
+// each names the keys that drive it.
+void CheckResourceLimits(Section& top, const Scenario& sc) {
+  const ClusterConfig& c = sc.cluster;
+  const uint64_t tokens = uint64_t{c.nodes} * c.vnodes;
+  if (sc.workload.kind == WorkloadConfig::Kind::kKv && tokens > kMaxRingTokens) {
+    ErrorAtPath(top, "cluster.vnodes",
+                absl::StrCat("nodes (", c.nodes, ") x vnodes (", c.vnodes, ") = ", tokens,
+                             " tokens on the ring; at most ", kMaxRingTokens));
+  }
+  if (sc.workload.kind == WorkloadConfig::Kind::kKv) {
+    const KvWorkloadConfig& kv = sc.workload.kv;
+    // An insert writes every column in one mutation; the commit log holds one mutation per entry.
+    const uint64_t insert_bytes =
+        uint64_t{kv.columns} * (uint64_t{kv.value_bytes} + kCellOverheadBytes) + kKeyOverheadBytes;
+    if (insert_bytes > engine::CommitLog::kMaxPayloadBytes) {
+      ErrorAtPath(
+          top, "workload.kv.value_size",
+          absl::StrCat("columns (", kv.columns, ") x value_size (", FormatSize(kv.value_bytes),
+                       ") makes an insert of about ", FormatSize(insert_bytes),
+                       ", above the commit log's ", FormatSize(engine::CommitLog::kMaxPayloadBytes),
+                       " limit per mutation"));
+    }
+  }
+  if (sc.workload.kind == WorkloadConfig::Kind::kRelay) {
+    const uint64_t messages = uint64_t{c.nodes} * sc.workload.relay.messages_per_node;
+    if (messages > Scheduler::kMaxPending - kSchedulerHeadroom) {
+      ErrorAtPath(
+          top, "workload.relay.messages_per_node",
+          absl::StrCat("nodes (", c.nodes, ") x messages_per_node (",
+                       sc.workload.relay.messages_per_node, ") = ", messages,
+                       " messages in flight at once; at most ",
+                       Scheduler::kMaxPending - kSchedulerHeadroom, " events can be pending"));
+    }
+  }
+  CheckSampleRows(top, sc);
 }
 
 }  // namespace
 
 void CheckConsistency(Section& top, const Scenario& sc) {
+  CheckResourceLimits(top, sc);
   CheckDcLinks(top, sc);
   CheckClockOverrides(top, sc);
   CheckReplication(top, sc);

@@ -41,6 +41,9 @@ using toml_section::DocEntry;
 using toml_section::Section;
 
 inline constexpr uint32_t kMaxNodes = 1'000'000;
+// Replicas a partition may have: the ring stores at most this many per segment
+// (Ring::kMaxReplicas).
+inline constexpr uint32_t kMaxReplicationFactor = 16;
 inline constexpr Nanos kMaxLatency = kHour;
 inline constexpr Nanos kYear = 365 * 24 * kHour;
 

@@ -1,5 +1,6 @@
 // [storage], [repair] and [metrics] of the key table (key_table.h): the sections of flat keys.
 #include "absl/strings/str_cat.h"
+#include "engine/merkle_tree.h"
 #include "sim/scenario/key_table.h"
 
 namespace dsim::sim::scenario_keys {
@@ -37,10 +38,11 @@ void ReadRepair(Section s, Scenario* sc) {
   s.Duration("interval", &r.interval, 0, kYear,
              "run a full repair every interval (0: only repairs in the fault schedule)");
   s.Duration("start", &r.start, 0, kYear, "time of the first periodic repair");
-  s.Uint32("merkle_depth", &r.merkle_depth, 0, 30,
+  s.Uint32("merkle_depth", &r.merkle_depth, 0, engine::MerkleTree::kMaxDepth,
            "fixed Merkle tree depth (2^depth leaves); 0: Cassandra's rule, min(merkle_max_depth, "
            "ceil(log2(estimated partitions)))");
-  s.Uint32("merkle_max_depth", &r.merkle_max_depth, 1, 30, "cap of the depth rule");
+  s.Uint32("merkle_max_depth", &r.merkle_max_depth, 1, engine::MerkleTree::kMaxDepth,
+           "cap of the depth rule");
   s.Uint32("concurrency", &r.concurrency, 1, 1'000'000,
            "token ranges a repair session works on at once");
   s.Bandwidth("validation_throughput", &r.validation_bytes_per_sec,

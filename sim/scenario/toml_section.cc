@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/check.h"
@@ -113,6 +114,39 @@ std::string Section::WhereKey(std::string_view key) const {
     if (const toml::node* n = table_->get(key)) return Context::Where(n->source());
   }
   return Where();
+}
+
+std::string Section::WherePath(std::string_view path) const {
+  if (table_ == nullptr) return Where();
+  const toml::node* node = table_;
+  std::string best = Where();
+  size_t start = 0;
+  while (start <= path.size() && node != nullptr) {
+    size_t dot = path.find('.', start);
+    if (dot == std::string_view::npos) dot = path.size();
+    std::string_view part = path.substr(start, dot - start);
+    start = dot + 1;
+    // "name[3]": the table key, then an array index.
+    size_t bracket = part.find('[');
+    std::string_view key = part.substr(0, bracket);
+    const toml::table* t = node->as_table();
+    node = t != nullptr ? t->get(key) : nullptr;
+    while (node != nullptr && bracket != std::string_view::npos) {
+      best = Context::Where(node->source());
+      const size_t close = part.find(']', bracket);
+      size_t index = 0;
+      const std::string digits(part.substr(bracket + 1, close - bracket - 1));
+      const toml::array* arr = node->as_array();
+      if (close == std::string_view::npos || arr == nullptr || !absl::SimpleAtoi(digits, &index) ||
+          index >= arr->size()) {
+        return best;
+      }
+      node = arr->get(index);
+      bracket = part.find('[', close);
+    }
+    if (node != nullptr) best = Context::Where(node->source());
+  }
+  return best;
 }
 
 const toml::node* Section::Use(std::string_view key) {

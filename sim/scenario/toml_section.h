@@ -132,6 +132,9 @@ class Section {
   bool Has(std::string_view key) const;               // reading, and the key is in the table
   std::string Where() const;                          // position of the table itself
   std::string WhereKey(std::string_view key) const;   // position of a key's value (or the table)
+  // Position of the value at a dotted path below this table ("cluster.replication_factor",
+  // "faults[2].at"), or of the deepest part of it that exists (at least the table itself).
+  std::string WherePath(std::string_view path) const;
 
   // The typed getters. `min`/`max` bound the value read; `doc` is the reference's description.
   void Uint(std::string_view key, uint64_t* out, uint64_t min, uint64_t max, std::string_view doc);
