@@ -21,7 +21,11 @@ namespace {
 using sim::toml_section::Context;
 using sim::toml_section::Section;
 
-constexpr double kMaxTolerance = 1e300;
+// Bounds on a tolerance, beyond which it checks nothing: a relative one of 10 already lets a
+// metric grow 11-fold; an absolute one of 1e12 exceeds every metric dsim reports (counts, bytes
+// and seconds of a run) by orders of magnitude. Larger values are errors, not silent no-ops.
+constexpr double kMaxRelativeTolerance = 10.0;
+constexpr double kMaxAbsoluteTolerance = 1e12;
 
 std::optional<double> NodeNumber(const toml::node& n) {
   if (n.is_integer()) return static_cast<double>(*n.value<int64_t>());
@@ -76,10 +80,15 @@ void ReadMetric(Section* s, Baseline::Source source, BaselineMetric* m) {
   s->String("unit", &m->unit, "the metric's unit; when given, the results must have the same");
   bool has_expected = false;
   ReadExpected(s, m, &has_expected);
-  s->Double("tolerance", &m->tolerance, 0.0, kMaxTolerance,
-            "allowed change (a fraction when relative)");
+  s->Double("tolerance", &m->tolerance, 0.0, kMaxAbsoluteTolerance,
+            "allowed change (a fraction when relative, at most 10; else at most 1e12)");
   s->Bool("relative", &m->relative,
           "tolerance is a fraction of |expected| (else in the metric's unit)");
+  if (m->relative && m->tolerance > kMaxRelativeTolerance) {
+    s->ErrorAtKey("tolerance",
+                  absl::StrCat("expected a relative tolerance in [0, ", kMaxRelativeTolerance,
+                               "], got ", m->tolerance, " (a larger one checks nothing)"));
+  }
   m->direction = InferDirection(m->path);
   s->Enum("direction", &m->direction,
           {{"lower_is_better", Direction::kLowerIsBetter},

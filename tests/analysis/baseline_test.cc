@@ -101,6 +101,21 @@ tolerance = "five percent"
   EXPECT_THAT(Error("[[metric]]\npath = \"a\"\nexpected = 1\n"), HasSubstr("baseline: required"));
 }
 
+// Issue 11, defect 4: a tolerance of 1e300 was accepted, so the metric was checked against
+// nothing. Tolerances that cannot fail are errors at their line.
+TEST(Baseline, ToleranceThatChecksNothingIsRefused) {
+  const std::string head =
+      "[baseline]\nscenario = \"q\"\nsource = \"run\"\n[[metric]]\npath = \"a\"\nexpected = 1\n";
+  std::string e = Error(head + "tolerance = 1e300\nrelative = false\n");
+  EXPECT_THAT(e, HasSubstr("base.toml:7:"));
+  EXPECT_THAT(e, HasSubstr("metric[0].tolerance: expected a number in [0, 1e+12], got 1e+300"));
+  e = Error(head + "tolerance = 50\nrelative = true\n");
+  EXPECT_THAT(e,
+              HasSubstr("metric[0].tolerance: expected a relative tolerance in [0, 10], got 50"));
+  EXPECT_TRUE(ParseBaseline(head + "tolerance = 10\nrelative = true\n", "base.toml").ok());
+  EXPECT_TRUE(ParseBaseline(head + "tolerance = 1e6\nrelative = false\n", "base.toml").ok());
+}
+
 TEST(Baseline, WritesTextThatReadsBackTheSame) {
   Baseline b;
   b.source = Baseline::Source::kSweep;
