@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "analysis/cli/args.h"
 #include "analysis/json_file.h"
+#include "analysis/shell.h"
 #include "analysis/subprocess.h"
 #include "analysis/summary.h"
 #include "engine/check.h"
@@ -17,24 +18,6 @@
 
 namespace dsim::analysis {
 namespace {
-
-std::string ShellQuote(const std::string& s) {
-  if (!s.empty() &&
-      s.find_first_not_of(
-          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/=:,+%") ==
-          std::string::npos) {
-    return s;
-  }
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 struct RunCommandLine {
   std::vector<std::string> argv;  // for exec

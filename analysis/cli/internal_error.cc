@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "analysis/cli/args.h"
+#include "analysis/shell.h"
 #include "engine/check.h"
 
 namespace dsim::cli {
@@ -28,24 +29,12 @@ size_t g_message_size = 0;
 
 void OnCrashSignal(int) { WriteMessageAndExit(); }
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 }  // namespace
 
 std::string ReproduceCommand(const std::string& scenario_path,
                              const std::vector<std::string>& overrides) {
-  std::string cmd = absl::StrCat("dsim run ", ShellQuote(scenario_path));
-  for (const std::string& o : overrides) absl::StrAppend(&cmd, " --set ", ShellQuote(o));
+  std::string cmd = absl::StrCat("dsim run ", analysis::ShellQuote(scenario_path));
+  for (const std::string& o : overrides) absl::StrAppend(&cmd, " --set ", analysis::ShellQuote(o));
   return cmd;
 }
 

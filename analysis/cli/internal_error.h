@@ -18,7 +18,7 @@
 
 namespace dsim::cli {
 
-// "dsim run 'FILE' --set 'k=v' ...", each argument quoted for a POSIX shell.
+// "dsim run FILE --set k=v ...", each argument quoted for a POSIX shell (analysis/shell.h).
 std::string ReproduceCommand(const std::string& scenario_path,
                              const std::vector<std::string>& overrides);
 

@@ -14,7 +14,7 @@ namespace {
 
 TEST(ReproduceCommand, QuotesEveryArgumentForTheShell) {
   EXPECT_EQ(ReproduceCommand("scenarios/my file.toml", {"simulation.seed=7", "a.b='x'"}),
-            "dsim run 'scenarios/my file.toml' --set 'simulation.seed=7' --set 'a.b='\\''x'\\'''");
+            "dsim run 'scenarios/my file.toml' --set simulation.seed=7 --set 'a.b='\\''x'\\'''");
 }
 
 TEST(InternalErrorDeathTest, AFailedCheckExitsFourWithTheReproducingCommand) {
@@ -26,7 +26,7 @@ TEST(InternalErrorDeathTest, AFailedCheckExitsFourWithTheReproducingCommand) {
       },
       ::testing::ExitedWithCode(4),
       "DSIM_CHECK failed: one == 2(.|\n)*internal error(.|\n)*seed: 42(.|\n)*"
-      "reproduce with: dsim run 's.toml' --set 'simulation.seed=42'");
+      "reproduce with: dsim run s.toml --set simulation.seed=42");
 }
 
 #if !defined(__SANITIZE_ADDRESS__)
@@ -34,10 +34,10 @@ TEST(InternalErrorDeathTest, ACrashSignalExitsFourNotBySignal) {
   for (int sig : {SIGSEGV, SIGFPE, SIGABRT}) {
     EXPECT_EXIT(
         {
-          InstallInternalErrorHandler("dsim run 'x.toml'", 1);
+          InstallInternalErrorHandler("dsim run x.toml", 1);
           std::raise(sig);
         },
-        ::testing::ExitedWithCode(4), "reproduce with: dsim run 'x.toml'")
+        ::testing::ExitedWithCode(4), "reproduce with: dsim run x.toml")
         << "signal " << sig;
   }
 }
