@@ -17,6 +17,8 @@
 #include "analysis/cli/args.h"
 #include "analysis/cli/commands.h"
 #include "analysis/cli/internal_error.h"
+#include "analysis/cli/memory_limit.h"
+#include "sim/resource_estimate.h"
 #include "sim/results.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulation.h"
@@ -34,7 +36,8 @@ const ArgSpec& RunSpec() {
        {"set", "KEY.PATH=VALUE", "override a scenario key, e.g. --set network.link.loss=0.05",
         true},
        {"quiet", "", "print nothing but errors"},
-       {"all-metrics", "", "print every metric, not only the headline ones"}},
+       {"all-metrics", "", "print every metric, not only the headline ones"},
+       MaxMemoryFlag()},
       1,
       1};
   return spec;
@@ -175,6 +178,11 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   absl::StatusOr<sim::Scenario> scenario = sim::LoadScenarioFile(parsed->positional[0], overrides);
   if (!scenario.ok()) {
     return fail(kExitUsage, absl::StrCat("invalid scenario:\n", scenario.status().message()));
+  }
+  absl::StatusOr<uint64_t> limit = MaxMemory(*parsed);
+  if (!limit.ok()) return fail(kExitUsage, limit.status().message());
+  if (absl::Status st = CheckMemory(sim::EstimateResources(*scenario), *limit); !st.ok()) {
+    return fail(kExitUsage, st.message());
   }
   // From here on a failure is dsim's own: say so, with the command that reproduces it (exit 4).
   // The seed is part of the overrides, so the command reproduces the run exactly.
