@@ -27,7 +27,9 @@ size_t g_message_size = 0;
   ::_exit(kExitRunFailed);
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
 void OnCrashSignal(int) { WriteMessageAndExit(); }
+#endif
 
 }  // namespace
 
