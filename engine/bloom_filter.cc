@@ -66,8 +66,11 @@ absl::StatusOr<BloomFilter> BloomFilter::Deserialize(std::string_view bytes) {
     return absl::DataLossError("bloom filter: truncated header");
   }
   const double p = std::bit_cast<double>(p_bits);
+  // ceil(bits / 64) words, without the overflow of (bits + 63) / 64 for bits near 2^64 (which
+  // accepted a filter of 2^64 - 33 bits and no words, then read past its empty bit array).
+  const uint64_t words = bits / 64 + (bits % 64 != 0 ? 1 : 0);
   if (bits == 0 || probes == 0 || probes > 64 || !(p > 0.0 && p < 1.0) ||
-      bytes.size() != (bits + 63) / 64 * 8) {
+      bytes.size() % 8 != 0 || bytes.size() / 8 != words) {
     return absl::DataLossError("bloom filter: bad header");
   }
   BloomFilter f(bits, static_cast<int>(probes), p);
