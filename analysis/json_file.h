@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -46,6 +48,23 @@ inline constexpr size_t kMaxJsonDepth = 128;
 // string, got TYPE". REQUIRES: j is an object.
 [[nodiscard]] absl::Status OptionalString(const nlohmann::json& j, const char* key,
                                           const std::string& source, std::string* out);
+
+// j as an integer of type T. nlohmann's get<T>() converts any number, and a floating-point value
+// outside T's range is undefined behaviour (found by tests/fuzz/summary_reader_fuzzer); here a
+// fractional, out-of-range or (for unsigned T) negative number is a wrong type, thrown as the
+// library's type_error, so a decoder's caller reports it like any other (see LoadJsonFile).
+template <typename T>
+T GetInteger(const nlohmann::json& j) {
+  static_assert(std::is_integral_v<T>);
+  if (j.is_number_unsigned() && std::in_range<T>(j.get<uint64_t>())) {
+    return static_cast<T>(j.get<uint64_t>());
+  }
+  if (j.is_number_integer() && !j.is_number_unsigned() && std::in_range<T>(j.get<int64_t>())) {
+    return static_cast<T>(j.get<int64_t>());
+  }
+  throw nlohmann::json::type_error::create(
+      302, absl::StrCat("expected an integer in range, got ", j.dump()), &j);
+}
 
 // ReadFile, then ParseJson with the path as the source.
 [[nodiscard]] absl::StatusOr<nlohmann::json> LoadJsonFile(const std::string& path);

@@ -194,23 +194,23 @@ absl::StatusOr<SweepSummary> SummaryFromJson(const nlohmann::json& j, const std:
       ps.name = header.name;
       ps.assignments = header.assignments;
       const nlohmann::json& runs = pj.at("runs");
-      ps.planned = runs.at("planned").get<uint64_t>();
-      ps.completed = runs.at("completed").get<uint64_t>();
-      ps.failed = runs.at("failed").get<uint64_t>();
-      ps.missing = runs.at("missing").get<uint64_t>();
+      ps.planned = GetInteger<uint64_t>(runs.at("planned"));
+      ps.completed = GetInteger<uint64_t>(runs.at("completed"));
+      ps.failed = GetInteger<uint64_t>(runs.at("failed"));
+      ps.missing = GetInteger<uint64_t>(runs.at("missing"));
       for (const nlohmann::json& f : pj.at("failures")) {
         FailedRun fr;
-        fr.seed = f.at("seed").get<uint64_t>();
-        if (f.at("exit_code").is_number()) fr.exit_code = f["exit_code"].get<int>();
-        if (f.at("signal").is_number()) fr.signal = f["signal"].get<int>();
+        fr.seed = GetInteger<uint64_t>(f.at("seed"));
+        if (f.at("exit_code").is_number()) fr.exit_code = GetInteger<int>(f["exit_code"]);
+        if (f.at("signal").is_number()) fr.signal = GetInteger<int>(f["signal"]);
         ps.failures.push_back(fr);
       }
       for (auto it = pj.at("metrics").begin(); it != pj.at("metrics").end(); ++it) {
         const nlohmann::json& m = it.value();
         MetricSummary ms;
         ms.unit = m.at("unit").get<std::string>();
-        ms.stats.count = m.at("count").get<size_t>();
-        ms.stats.nulls = m.at("nulls").get<size_t>();
+        ms.stats.count = GetInteger<size_t>(m.at("count"));
+        ms.stats.nulls = GetInteger<size_t>(m.at("nulls"));
         ms.stats.mean = JsonOptional(m, "mean");
         ms.stats.stddev = JsonOptional(m, "stddev");
         ms.stats.min = JsonOptional(m, "min");

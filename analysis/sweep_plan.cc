@@ -244,16 +244,16 @@ nlohmann::json PlanToJson(const SweepPlan& plan) {
 void ReadPlanFields(const nlohmann::json& j, SweepPlan* plan) {
   plan->scenario_name = j.at("scenario").at("name").get<std::string>();
   plan->scenario_digest = j.at("scenario").at("digest").get<std::string>();
-  plan->first_seed = j.at("seeds").at("first").get<uint64_t>();
-  plan->last_seed = j.at("seeds").at("last").get<uint64_t>();
+  plan->first_seed = GetInteger<uint64_t>(j.at("seeds").at("first"));
+  plan->last_seed = GetInteger<uint64_t>(j.at("seeds").at("last"));
   plan->fixed_overrides = j.at("fixed_overrides").get<std::vector<std::string>>();
   for (const nlohmann::json& p : j.at("parameters")) {
     plan->parameters.push_back(SweepParameter{p.at("key").get<std::string>(),
                                               p.at("values").get<std::vector<std::string>>()});
   }
   if (j.contains("shard")) {
-    plan->shard.index = j["shard"].at("index").get<uint32_t>();
-    plan->shard.count = j["shard"].at("count").get<uint32_t>();
+    plan->shard.index = GetInteger<uint32_t>(j["shard"].at("index"));
+    plan->shard.count = GetInteger<uint32_t>(j["shard"].at("count"));
   }
 }
 
@@ -290,7 +290,7 @@ absl::StatusOr<SweepPlan> PlanFromJson(const nlohmann::json& j, const std::strin
       if (plan.shard.count == 0 || plan.shard.index >= plan.shard.count)
         return bad("shard: index out of range");
     }
-    if (j.at("runs").get<uint64_t>() != plan.run_count())
+    if (GetInteger<uint64_t>(j.at("runs")) != plan.run_count())
       return bad("runs does not match points x seeds");
     return plan;
   } catch (const nlohmann::json::exception& e) {
