@@ -24,6 +24,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
 // Peak resident memory of `dsim run FILE --quiet --out DIR`, in bytes, or 0 on failure.
 uint64_t MeasuredPeakBytes(const std::string& scenario, const std::string& out) {
   const pid_t pid = ::fork();
@@ -43,7 +44,6 @@ uint64_t MeasuredPeakBytes(const std::string& scenario, const std::string& out) 
   return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
 TEST(ResourceEstimate, WithinAFactorOfTwoOfTheMeasuredPeakForEveryShippedScenario) {
   TestDir dir("estimate");
   int checked = 0;
