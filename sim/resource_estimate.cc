@@ -108,7 +108,9 @@ void AddKvParts(const Scenario& sc, std::vector<ResourceEstimate::Part>* parts, 
              c.nodes * 4 + sc.faults.size() + 16;
 }
 
-Nanos Horizon(const Scenario& sc) {
+}  // namespace
+
+Nanos RunHorizon(const Scenario& sc) {
   Nanos horizon = sc.simulation.duration;
   if (horizon == 0 && sc.workload.kind == WorkloadConfig::Kind::kKv) {
     horizon = CountKv(sc.workload.kv).horizon;
@@ -116,8 +118,6 @@ Nanos Horizon(const Scenario& sc) {
   }
   return horizon;
 }
-
-}  // namespace
 
 ResourceEstimate EstimateResources(const Scenario& sc) {
   ResourceEstimate e;
@@ -133,7 +133,7 @@ ResourceEstimate EstimateResources(const Scenario& sc) {
                      sc.workload.kind == WorkloadConfig::Kind::kKv
                          ? "workload.kv.phases rate x cluster.request_timeout"
                          : "cluster.nodes x workload.relay.messages_per_node"});
-  const Nanos horizon = Horizon(sc);
+  const Nanos horizon = RunHorizon(sc);
   if (sc.metrics.sample_interval > 0 && horizon > 0) {
     const uint64_t rows = static_cast<uint64_t>(horizon / sc.metrics.sample_interval) + 2;
     e.parts.push_back({"time series", rows * 17 * kRowValueBytes, "metrics.sample_interval"});

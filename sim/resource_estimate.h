@@ -32,6 +32,11 @@ struct ResourceEstimate {
   std::vector<Part> parts;      // largest first
 };
 
+// How long the run will last as far as the scenario says: simulation.duration, or without it
+// (kv workload) the phases' total duration and the last fault, whichever is later; 0 when unknown
+// (a relay run that ends on its delivery count).
+Nanos RunHorizon(const Scenario& scenario);
+
 ResourceEstimate EstimateResources(const Scenario& scenario);
 
 // "812 MiB: stores 520 MiB (workload.kv.keys x columns x value_size x replication_factor), ..."

@@ -9,6 +9,7 @@
 #include "engine/commit_log.h"
 #include "sim/core/scheduler.h"
 #include "sim/core/units.h"
+#include "sim/resource_estimate.h"
 #include "sim/scenario/key_table.h"
 
 namespace dsim::sim::scenario_keys {
@@ -126,12 +127,7 @@ constexpr uint64_t kMaxSampleRows = 10'000'000;  // timeseries.csv rows (~100 B 
 void CheckSampleRows(Section& top, const Scenario& sc) {
   const Nanos interval = sc.metrics.sample_interval;
   if (interval <= 0) return;
-  Nanos horizon = sc.simulation.duration;
-  if (horizon == 0 && sc.workload.kind == WorkloadConfig::Kind::kKv) {
-    for (const KvPhaseConfig& ph : sc.workload.kv.phases) horizon += ph.duration;
-    if (sc.workload.kv.phases.empty()) horizon = KvPhaseConfig{}.duration;
-    for (const FaultConfig& f : sc.faults) horizon = std::max(horizon, f.at);
-  }
+  const Nanos horizon = RunHorizon(sc);
   if (horizon > 0 && static_cast<uint64_t>(horizon / interval) > kMaxSampleRows) {
     ErrorAtPath(
         top, "metrics.sample_interval",
