@@ -1,22 +1,30 @@
-// ReplicaDifference: what actually differs between two replicas' data over one token range,
+// ReplicaDifference: what actually differs between replicas' data over one token range,
 // counted exactly by comparing their partitions cell by cell.
 //
-// This is the minimum a repair must move, the yardstick every repair strategy is measured
-// against: at the start of each repair session, the repair service reads every replica's data
-// in the session's range and adds, over each replica pair, CompareReplicas' counts to
-// repair.differing.partitions / repair.differing.cells; over-streaming is what a strategy
-// streamed divided by these. The comparison belongs to the oracle's side of the simulation: it
-// is exact, draws no randomness, schedules nothing and never steers the run.
+// MinimumRepair is the minimum a repair must move, the yardstick every repair strategy is
+// measured against: at the start of each repair session the repair service reads every
+// replica's data in the session's range and adds MinimumRepair's counts to
+// repair.minimum.{partitions,cells,bytes}; over-streaming is what a strategy streamed divided
+// by these. The comparison belongs to the oracle's side of the simulation: it is exact, draws
+// no randomness, schedules nothing and never steers the run.
 //
-//   std::vector<engine::Partition> a = ..., b = ...;  // each in ring order within `range`
-//   ReplicaDifference d = CompareReplicas(range, a, b);
-//   differing_partitions += d.partitions;
+//   std::vector<std::vector<engine::Partition>> data = ...;  // per replica, ring order
+//   RepairMinimum m = MinimumRepair(range, data);
+//   minimum_cells += m.cells;
 //
-// Counting rule: a partition differs when it is present on one side only, or present on both
-// with different contents; a cell differs when it is present on one side only, or present on
-// both with different contents (so a partition present on one side only contributes all its
-// cells). Cost: O(|a| + |b|) partitions plus the cells of the partitions present on both sides
-// that differ.
+// The minimum: the replicas converge on the last-write-wins merge of all their versions (the
+// same merge reads and compaction apply). Replica r must receive, for each partition, the cells
+// of the merge that it lacks or holds in another (losing) version: those cells, once each. So
+// m.cells = sum over replicas and partitions of such cells, m.partitions = the (replica,
+// partition) pairs with at least one, and m.bytes = the Partition::ByteSize of each such
+// partition cut down to those cells (key + 8, plus name + value + 17 per cell), the unit
+// repair.streamed.bytes counts in. A cell present on one replica only costs RF - 1 transfers.
+//
+// CompareReplicas counts a pair of replicas' differences symmetrically: a partition differs
+// when it is present on one side only, or present on both with different contents; a cell
+// differs when present on one side only or with different contents (so a partition present on
+// one side only contributes all its cells). Cost of either: linear in the partitions read,
+// plus the cells of the partitions that differ.
 #ifndef DSIM_SIM_ORACLE_REPLICA_DIFFERENCE_H_
 #define DSIM_SIM_ORACLE_REPLICA_DIFFERENCE_H_
 
@@ -41,6 +49,17 @@ struct ReplicaDifference {
 ReplicaDifference CompareReplicas(const engine::TokenRange& range,
                                   const std::vector<engine::Partition>& a,
                                   const std::vector<engine::Partition>& b);
+
+// What the replicas lack of the merge of all their data (see the header comment).
+struct RepairMinimum {
+  uint64_t partitions = 0;
+  uint64_t cells = 0;
+  uint64_t bytes = 0;
+};
+
+// REQUIRES: each replica's list is in ring order within `range`, as for CompareReplicas.
+RepairMinimum MinimumRepair(const engine::TokenRange& range,
+                            const std::vector<std::vector<engine::Partition>>& replicas);
 
 }  // namespace dsim::sim
 

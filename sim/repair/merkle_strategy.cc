@@ -127,6 +127,7 @@ void MerkleStrategy::Compare(SessionRef s) {
   const RepairSession& session = context_->session(s);
   State& st = states_[s];
   st.comparing = true;
+  context_->CountRoundTrip(s);  // the validation requests and their trees
   const size_t n = session.replicas.size();
   // Every stream is opened before any request goes out (a request that cannot be sent ends
   // its stream at once, and the session must count all of them first).
@@ -148,6 +149,7 @@ void MerkleStrategy::Compare(SessionRef s) {
     context_->Finish(s, true);
     return;
   }
+  context_->CountRoundTrip(s);  // the sync requests and their streams
   // The session may finish inside the last call (every stream ended at once): touch nothing
   // after the loop.
   const NodeId initiator = session.replicas[0];

@@ -18,7 +18,8 @@
 //
 // With both directions streamed, a partition missing on one replica is streamed once (from the
 // holder), while every identical partition of the same leaf is streamed twice (once each way):
-// over-streaming = streamed / differing (repair.differing.*, measured by the service).
+// over-streaming = streamed / minimum (repair.minimum.*, measured by the service). Round trips:
+// two (trees, then the sync requests and their streams), one when nothing differs.
 //
 // Metrics: repair.validations, repair.validation_bytes, repair.trees.{count,bytes},
 // repair.depth.{min,max} (null before any session), repair.differing_ranges.

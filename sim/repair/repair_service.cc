@@ -9,6 +9,18 @@
 #include "sim/repair/strategy_factory.h"
 
 namespace dsim::sim {
+namespace {
+
+// moved / minimum, or null when nothing differed.
+void SetRatio(MetricSet* metrics, const std::string_view name, uint64_t moved, uint64_t minimum) {
+  if (minimum == 0) {
+    metrics->SetNull(name, "ratio");
+    return;
+  }
+  metrics->Set(name, static_cast<double>(moved) / static_cast<double>(minimum), "ratio");
+}
+
+}  // namespace
 
 RepairService::RepairService(const Scenario& scenario, Cluster* cluster, Network* network,
                              Scheduler* scheduler)
@@ -131,6 +143,7 @@ void RepairService::StartSession(uint32_t job, const engine::TokenRange& range,
   s.info.start = scheduler_->now();
   s.job = job;
   s.begun = false;
+  s.round_trips = 0;
   const NodeId initiator = replicas[0];
   for (NodeId r : replicas) {
     if (!cluster_->node(r).up() || !network_->Reachable(initiator, r)) {
@@ -150,13 +163,10 @@ void RepairService::AccountDifference(const engine::TokenRange& range,
     cluster_->ForEachInRange(replicas[i], range,
                              [&](const engine::Partition& p) { data[i].push_back(p); });
   }
-  for (size_t a = 0; a < replicas.size(); ++a) {
-    for (size_t b = a + 1; b < replicas.size(); ++b) {
-      const ReplicaDifference d = CompareReplicas(range, data[a], data[b]);
-      differing_partitions_ += d.partitions;
-      differing_cells_ += d.cells;
-    }
-  }
+  const RepairMinimum m = MinimumRepair(range, data);
+  minimum_.partitions += m.partitions;
+  minimum_.cells += m.cells;
+  minimum_.bytes += m.bytes;
 }
 
 void RepairService::FinishSession(PoolRef ref, bool ok) {
@@ -164,6 +174,8 @@ void RepairService::FinishSession(PoolRef ref, bool ok) {
   const uint32_t job = s.job;
   if (ok) {
     ++sessions_completed_;
+    round_trips_total_ += s.round_trips;
+    round_trips_max_ = std::max<uint64_t>(round_trips_max_, s.round_trips);
   } else {
     ++sessions_failed_;
   }
@@ -291,6 +303,11 @@ StreamRef RepairService::OpenStream(SessionRef s, NodeId from, NodeId to,
   return streaming_.Open(s, sessions_[s].info.id, from, to, std::move(ranges));
 }
 
+StreamRef RepairService::OpenKeyStream(SessionRef s, NodeId from, NodeId to,
+                                       std::vector<std::string> keys) {
+  return streaming_.OpenKeys(s, sessions_[s].info.id, from, to, std::move(keys));
+}
+
 void RepairService::RequestStream(StreamRef stream, NodeId requester) {
   streaming_.Request(stream, requester);
 }
@@ -306,25 +323,15 @@ void RepairService::ExportTo(MetricSet* metrics) const {
   metrics->Set("repair.sessions.failed", sessions_failed_, "count");
   metrics->Set("repair.control_bytes", channel_.control_bytes(), "bytes");
   metrics->Set("repair.resends", channel_.resends(), "messages");
-  metrics->Set("repair.differing.partitions", differing_partitions_, "partitions");
-  metrics->Set("repair.differing.cells", differing_cells_, "cells");
-  const uint64_t streamed_partitions = streaming_.streamed_partitions();
-  const uint64_t streamed_cells = streaming_.streamed_cells();
-  if (differing_partitions_ > 0) {
-    metrics->Set(
-        "repair.over_streaming.partitions",
-        static_cast<double>(streamed_partitions) / static_cast<double>(differing_partitions_),
-        "ratio");
-  } else {
-    metrics->SetNull("repair.over_streaming.partitions", "ratio");
-  }
-  if (differing_cells_ > 0) {
-    metrics->Set("repair.over_streaming.cells",
-                 static_cast<double>(streamed_cells) / static_cast<double>(differing_cells_),
-                 "ratio");
-  } else {
-    metrics->SetNull("repair.over_streaming.cells", "ratio");
-  }
+  metrics->Set("repair.minimum.partitions", minimum_.partitions, "partitions");
+  metrics->Set("repair.minimum.cells", minimum_.cells, "cells");
+  metrics->Set("repair.minimum.bytes", minimum_.bytes, "bytes");
+  SetRatio(metrics, "repair.over_streaming.partitions", streaming_.streamed_partitions(),
+           minimum_.partitions);
+  SetRatio(metrics, "repair.over_streaming.cells", streaming_.streamed_cells(), minimum_.cells);
+  SetRatio(metrics, "repair.over_streaming.bytes", streaming_.streamed_bytes(), minimum_.bytes);
+  metrics->Set("repair.round_trips.total", round_trips_total_, "round trips");
+  metrics->Set("repair.round_trips.max", round_trips_max_, "round trips");
   metrics->Set("repair.duration.total", ToSeconds(duration_total_), "s");
   metrics->Set("repair.duration.max", ToSeconds(duration_max_), "s");
   streaming_.ExportTo(metrics);

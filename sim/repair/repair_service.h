@@ -15,8 +15,8 @@
 // Sessions. A session for range r with replicas R and initiator i = R[0] starts with the
 // service's checks: if i or any replica is down, or unreachable from i, it fails at once
 // (Cassandra refuses to repair with a replica down). Then the oracle's accounting reads every
-// replica's data in r and counts, for each replica pair, the partitions and cells that differ
-// (CompareReplicas, sim/oracle/replica_difference.h: repair.differing.*, the minimum every
+// replica's data in r and counts what each replica lacks of the merge of all of them
+// (MinimumRepair, sim/oracle/replica_difference.h: repair.minimum.*, the minimum every
 // strategy is measured against). Then the strategy runs the protocol until it finishes the
 // session. The service fails a session on its own when a control message's destination is
 // unreachable, and when a replica goes down while its strategy says FailsOnReplicaDown.
@@ -29,8 +29,9 @@
 // lives (a late message of a finished session is dropped). Duplicates are dropped (TCP).
 //
 // Metrics (ExportTo): repair.jobs.*, repair.sessions.*, repair.duration.*,
-// repair.differing.*, repair.over_streaming.* (streamed / differing), repair.control_bytes,
-// repair.resends, plus streaming's and the strategy's.
+// repair.minimum.{partitions,cells,bytes}, repair.over_streaming.* (streamed / minimum),
+// repair.control_bytes, repair.resends, repair.round_trips.{total,max} (as the strategies count
+// them, over completed sessions), plus streaming's and the strategy's.
 #ifndef DSIM_SIM_REPAIR_REPAIR_SERVICE_H_
 #define DSIM_SIM_REPAIR_REPAIR_SERVICE_H_
 
@@ -47,6 +48,7 @@
 #include "sim/kv/ring.h"
 #include "sim/net/message.h"
 #include "sim/net/network.h"
+#include "sim/oracle/replica_difference.h"
 #include "sim/repair/repair_channel.h"
 #include "sim/repair/repair_strategy.h"
 #include "sim/repair/streaming.h"
@@ -109,8 +111,11 @@ class RepairService : public EventHandler,
   void ChargeValidation(SessionRef s, NodeId node, uint64_t bytes, uint32_t lane) override;
   StreamRef OpenStream(SessionRef s, NodeId from, NodeId to,
                        std::vector<engine::TokenRange> ranges) override;
+  StreamRef OpenKeyStream(SessionRef s, NodeId from, NodeId to,
+                          std::vector<std::string> keys) override;
   void RequestStream(StreamRef stream, NodeId requester) override;
   void StartStream(StreamRef stream) override;
+  void CountRoundTrip(SessionRef s) override { ++sessions_[s].round_trips; }
   void Finish(SessionRef s, bool ok) override { FinishSession(s, ok); }
 
  private:
@@ -137,13 +142,14 @@ class RepairService : public EventHandler,
     RepairSession info;
     uint32_t job = 0;
     bool begun = false;  // handed to the strategy
+    uint32_t round_trips = 0;
   };
 
   void StartJob(Job job);
   void FillJob(uint32_t job);
   void StartSession(uint32_t job, const engine::TokenRange& range,
                     const std::vector<NodeId>& replicas);
-  // The oracle's view at session start: what differs between each replica pair.
+  // The oracle's view at session start: what the replicas lack of their merge.
   void AccountDifference(const engine::TokenRange& range, const std::vector<NodeId>& replicas);
   void FinishSession(PoolRef ref, bool ok);
   void OnTick(const Event& event);
@@ -169,8 +175,9 @@ class RepairService : public EventHandler,
   uint64_t sessions_started_ = 0;
   uint64_t sessions_completed_ = 0;
   uint64_t sessions_failed_ = 0;
-  uint64_t differing_partitions_ = 0;
-  uint64_t differing_cells_ = 0;
+  RepairMinimum minimum_;
+  uint64_t round_trips_total_ = 0;
+  uint64_t round_trips_max_ = 0;
   Nanos duration_total_ = 0;
   Nanos duration_max_ = 0;
 };

@@ -1,7 +1,7 @@
 // RepairStrategy: the reconciliation protocol one repair session runs over one token range,
 // behind the repair service (repair_service.h). The service decides when and where sessions
 // run (jobs, concurrency, the periodic schedule), checks that every replica is up and
-// reachable, measures what differs (the oracle's minimum, repair.differing.*), and then hands
+// reachable, measures what differs (the oracle's minimum, repair.minimum.*), and then hands
 // the session to the strategy, which exchanges whatever summaries it needs and moves data until
 // it calls Finish. Strategies are chosen by name (MakeRepairStrategy, strategy_factory.h); today
 // "merkle" (merkle_strategy.h, Cassandra's validation trees). A new strategy is one file
@@ -17,8 +17,12 @@
 //   - simulated work: ChargeValidation occupies a node's validation queue (reading and hashing
 //     data at repair.validation_throughput) and calls OnWorkDone when it is done;
 //   - streaming (streaming.h): OpenStream + RequestStream (a sync request) or StartStream
-//     move every partition a node holds in some ranges to another node through its throttle;
+//     move every partition a node holds in some ranges to another node through its throttle
+//     (OpenKeyStream: the node's versions of named partitions);
 //     OnStreamDone reports the end of each stream;
+//   - CountRoundTrip: one request/response exchange on the session's critical path ended (a
+//     request sent to several replicas at once and all their answers count once; a sync
+//     request and its stream count one): repair.round_trips.*;
 //   - Finish(ok) ends the session; the common counters (control bytes, resends, streamed
 //     partitions / cells / bytes, batches) are kept by the service, channel and streaming.
 //
@@ -52,6 +56,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -120,8 +125,15 @@ class RepairContext {
   // nothing until RequestStream (`requester` sends `from` a sync request) or StartStream.
   virtual StreamRef OpenStream(SessionRef s, NodeId from, NodeId to,
                                std::vector<engine::TokenRange> ranges) = 0;
+  // A stream of `from`'s versions of the partitions `keys` to `to` (a key the sender does not
+  // hold is skipped); started like OpenStream's.
+  virtual StreamRef OpenKeyStream(SessionRef s, NodeId from, NodeId to,
+                                  std::vector<std::string> keys) = 0;
   virtual void RequestStream(StreamRef stream, NodeId requester) = 0;
   virtual void StartStream(StreamRef stream) = 0;
+
+  // One round trip of s ended (see the header comment).
+  virtual void CountRoundTrip(SessionRef s) = 0;
 
   // Ends s (ok: completed; otherwise failed). The strategy's End follows at once.
   virtual void Finish(SessionRef s, bool ok) = 0;

@@ -1,5 +1,6 @@
 #include "sim/repair/streaming.h"
 
+#include <optional>
 #include <utility>
 
 #include "engine/check.h"
@@ -33,11 +34,21 @@ PoolRef Streaming::Open(PoolRef session, uint64_t session_id, NodeId from, NodeI
   return ref;
 }
 
+PoolRef Streaming::OpenKeys(PoolRef session, uint64_t session_id, NodeId from, NodeId to,
+                            std::vector<std::string> keys) {
+  const PoolRef ref = Open(session, session_id, from, to, {});
+  Stream& s = streams_[ref];
+  s.keys = std::move(keys);
+  s.keyed = true;
+  return ref;
+}
+
 void Streaming::Request(PoolRef stream, NodeId requester) {
   const Stream& s = streams_[stream];
   DSIM_CHECK(s.batches_pending == 0);
-  // The request names each range (two tokens).
-  const uint32_t bytes = kRequestBytes + 16 * static_cast<uint32_t>(s.ranges.size());
+  // The request names each range (two tokens) or each key (its 16-byte row hash).
+  const uint64_t named = s.keyed ? s.keys.size() : s.ranges.size();
+  const uint32_t bytes = kRequestBytes + static_cast<uint32_t>(16 * named);
   if (!channel_->SendControl(requester, s.from, MessageCategory::kControl, bytes,
                              stream.Pack(kLaneRequest))) {
     StreamDone(stream);
@@ -73,37 +84,50 @@ void Streaming::Start(PoolRef stream) {
   }
 }
 
+void Streaming::AddToBatch(PoolRef stream, const engine::Partition& p, BatchPacker* packer,
+                           PoolRef* current, std::vector<PoolRef>* out, StreamRecord* rec) {
+  const Stream& s = streams_[stream];
+  const uint64_t size = static_cast<uint64_t>(p.ByteSize());
+  if (packer->Add(size)) {
+    *current = batches_.Alloc();
+    Batch& b = batches_[*current];
+    b.stream = stream;
+    b.from = s.from;
+    b.to = s.to;
+    b.from_incarnation = cluster_->node(s.from).incarnation();
+    b.partitions.clear();
+    b.cells = 0;
+    b.bytes = 0;
+    b.digest = 0;
+    out->push_back(*current);
+  }
+  Batch& b = batches_[*current];
+  b.partitions.push_back(p);
+  b.cells += p.cell_count();
+  b.bytes += static_cast<uint32_t>(size);
+  b.digest += FoldDigest(p.Digest());
+  ++rec->partitions;
+  rec->cells += p.cell_count();
+  rec->bytes += size;
+}
+
 void Streaming::ReadBatches(PoolRef stream, std::vector<PoolRef>* out) {
   const Stream& s = streams_[stream];
-  const uint64_t incarnation = cluster_->node(s.from).incarnation();
   BatchPacker packer(kMaxBatchBytes);
   PoolRef current{};
   // Everything is read now (a snapshot); batches continue across the stream's ranges.
+  if (s.keyed) {
+    StreamRecord rec{.session = s.session_id, .keyed = true, .from = s.from, .to = s.to};
+    for (const std::string& key : s.keys) {
+      const std::optional<engine::Partition> p = cluster_->View(s.from, key);
+      if (p.has_value() && !p->empty()) AddToBatch(stream, *p, &packer, &current, out, &rec);
+    }
+    if (record_streams_) stream_log_.push_back(rec);
+  }
   for (const engine::TokenRange& range : s.ranges) {
     StreamRecord rec{.session = s.session_id, .range = range, .from = s.from, .to = s.to};
     cluster_->ForEachInRange(s.from, range, [&](const engine::Partition& p) {
-      const uint64_t size = static_cast<uint64_t>(p.ByteSize());
-      if (packer.Add(size)) {
-        current = batches_.Alloc();
-        Batch& b = batches_[current];
-        b.stream = stream;
-        b.from = s.from;
-        b.to = s.to;
-        b.from_incarnation = incarnation;
-        b.partitions.clear();
-        b.cells = 0;
-        b.bytes = 0;
-        b.digest = 0;
-        out->push_back(current);
-      }
-      Batch& b = batches_[current];
-      b.partitions.push_back(p);
-      b.cells += p.cell_count();
-      b.bytes += static_cast<uint32_t>(size);
-      b.digest += FoldDigest(p.Digest());
-      ++rec.partitions;
-      rec.cells += p.cell_count();
-      rec.bytes += size;
+      AddToBatch(stream, p, &packer, &current, out, &rec);
     });
     if (record_streams_) stream_log_.push_back(rec);
   }

@@ -1,14 +1,18 @@
 // Streaming: repair's data path. A stream moves, from one node to another on behalf of a repair
-// session, every partition the sender holds in a list of token ranges; the receiver ingests
-// what arrives as new SSTables (Cluster::Ingest), so streamed data merges like any other.
+// session, every partition the sender holds in a list of token ranges (a range stream) or the
+// sender's versions of a list of partition keys (a key stream, for strategies that know the
+// rows that differ); the receiver ingests what arrives as new SSTables (Cluster::Ingest), so
+// streamed data merges like any other.
 //
 // A stream's life:
 //  1. Open (the session's strategy names session, sender, receiver and ranges), then either
 //     Request (a peer, usually the session's initiator, sends the sender a sync request:
 //     kControl, kRequestBytes + 16 per range, lane kLaneRequest) or Start (the sender
-//     begins at once). A request that cannot reach the sender ends the stream.
-//  2. When the request arrives (or at Start), the sender reads the ranges (a snapshot) and
-//     cuts the partitions, in ring order, into batches of at most kMaxBatchBytes (BatchPacker;
+//     begins at once). A request that cannot reach the sender ends the stream. A key stream's
+//     request names each key by its 16-byte row hash (kRequestBytes + 16 per key).
+//  2. When the request arrives (or at Start), the sender reads the ranges or the keys (a
+//     snapshot; a key the sender does not hold is skipped) and cuts the partitions, in ring
+//     order (key streams: the keys' order), into batches of at most kMaxBatchBytes (BatchPacker;
 //     a larger partition travels alone). A sender that is down streams nothing.
 //  3. Each batch waits for the sender's outgoing throttle: one per node, shared by all its
 //     streams, repair.stream_throughput (QueueTransfer on Node::stream_busy_until), then goes
@@ -32,6 +36,7 @@
 #define DSIM_SIM_REPAIR_STREAMING_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/partition.h"
@@ -50,7 +55,8 @@ namespace dsim::sim {
 // What one stream sent of one of its ranges.
 struct StreamRecord {
   uint64_t session = 0;
-  engine::TokenRange range{0, 0};
+  engine::TokenRange range{0, 0};  // a key stream: unused (keyed is set)
+  bool keyed = false;
   NodeId from = 0;
   NodeId to = 0;
   uint64_t partitions = 0;
@@ -110,6 +116,9 @@ class Streaming : public MessageSink, public EventHandler {
   // in the stream log). It sends nothing until Request or Start.
   PoolRef Open(PoolRef session, uint64_t session_id, NodeId from, NodeId to,
                std::vector<engine::TokenRange> ranges);
+  // A stream of `from`'s versions of the partitions `keys`, in that order (see the header).
+  PoolRef OpenKeys(PoolRef session, uint64_t session_id, NodeId from, NodeId to,
+                   std::vector<std::string> keys);
   // `requester` asks the sender to begin (a sync request). REQUIRES: the stream is open and not
   // started.
   void Request(PoolRef stream, NodeId requester);
@@ -146,6 +155,8 @@ class Streaming : public MessageSink, public EventHandler {
     NodeId from = 0;
     NodeId to = 0;
     std::vector<engine::TokenRange> ranges;
+    std::vector<std::string> keys;  // a key stream (ranges empty)
+    bool keyed = false;
     uint32_t batches_pending = 0;
   };
   struct Batch {
@@ -159,8 +170,12 @@ class Streaming : public MessageSink, public EventHandler {
     uint64_t digest = 0;
   };
 
-  // Reads the stream's ranges on its sender and cuts them into batches (appended to `out`).
+  // Reads the stream's ranges or keys on its sender and cuts them into batches (appended to
+  // `out`).
   void ReadBatches(PoolRef stream, std::vector<PoolRef>* out);
+  // Appends p to the open batch of `packer`, opening one (into `out`) when needed.
+  void AddToBatch(PoolRef stream, const engine::Partition& p, BatchPacker* packer,
+                  PoolRef* current, std::vector<PoolRef>* out, StreamRecord* rec);
   void OnSend(PoolRef batch);
   void BatchDone(PoolRef batch);
   void StreamDone(PoolRef stream);

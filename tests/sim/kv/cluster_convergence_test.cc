@@ -31,7 +31,7 @@ TEST(ClusterConvergenceTest, PartitionHealThenRepairConverges) {
   EXPECT_GT(D(out, "convergence.time"), 10.0);
   EXPECT_LT(D(out, "convergence.time"), 15.0);
   EXPECT_GT(U(out, "repair.streamed.partitions"), 0u);
-  EXPECT_GE(U(out, "repair.streamed.partitions"), U(out, "repair.differing.partitions") / 2);
+  EXPECT_GE(U(out, "repair.streamed.partitions"), U(out, "repair.minimum.partitions") / 2);
   EXPECT_EQ(U(out, "repair.sessions.failed"), 0u);
   EXPECT_GT(U(out, "network.merkle_tree.sent.bytes"), 0u);
   EXPECT_EQ(U(out, "repair.trees.bytes"), U(out, "network.merkle_tree.sent.bytes"));

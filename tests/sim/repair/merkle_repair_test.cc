@@ -123,9 +123,11 @@ TEST(MerkleRepairTest, OneMissingPartitionStreamsExactlyItsLeafRangeBothWays) {
       EXPECT_EQ(r.partitions, on_other);
     }
   }
-  EXPECT_EQ(U(o.out, "repair.differing.partitions"), 1u);
+  EXPECT_EQ(U(o.out, "repair.minimum.partitions"), 1u);
   EXPECT_EQ(U(o.out, "repair.streamed.partitions"), on_holder + on_other);
   EXPECT_EQ(U(o.out, "repair.differing_ranges"), 1u);
+  EXPECT_EQ(U(o.out, "repair.round_trips.total"), 2u);  // the trees, then the streams
+  EXPECT_EQ(U(o.out, "repair.round_trips.max"), 2u);
   EXPECT_EQ(U(o.out, "repair.depth.max"), static_cast<uint64_t>(kDepth));
   // Two trees of 2^16 - 1 nodes, 16 bytes each, plus the 17-byte header.
   EXPECT_EQ(U(o.out, "repair.trees.bytes"), 2 * (17 + 16 * ((uint64_t{1} << (kDepth + 1)) - 1)));
@@ -179,7 +181,7 @@ TEST(MerkleRepairTest, OverHundredLeavesTheMeanMatchesTheLeafArithmetic) {
   EXPECT_EQ(from_holder, from_other + 100);
   EXPECT_NEAR(mean_other, n / l, 0.1 * n / l);  // 327,680 / 2^15 = 10 (20,480 / 2^11 = 10)
   EXPECT_NEAR(mean_holder, 1 + (n - 1) / l, 0.1 * (1 + (n - 1) / l));
-  EXPECT_EQ(U(o.out, "repair.differing.partitions"), 100u);
+  EXPECT_EQ(U(o.out, "repair.minimum.partitions"), 100u);
   EXPECT_EQ(U(o.out, "repair.streamed.partitions"), from_holder + from_other);
   EXPECT_NEAR(D(o.out, "repair.over_streaming.partitions"), 2 * n / l + 1, 0.2 * (2 * n / l + 1));
 }
