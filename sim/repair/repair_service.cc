@@ -30,10 +30,10 @@ RepairService::RepairService(const Scenario& scenario, Cluster* cluster, Network
       scheduler_(scheduler),
       channel_(network, scheduler),
       streaming_(scenario.repair, cluster, network, scheduler, &channel_, this) {
-  // No scenario key chooses the strategy yet: Merkle is the only one.
+  // The loader accepts only kRepairStrategyNames, which the factory builds.
   absl::StatusOr<std::unique_ptr<RepairStrategy>> strategy =
-      MakeRepairStrategy(kDefaultRepairStrategy, this);
-  DSIM_CHECK_MSG(strategy.ok(), "the default repair strategy is missing");
+      MakeRepairStrategy(scenario.repair.strategy, this);
+  DSIM_CHECK_MSG(strategy.ok(), "the scenario's repair strategy is unknown");
   strategy_ = *std::move(strategy);
   for (MessageCategory c : {MessageCategory::kMerkleTree, MessageCategory::kControl}) {
     network_->SetSink(c, this);

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "sim/repair/merkle_strategy.h"
+#include "sim/repair/row_level_strategy.h"
 
 namespace dsim::sim {
 namespace {
@@ -15,12 +16,25 @@ struct StrategyEntry {
 };
 
 // One line per strategy: the name repair.strategy will take, and its constructor.
-constexpr std::array<StrategyEntry, 1> kStrategies = {{
+// The order is kRepairStrategyNames' (sim/scenario/config.h; checked at compile time).
+constexpr std::array<StrategyEntry, 2> kStrategies = {{
     {MerkleStrategy::kName,
      [](RepairContext* c) -> std::unique_ptr<RepairStrategy> {
        return std::make_unique<MerkleStrategy>(c);
      }},
+    {RowLevelStrategy::kName,
+     [](RepairContext* c) -> std::unique_ptr<RepairStrategy> {
+       return std::make_unique<RowLevelStrategy>(c);
+     }},
 }};
+constexpr bool SameNames() {
+  if (kStrategies.size() != kRepairStrategyNames.size()) return false;
+  for (size_t i = 0; i < kStrategies.size(); ++i) {
+    if (kStrategies[i].name != kRepairStrategyNames[i]) return false;
+  }
+  return true;
+}
+static_assert(SameNames(), "kStrategies and kRepairStrategyNames must list the same names");
 
 constexpr std::array<std::string_view, kStrategies.size()> Names() {
   std::array<std::string_view, kStrategies.size()> names{};

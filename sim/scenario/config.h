@@ -9,9 +9,11 @@
 #ifndef DSIM_SIM_CONFIG_H_
 #define DSIM_SIM_CONFIG_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/store_options.h"
@@ -84,7 +86,14 @@ struct StorageConfig {
 };
 
 // [repair]: Cassandra-style Merkle-tree anti-entropy.
+// The repair.strategy names, in a fixed order; sim/repair/strategy_factory.cc builds each.
+inline constexpr std::array<std::string_view, 2> kRepairStrategyNames = {"merkle", "row_level"};
+
 struct RepairConfig {
+  // The reconciliation protocol of every session (sim/repair/<name>_strategy.h).
+  std::string strategy = "merkle";
+  // row_level: rows per row set, the unit whose hashes are compared first.
+  uint32_t row_set_rows = 256;
   // Periodic full repairs every `interval` starting at `start` (0: only the repairs the fault
   // schedule asks for).
   Nanos interval = 0;

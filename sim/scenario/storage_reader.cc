@@ -35,6 +35,11 @@ void ReadStorage(Section s, Scenario* sc) {
 
 void ReadRepair(Section s, Scenario* sc) {
   RepairConfig& r = sc->repair;
+  s.Choice("strategy", &r.strategy, {kRepairStrategyNames.begin(), kRepairStrategyNames.end()},
+           "the reconciliation protocol: merkle (Cassandra's validation trees), row_level "
+           "(ScyllaDB's row-level repair)");
+  s.Uint32("row_set_rows", &r.row_set_rows, 1, 1'000'000,
+           "row_level: rows per row set, the unit whose hashes are compared before rows are");
   s.Duration("interval", &r.interval, 0, kYear,
              "run a full repair every interval (0: only repairs in the fault schedule)");
   s.Duration("start", &r.start, 0, kYear, "time of the first periodic repair");

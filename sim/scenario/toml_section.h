@@ -174,6 +174,13 @@ class Section {
     if (index >= 0) *out = (names.begin() + index)->second;
   }
 
+  // One of `names`, kept as the name itself (the echo and the documented default: *out).
+  void Choice(std::string_view key, std::string* out, const std::vector<std::string_view>& names,
+              std::string_view doc) {
+    const int index = EnumIndex(key, names, *out, doc);
+    if (index >= 0) *out = std::string(names[static_cast<size_t>(index)]);
+  }
+
   // A sub-table. Reading: absent gives a Section with no table (defaults); a wrong type is an
   // error. Echo: a sub-object under `key`.
   Section Table(std::string_view key, std::string_view doc);
