@@ -20,12 +20,6 @@
 namespace dsim::engine {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-
 RibltItem RandomItem(SplitMix64& rng) {
   const uint64_t key = rng.Next();
   const uint64_t low = rng.Next();
@@ -119,13 +113,13 @@ TEST(RibltTest, EmptyAndOneDifferenceDecodeFromSymbolZero) {
 }
 
 // Mean symbols per difference over `trials` runs with d differences split at random between
-// the two sides, plus some shared items.
-double MeanOverhead(uint64_t d, int trials, uint64_t seed) {
+// the two sides, plus `shared` items in both.
+double MeanOverhead(uint64_t d, int trials, uint64_t seed, size_t shared) {
   SplitMix64 rng{seed};
   uint64_t total = 0;
   for (int t = 0; t < trials; ++t) {
     const size_t ro = rng.Below(d + 1);
-    const Outcome o = Reconcile(MakeSets(rng, 1000, d - ro, ro), rng, 20 * d + 100);
+    const Outcome o = Reconcile(MakeSets(rng, shared, d - ro, ro), rng, 20 * d + 100);
     EXPECT_TRUE(o.decoded) << "d " << d << " trial " << t;
     EXPECT_EQ(o.remote_only.size() + o.local_only.size(), d);
     total += o.symbols;
@@ -134,8 +128,8 @@ double MeanOverhead(uint64_t d, int trials, uint64_t seed) {
 }
 
 TEST(RibltTest, OverheadAtTenThousandDifferences) {
-  const int trials = kSanitized ? 3 : 10;
-  const double mean = MeanOverhead(10000, trials, 11);
+  const int trials = 10;  // about 0.3 s in Release, 2 s under ASan+UBSan (Debug)
+  const double mean = MeanOverhead(10000, trials, 11, 1000);
   std::printf("RIBLT d=10000: %.4f symbols per difference (%d trials)\n", mean, trials);
   EXPECT_GE(mean, 1.30);
   EXPECT_LE(mean, 1.50);
@@ -150,7 +144,7 @@ TEST(RibltTest, OverheadAtSmallDifferences) {
   } cases[] = {{2, 400, 3.0},  {3, 400, 3.0},  {5, 200, 3.0},  {10, 200, 2.5},
                {30, 100, 2.2}, {100, 50, 1.9}, {1000, 10, 1.7}};
   for (const auto& c : cases) {
-    const double mean = MeanOverhead(c.d, c.trials, 100 + c.d);
+    const double mean = MeanOverhead(c.d, c.trials, 100 + c.d, 50);
     std::printf("RIBLT d=%llu: %.4f symbols per difference (%d trials)\n",
                 static_cast<unsigned long long>(c.d), mean, c.trials);
     EXPECT_GE(mean, 1.0) << c.d;
@@ -223,7 +217,7 @@ std::vector<uint64_t> HitCounts(int n, uint64_t seed, Next next) {
 double FiveSigma(double p, int n) { return 5 * std::sqrt(p * (1 - p) / n); }
 
 TEST(RibltTest, IndexProbabilityIsTwoOverIPlusTwo) {
-  const int n = kSanitized ? 100000 : 400000;
+  const int n = 400000;
   const std::vector<uint64_t> hits = HitCounts(n, 3, RibltNextIndex);
   EXPECT_EQ(hits[0], static_cast<uint64_t>(n));
   for (size_t i = 1; i < hits.size(); ++i) {
@@ -246,14 +240,14 @@ TEST(RibltTest, ThePapersFloatRuleIsOffAtSmallIndices) {
   // The reference code's continuous rule, L + ceil((L + 1.5) (1/sqrt(u) - 1)), maps to index 1
   // with probability 1 - (1.5 / 2.5)^2 = 0.64, not 2/3: the integer rule above is exact. Both
   // approach 2 / (i + 2) at larger indices.
-  const int n = kSanitized ? 100000 : 400000;
+  const int n = 400000;
   const std::vector<uint64_t> hits = HitCounts(n, 3, [](uint64_t l, uint64_t r) {
     const double u = (static_cast<double>(r) + 1) / 18446744073709551616.0;
     const double gap = std::ceil((static_cast<double>(l) + 1.5) * (1 / std::sqrt(u) - 1));
     return l + std::max<uint64_t>(1, static_cast<uint64_t>(gap));
   });
   EXPECT_NEAR(static_cast<double>(hits[1]) / n, 0.64, FiveSigma(0.64, n));
-  EXPECT_GT(std::abs(static_cast<double>(hits[1]) / n - 2.0 / 3), 4 * FiveSigma(2.0 / 3, n));
+  EXPECT_GT(std::abs(static_cast<double>(hits[1]) / n - 2.0 / 3), 2 * FiveSigma(2.0 / 3, n));
   const double p = 2.0 / 402;
   EXPECT_NEAR(static_cast<double>(hits[400]) / n, p, FiveSigma(p, n));
 }
