@@ -174,8 +174,8 @@ class Streaming : public MessageSink, public EventHandler {
   // `out`).
   void ReadBatches(PoolRef stream, std::vector<PoolRef>* out);
   // Appends p to the open batch of `packer`, opening one (into `out`) when needed.
-  void AddToBatch(PoolRef stream, const engine::Partition& p, BatchPacker* packer,
-                  PoolRef* current, std::vector<PoolRef>* out, StreamRecord* rec);
+  void AddToBatch(PoolRef stream, const engine::Partition& p, BatchPacker* packer, PoolRef* current,
+                  std::vector<PoolRef>* out, StreamRecord* rec);
   void OnSend(PoolRef batch);
   void BatchDone(PoolRef batch);
   void StreamDone(PoolRef stream);

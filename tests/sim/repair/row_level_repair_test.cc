@@ -47,8 +47,8 @@ Scenario ThreeReplicas(uint64_t keys, uint32_t columns, uint32_t set_rows) {
 // column an independent version; `differ` is the chance that a (replica, key) deviates from
 // the common version (absent, or another timestamp). Timestamps are distinct per replica, so
 // no two versions tie.
-std::vector<std::vector<engine::Partition>> MakeData(uint64_t seed, uint64_t keys,
-                                                     uint32_t columns, uint64_t differ_per_1000) {
+std::vector<std::vector<engine::Partition>> MakeData(uint64_t seed, uint64_t keys, uint32_t columns,
+                                                     uint64_t differ_per_1000) {
   Rng rng(StreamSeed(seed, "row-level-test", 0));
   std::vector<std::vector<engine::Partition>> data(kReplicas);
   for (uint64_t k = 0; k < keys; ++k) {
@@ -75,7 +75,8 @@ std::vector<std::vector<engine::Partition>> MakeData(uint64_t seed, uint64_t key
 }
 
 // What replica r lacks of the merge: the keys of the rows it must receive.
-std::vector<std::set<std::string>> Lacking(const std::vector<std::vector<engine::Partition>>& data) {
+std::vector<std::set<std::string>> Lacking(
+    const std::vector<std::vector<engine::Partition>>& data) {
   std::map<std::string, engine::Partition> merged;
   for (const auto& replica : data) {
     for (const engine::Partition& p : replica) {
@@ -159,14 +160,14 @@ TEST(RowLevelRepairTest, NarrowsToTheDifferingSetsAndStreamsNothingWhenEqual) {
   data[2].erase(data[2].begin() + static_cast<std::ptrdiff_t>(keys / 3));
   const Outcome o = Repair(ThreeReplicas(keys, 1, 256), data);
   EXPECT_EQ(U(o.out, "repair.row_level.sets_differing"), 1u);
-  EXPECT_LE(U(o.out, "repair.row_level.rows_summarised"), 2u * 2 * 256);
+  EXPECT_LE(U(o.out, "repair.rows.summarised"), 2u * 2 * 256);
   EXPECT_EQ(U(o.out, "repair.streamed.partitions"), 1u);
-  EXPECT_EQ(U(o.out, "repair.row_level.rows_pushed"), 1u);
-  EXPECT_EQ(U(o.out, "repair.row_level.rows_pulled"), 0u);
+  EXPECT_EQ(U(o.out, "repair.rows.pushed"), 1u);
+  EXPECT_EQ(U(o.out, "repair.rows.pulled"), 0u);
 
   const Outcome same = Repair(ThreeReplicas(keys, 1, 256), MakeData(6, keys, 1, 0));
   EXPECT_EQ(U(same.out, "repair.streamed.partitions"), 0u);
-  EXPECT_EQ(U(same.out, "repair.row_level.rows_summarised"), 0u);
+  EXPECT_EQ(U(same.out, "repair.rows.summarised"), 0u);
   EXPECT_EQ(U(same.out, "repair.round_trips.total"), 1u);
   EXPECT_EQ(U(same.out, "repair.sessions.completed"), 1u);
 }
