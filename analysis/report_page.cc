@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "analysis/report_strategies.h"
 #include "analysis/text_table.h"
 #include "engine/check.h"
 #include "sim/results.h"
@@ -120,6 +121,10 @@ std::vector<Block> Tables(const ReportInput& in, const std::vector<std::string>&
     }
     blocks.push_back(std::move(b));
     return blocks;
+  }
+  if (std::optional<StrategyTable> t = StrategyComparison(in.results.summary)) {
+    blocks.push_back(Block{"Repair strategies (mean over seeds [95% CI])",
+                           Table{std::move(t->header), std::move(t->rows)}});
   }
   for (const PointSummary& p : in.results.summary.points) blocks.push_back(PointBlock(p, prefixes));
   return blocks;

@@ -1,6 +1,7 @@
 // The pages of `dsim report`: DIR/index.html and DIR/report.md, one section per input with its
 // description, notes, plots (PNG linking to SVG, from DIR/plots/) and summary tables (a run's
-// metrics; per point of a sweep, the statistics over seeds), metrics under `prefixes` only.
+// metrics; per point of a sweep, the statistics over seeds), metrics under `prefixes` only. A
+// sweep over repair.strategy opens its tables with the strategy table (report_strategies.h).
 //
 //   RETURN_IF_ERROR(WriteReportPages(dir, inputs, sections, set.charts(), prefixes));
 #ifndef DSIM_ANALYSIS_REPORT_PAGE_H_
