@@ -17,6 +17,24 @@ std::pair<TokenRange, TokenRange> TokenRange::Split() const {
   return {TokenRange(begin_, mid), TokenRange(mid, end_)};
 }
 
+TokenRange TokenRange::EvenPart(uint64_t parts, uint64_t i) const {
+  const unsigned __int128 width = static_cast<unsigned __int128>(WidthMinusOne()) + 1;
+  DSIM_CHECK_MSG(parts >= 1 && parts <= width && i < parts,
+                 "cannot split a range into that many parts");
+  // Offsets floor(i * width / parts) and floor((i + 1) * width / parts), wrapping mod 2^64.
+  const auto end_of = [&](uint64_t k) {
+    return begin_ + static_cast<uint64_t>((static_cast<unsigned __int128>(k) * width) / parts);
+  };
+  return TokenRange(end_of(i), end_of(i + 1));
+}
+
+std::vector<TokenRange> TokenRange::SplitEven(uint64_t parts) const {
+  std::vector<TokenRange> out;
+  out.reserve(parts);
+  for (uint64_t i = 0; i < parts; ++i) out.push_back(EvenPart(parts, i));
+  return out;
+}
+
 double TokenRange::RingFraction() const {
   // (w - 1 + 1) / 2^64, with w - 1 in [0, 2^64 - 1].
   return (static_cast<double>(WidthMinusOne()) + 1.0) / 18446744073709551616.0;

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace dsim::engine {
 
@@ -55,6 +56,12 @@ class TokenRange {
   // Halves the range: (begin, mid] and (mid, end] with mid = begin + floor(width / 2).
   // REQUIRES: the range holds at least two tokens.
   std::pair<TokenRange, TokenRange> Split() const;
+  // The range cut into `parts` contiguous ranges in ring order, part i ending at token
+  // begin + floor((i + 1) * width / parts): widths differ by at most one token, and together
+  // they are exactly this range. REQUIRES: 1 <= parts <= width.
+  std::vector<TokenRange> SplitEven(uint64_t parts) const;
+  // Part i of SplitEven(parts), computed alone. REQUIRES: 1 <= parts <= width, i < parts.
+  TokenRange EvenPart(uint64_t parts, uint64_t i) const;
 
   // Fraction of the ring this range covers, in (0, 1].
   double RingFraction() const;

@@ -87,6 +87,7 @@ void RepairService::StartCustomRepair(const std::vector<engine::TokenRange>& ran
 
 void RepairService::StartJob(Job job) {
   job.start = scheduler_->now();
+  if (job.specs.empty()) job.subranges = std::max<uint32_t>(1, config_.subranges);
   ++jobs_started_;
   jobs_.push_back(std::move(job));
   const uint32_t index = static_cast<uint32_t>(jobs_.size() - 1);
@@ -109,7 +110,7 @@ void RepairService::FillJob(uint32_t index) {
       StartSession(index, spec.range, spec.replicas);
       continue;
     }
-    const uint32_t seg = job.segments[i];
+    const uint32_t seg = job.segments[i / job.subranges];
     const absl::Span<const NodeId> reps = cluster_->ring().Replicas(seg);
     std::vector<NodeId> replicas(reps.begin(), reps.end());
     const NodeId initiator = job.by_node ? job.node : cluster_->ring().owner(seg);
@@ -117,7 +118,19 @@ void RepairService::FillJob(uint32_t index) {
     auto it = std::find(replicas.begin(), replicas.end(), initiator);
     DSIM_CHECK(it != replicas.end());
     std::rotate(replicas.begin(), it, it + 1);
-    StartSession(index, cluster_->ring().SegmentRange(seg), replicas);
+    engine::TokenRange range = cluster_->ring().SegmentRange(seg);
+    if (job.subranges > 1) {
+      // A segment narrower than the subranges (tokens) gets one per token.
+      const uint64_t part = i % job.subranges, width_minus_one = range.WidthMinusOne();
+      const uint64_t parts =
+          width_minus_one < job.subranges - 1 ? width_minus_one + 1 : uint64_t{job.subranges};
+      if (part >= parts) {
+        --job.active;
+        continue;
+      }
+      range = range.EvenPart(parts, part);
+    }
+    StartSession(index, range, replicas);
   }
   Job& job = jobs_[index];
   job.filling = false;

@@ -5,7 +5,9 @@
 //
 // Jobs. A repair job covers token ranges: a full repair every ring segment (each once,
 // initiated by the segment's primary owner), or one node's repair every segment the node
-// replicates (initiated by that node), or explicit ranges (tests). A job runs
+// replicates (initiated by that node), or explicit ranges (tests). With repair.subranges = k a
+// ring job cuts each segment into k ranges of equal width (TokenRange::SplitEven), one session
+// each, in ring order. A job runs
 // `repair.concurrency` sessions at once, one per range, and starts the next as one ends; it
 // starts its first sessions from a kRepairStart event, so a job started inside another
 // handler (a fault, a tick) begins after it, in a fixed order. Jobs come from the fault
@@ -136,7 +138,8 @@ class RepairService : public EventHandler,
     // FillJob is on the stack (a session that fails at once must not recurse).
     bool filling = false;
     bool done = false;
-    size_t total() const { return specs.empty() ? segments.size() : specs.size(); }
+    uint32_t subranges = 1;  // ring jobs: sessions per segment
+    size_t total() const { return specs.empty() ? segments.size() * subranges : specs.size(); }
   };
   struct Session {
     RepairSession info;

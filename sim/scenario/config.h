@@ -103,6 +103,9 @@ struct RepairConfig {
   uint32_t merkle_max_depth = engine::StoreOptions::kDefaultMerkleMaxDepth;
   // Token ranges repaired at once by one repair session.
   uint32_t concurrency = 1;
+  // Subrange repair: each ring segment a repair job covers is cut into this many ranges of
+  // equal width, each repaired by a session of its own (as Cassandra's subrange tools do).
+  uint32_t subranges = 1;
   // Simulated cost of a validation (reading the data to build a tree), and the rate at which a
   // node streams repair data (also limited by the links' bandwidth).
   uint64_t validation_bytes_per_sec = 64 << 20;

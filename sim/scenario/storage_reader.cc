@@ -50,6 +50,10 @@ void ReadRepair(Section s, Scenario* sc) {
            "cap of the depth rule");
   s.Uint32("concurrency", &r.concurrency, 1, 1'000'000,
            "token ranges a repair session works on at once");
+  s.Uint32("subranges", &r.subranges, 1, 1 << 16,
+           "subrange repair: each ring segment of a repair job is cut into this many ranges of "
+           "equal width, each repaired by a session of its own (trees, hashes, summaries per "
+           "subrange)");
   s.Bandwidth("validation_throughput", &r.validation_bytes_per_sec,
               "rate at which a replica reads its data to build a Merkle tree (simulated cost)");
   s.Bandwidth("stream_throughput", &r.stream_bytes_per_sec,

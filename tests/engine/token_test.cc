@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace dsim::engine {
 namespace {
@@ -70,6 +72,43 @@ TEST(TokenRangeTest, SplitHalvesAndCovers) {
     EXPECT_EQ(parent.Contains(t), x.Contains(t) + y.Contains(t) == 1) << t;
     EXPECT_FALSE(x.Contains(t) && y.Contains(t));
   }
+}
+
+}  // namespace
+}  // namespace dsim::engine
+
+namespace dsim::engine {
+namespace {
+
+// SplitEven against its definition, computed independently: the parts are contiguous, cover
+// the range exactly, and their widths (counted with Contains on small ranges) differ by <= 1.
+TEST(TokenRangeTest, SplitEvenCoversTheRangeWithWidthsWithinOneToken) {
+  for (const TokenRange r : {TokenRange(100, 200), TokenRange(~uint64_t{0} - 20, 30)}) {
+    for (uint64_t parts : {1, 2, 3, 7, 50}) {
+      const std::vector<TokenRange> p = r.SplitEven(parts);
+      ASSERT_EQ(p.size(), parts);
+      EXPECT_EQ(p.front().begin(), r.begin());
+      EXPECT_EQ(p.back().end(), r.end());
+      uint64_t min_width = ~uint64_t{0}, max_width = 0;
+      for (size_t i = 0; i < p.size(); ++i) {
+        if (i > 0) {
+          EXPECT_EQ(p[i].begin(), p[i - 1].end());
+        }
+        EXPECT_EQ(p[i], r.EvenPart(parts, i));
+        uint64_t width = 0;
+        for (uint64_t t = r.begin() + 1; t != r.end() + 1; ++t) width += p[i].Contains(t) ? 1 : 0;
+        EXPECT_EQ(width, p[i].WidthMinusOne() + 1);
+        min_width = std::min(min_width, width);
+        max_width = std::max(max_width, width);
+      }
+      EXPECT_LE(max_width - min_width, 1u);
+    }
+  }
+  // The full ring in two: halves of 2^63 tokens.
+  const std::vector<TokenRange> halves = TokenRange(5, 5).SplitEven(2);
+  EXPECT_EQ(halves[0], TokenRange(5, 5 + (uint64_t{1} << 63)));
+  EXPECT_EQ(halves[1], TokenRange(5 + (uint64_t{1} << 63), 5));
+  EXPECT_EQ(TokenRange(5, 5).SplitEven(1)[0], TokenRange(5, 5));
 }
 
 }  // namespace
