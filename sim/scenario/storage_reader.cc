@@ -37,7 +37,8 @@ void ReadRepair(Section s, Scenario* sc) {
   RepairConfig& r = sc->repair;
   s.Choice("strategy", &r.strategy, {kRepairStrategyNames.begin(), kRepairStrategyNames.end()},
            "the reconciliation protocol: merkle (Cassandra's validation trees), row_level "
-           "(ScyllaDB's row-level repair)");
+           "(ScyllaDB's row-level repair), range_sync (range-based set reconciliation of row "
+           "digests, Negentropy style, then row_level's row exchange)");
   s.Uint32("row_set_rows", &r.row_set_rows, 1, 1'000'000,
            "row_level: rows per row set, the unit whose hashes are compared before rows are");
   s.Duration("interval", &r.interval, 0, kYear,
