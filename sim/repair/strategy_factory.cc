@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "sim/repair/merkle_strategy.h"
+#include "sim/repair/range_sync_strategy.h"
 #include "sim/repair/riblt_strategy.h"
 #include "sim/repair/row_level_strategy.h"
 
@@ -18,7 +19,7 @@ struct StrategyEntry {
 
 // One line per strategy: the name repair.strategy will take, and its constructor.
 // The order is kRepairStrategyNames' (sim/scenario/config.h; checked at compile time).
-constexpr std::array<StrategyEntry, 3> kStrategies = {{
+constexpr std::array<StrategyEntry, 4> kStrategies = {{
     {MerkleStrategy::kName,
      [](RepairContext* c) -> std::unique_ptr<RepairStrategy> {
        return std::make_unique<MerkleStrategy>(c);
@@ -30,6 +31,10 @@ constexpr std::array<StrategyEntry, 3> kStrategies = {{
     {RibltStrategy::kName,
      [](RepairContext* c) -> std::unique_ptr<RepairStrategy> {
        return std::make_unique<RibltStrategy>(c);
+     }},
+    {RangeSyncStrategy::kName,
+     [](RepairContext* c) -> std::unique_ptr<RepairStrategy> {
+       return std::make_unique<RangeSyncStrategy>(c);
      }},
 }};
 constexpr bool SameNames() {

@@ -87,8 +87,8 @@ struct StorageConfig {
 
 // [repair]: Cassandra-style Merkle-tree anti-entropy.
 // The repair.strategy names, in a fixed order; sim/repair/strategy_factory.cc builds each.
-inline constexpr std::array<std::string_view, 3> kRepairStrategyNames = {"merkle", "row_level",
-                                                                         "riblt"};
+inline constexpr std::array<std::string_view, 4> kRepairStrategyNames = {"merkle", "row_level",
+                                                                         "riblt", "range_sync"};
 
 struct RepairConfig {
   // The reconciliation protocol of every session (sim/repair/<name>_strategy.h).

@@ -38,7 +38,8 @@ void ReadRepair(Section s, Scenario* sc) {
   s.Choice("strategy", &r.strategy, {kRepairStrategyNames.begin(), kRepairStrategyNames.end()},
            "the reconciliation protocol: merkle (Cassandra's validation trees), row_level "
            "(ScyllaDB's row-level repair), riblt (rateless IBLT set reconciliation of the rows, "
-           "then row-level summaries and transfers)");
+           "then row-level summaries and transfers), range_sync (range-based set reconciliation "
+           "of row digests, Negentropy style, then row-level summaries and transfers)");
   s.Uint32("row_set_rows", &r.row_set_rows, 1, 1'000'000,
            "row_level: rows per row set, the unit whose hashes are compared before rows are");
   s.Duration("interval", &r.interval, 0, kYear,
