@@ -23,7 +23,7 @@
 #include "sim/kv/kv_data.h"
 #include "sim/kv/kv_world.h"
 #include "tests/sim/kv_test_util.h"
-#include "tests/sim/repair/repair_test_util.h"
+#include "tests/sim/repair/row_repair_test_util.h"
 
 namespace dsim::sim {
 namespace {
@@ -31,110 +31,27 @@ namespace {
 using testing::D;
 using testing::U;
 
-using Data = std::vector<std::vector<engine::Partition>>;
+using Data = testing::ReplicaData;
+using Outcome = testing::RepairOutcome;
 
 Scenario Replicas(int replicas, uint64_t keys, uint32_t columns) {
-  Scenario s = testing::TwoReplicaScenario("range-sync", /*seed=*/3, keys, /*value_bytes=*/8);
-  s.cluster.nodes = replicas;
-  s.cluster.replication_factor = replicas;
-  s.workload.kv.columns = columns;
-  s.repair.strategy = "range_sync";
-  return s;
+  return testing::RowRepairScenario("range_sync", replicas, keys, columns);
 }
 
-// Replica r's data: every key unless dropped, with per replica and column an independent
-// version; `differ` is the chance that a (replica, key) deviates from the common version
-// (absent, or a later timestamp of its own: no two versions tie).
+// MakeData(seed, replicas, ...) and Repair(scenario, data): the shared helpers.
 Data MakeData(uint64_t seed, int replicas, uint64_t keys, uint32_t columns,
               uint64_t differ_per_1000) {
-  Rng rng(StreamSeed(seed, "range-sync-test", 0));
-  Data data(replicas);
-  for (uint64_t k = 0; k < keys; ++k) {
-    for (int r = 0; r < replicas; ++r) {
-      const bool deviates = rng.Bounded(1000) < differ_per_1000;
-      if (deviates && rng.Bounded(2) == 0) continue;  // the replica lacks the row
-      engine::Partition p(KvKey(k));
-      for (uint32_t c = 0; c < columns; ++c) {
-        int64_t ts = 1000;
-        uint64_t write_id = 1 + (k * columns + c) * 512;
-        if (deviates && rng.Bounded(2) == 0) {
-          const uint64_t later = 4 * (1 + rng.Bounded(100)) + static_cast<uint64_t>(r);
-          ts += static_cast<int64_t>(later);
-          write_id += later;
-        }
-        p.Put(absl::StrCat("c", c), engine::Cell::Live(KvValue(write_id, 8), ts));
-      }
-      data[r].push_back(std::move(p));
-    }
-  }
-  return data;
+  return testing::MakeReplicaData(seed, replicas, keys, columns, differ_per_1000);
 }
-
-// What replica r lacks of the merge: the keys of the rows it must receive.
-std::vector<std::set<std::string>> Lacking(const Data& data) {
-  std::map<std::string, engine::Partition> merged;
-  for (const auto& replica : data) {
-    for (const engine::Partition& p : replica) {
-      merged.try_emplace(p.key(), engine::Partition(p.key())).first->second.MergeFrom(p);
-    }
-  }
-  std::vector<std::set<std::string>> lacking(data.size());
-  for (size_t r = 0; r < data.size(); ++r) {
-    std::map<std::string, const engine::Partition*> mine;
-    for (const engine::Partition& p : data[r]) mine[p.key()] = &p;
-    for (const auto& [key, m] : merged) {
-      const auto it = mine.find(key);
-      if (it == mine.end() || !(*it->second == m)) lacking[r].insert(key);
-    }
-  }
-  return lacking;
-}
-
-struct Outcome {
-  std::vector<StreamRecord> streams;
-  RunOutput out;
-};
-
-Outcome Repair(const Scenario& s, Data data) {
-  absl::StatusOr<std::unique_ptr<KvWorld>> world = KvWorld::Create(s);
-  EXPECT_TRUE(world.ok()) << world.status();
-  KvWorld& w = **world;
-  EXPECT_TRUE(w.Start().ok());
-  std::vector<NodeId> replicas;
-  for (size_t r = 0; r < data.size(); ++r) {
-    w.cluster().Ingest(static_cast<NodeId>(r), std::move(data[r]));
-    replicas.push_back(static_cast<NodeId>(r));
-  }
-  w.repair().set_record_streams(true);
-  w.repair().StartCustomRepair({engine::TokenRange::FullRing()}, replicas, -1);
-  w.scheduler().Run();
-  EXPECT_EQ(w.oracle().divergent_cells(), 0u);
-  Outcome o;
-  o.streams = w.repair().stream_log();
-  w.Finish(&o.out);
-  return o;
-}
+Outcome Repair(const Scenario& s, Data data) { return testing::RepairAll(s, std::move(data)); }
 
 TEST(RangeSyncRepairTest, OneColumnMovesExactlyTheRowsEachReplicaLacks) {
   const uint64_t keys = testing::Shrunk() ? 3'000 : 20'000;
   for (uint64_t seed : {1, 2, 3}) {
     const Data data = MakeData(seed, 3, keys, /*columns=*/1, /*differ_per_1000=*/20);
-    const auto lacking = Lacking(data);
+    const auto lacking = testing::Lacking(data);
     const Outcome o = Repair(Replicas(3, keys, 1), data);
-    std::vector<uint64_t> received(3, 0);
-    for (const StreamRecord& r : o.streams) {
-      EXPECT_TRUE(r.keyed);
-      EXPECT_TRUE(r.from == 0 || r.to == 0) << "followers exchange through the master";
-      received[r.to] += r.partitions;
-    }
-    uint64_t minimum = 0;
-    for (int r = 0; r < 3; ++r) {
-      EXPECT_EQ(received[r], lacking[r].size()) << "seed " << seed << " replica " << r;
-      minimum += lacking[r].size();
-    }
-    EXPECT_GT(minimum, 0u);
-    EXPECT_EQ(U(o.out, "repair.minimum.partitions"), minimum);
-    EXPECT_EQ(U(o.out, "repair.streamed.partitions"), minimum);
+    EXPECT_GT(testing::ExpectExactlyTheLackingRows(data, o), 0u);
     EXPECT_DOUBLE_EQ(D(o.out, "repair.over_streaming.partitions"), 1.0);
     // The narrowing's exchanges (the longer follower's), then rows, pull, push.
     EXPECT_EQ(U(o.out, "repair.round_trips.max"), U(o.out, "repair.range_sync.rounds_max") + 3);

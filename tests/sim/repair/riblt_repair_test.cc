@@ -25,72 +25,25 @@
 #include "sim/kv/kv_world.h"
 #include "sim/repair/riblt_strategy.h"
 #include "tests/sim/kv_test_util.h"
-#include "tests/sim/repair/repair_test_util.h"
+#include "tests/sim/repair/row_repair_test_util.h"
 
 namespace dsim::sim {
 namespace {
 
 using testing::D;
 using testing::U;
-using Data = std::vector<std::vector<engine::Partition>>;  // by replica
+using Data = testing::ReplicaData;
+using Outcome = testing::RepairOutcome;
 
-Scenario Replicas(int replicas, uint64_t keys, uint32_t columns) {
-  Scenario s = testing::TwoReplicaScenario("riblt", /*seed=*/5, keys, /*value_bytes=*/8);
-  s.cluster.nodes = static_cast<uint32_t>(replicas);
-  s.cluster.replication_factor = static_cast<uint32_t>(replicas);
-  s.workload.kv.columns = columns;
-  s.repair.strategy = "riblt";
-  return s;
-}
-
-// Every replica holds a common version of each key, except that a (replica, key) deviates with
-// probability differ_per_1000: it lacks the row, or some of its columns carry a later write of
-// the replica's own (timestamps distinct per replica: no ties).
+// MakeData(replicas, seed, ...) and Repair(scenario, data): the shared helpers.
 Data MakeData(int replicas, uint64_t seed, uint64_t keys, uint32_t columns,
               uint64_t differ_per_1000) {
-  Rng rng(StreamSeed(seed, "riblt-test", 0));
-  Data data(replicas);
-  for (uint64_t k = 0; k < keys; ++k) {
-    for (int r = 0; r < replicas; ++r) {
-      const bool deviates = rng.Bounded(1000) < differ_per_1000;
-      if (deviates && rng.Bounded(2) == 0) continue;
-      engine::Partition p(KvKey(k));
-      for (uint32_t c = 0; c < columns; ++c) {
-        int64_t ts = 2000;
-        uint64_t write_id = 7 + (k * columns + c) * 1024;
-        if (deviates && (columns == 1 || rng.Bounded(2) == 0)) {
-          const uint64_t later = 8 * (1 + rng.Bounded(50)) + static_cast<uint64_t>(r);
-          ts += static_cast<int64_t>(later);
-          write_id += later;
-        }
-        p.Put(absl::StrCat("c", c), engine::Cell::Live(KvValue(write_id, 8), ts));
-      }
-      data[r].push_back(std::move(p));
-    }
-  }
-  return data;
+  return testing::MakeReplicaData(seed, replicas, keys, columns, differ_per_1000);
 }
+Outcome Repair(const Scenario& s, Data data) { return testing::RepairAll(s, std::move(data)); }
 
-// The rows each replica lacks of the merge, by key.
-std::vector<std::set<std::string>> Lacking(const Data& data) {
-  std::map<std::string, engine::Partition> merge;
-  for (const auto& replica : data) {
-    for (const engine::Partition& p : replica) {
-      auto [it, fresh] = merge.try_emplace(p.key(), p);
-      if (!fresh) it->second.MergeFrom(p);
-    }
-  }
-  std::vector<std::set<std::string>> lacking(data.size());
-  for (size_t r = 0; r < data.size(); ++r) {
-    std::set<std::string> same;
-    for (const engine::Partition& p : data[r]) {
-      if (p == merge.at(p.key())) same.insert(p.key());
-    }
-    for (const auto& [key, p] : merge) {
-      if (!same.contains(key)) lacking[r].insert(key);
-    }
-  }
-  return lacking;
+Scenario Replicas(int replicas, uint64_t keys, uint32_t columns) {
+  return testing::RowRepairScenario("riblt", replicas, keys, columns);
 }
 
 // The engine by hand: master (replica 0) against each follower, items (token, digest).
@@ -122,52 +75,13 @@ Expected RunEngine(const Data& data) {
   return e;
 }
 
-struct Outcome {
-  std::vector<StreamRecord> streams;
-  RunOutput out;
-};
-
-Outcome Repair(const Scenario& s, Data data) {
-  absl::StatusOr<std::unique_ptr<KvWorld>> world = KvWorld::Create(s);
-  EXPECT_TRUE(world.ok()) << world.status();
-  KvWorld& w = **world;
-  EXPECT_TRUE(w.Start().ok());
-  std::vector<NodeId> replicas;
-  for (size_t r = 0; r < data.size(); ++r) {
-    replicas.push_back(static_cast<NodeId>(r));
-    w.cluster().Ingest(static_cast<NodeId>(r), std::move(data[r]));
-  }
-  w.repair().set_record_streams(true);
-  w.repair().StartCustomRepair({engine::TokenRange::FullRing()}, replicas, -1);
-  w.scheduler().Run();
-  EXPECT_EQ(w.oracle().divergent_cells(), 0u);
-  Outcome o;
-  o.streams = w.repair().stream_log();
-  w.Finish(&o.out);
-  return o;
-}
-
 TEST(RibltRepairTest, OneColumnMovesExactlyTheRowsEachReplicaLacks) {
   const uint64_t keys = testing::Shrunk() ? 3'000 : 20'000;
   for (uint64_t seed : {1, 2, 3}) {
     const Data data = MakeData(3, seed, keys, /*columns=*/1, /*differ_per_1000=*/20);
-    const auto lacking = Lacking(data);
     const Expected e = RunEngine(data);
     const Outcome o = Repair(Replicas(3, keys, 1), data);
-    std::vector<uint64_t> received(3, 0);
-    for (const StreamRecord& r : o.streams) {
-      EXPECT_TRUE(r.keyed);
-      EXPECT_TRUE(r.from == 0 || r.to == 0) << "followers exchange through the master";
-      received[r.to] += r.partitions;
-    }
-    uint64_t minimum = 0;
-    for (int r = 0; r < 3; ++r) {
-      EXPECT_EQ(received[r], lacking[r].size()) << "seed " << seed << " replica " << r;
-      minimum += lacking[r].size();
-    }
-    EXPECT_GT(minimum, 0u);
-    EXPECT_EQ(U(o.out, "repair.minimum.partitions"), minimum);
-    EXPECT_EQ(U(o.out, "repair.streamed.partitions"), minimum);
+    EXPECT_GT(testing::ExpectExactlyTheLackingRows(data, o), 0u);
     EXPECT_DOUBLE_EQ(D(o.out, "repair.over_streaming.partitions"), 1.0);
     EXPECT_EQ(U(o.out, "repair.riblt.symbols_needed"), e.symbols_needed);
     EXPECT_EQ(U(o.out, "repair.riblt.differences"), e.differences);
@@ -211,7 +125,7 @@ TEST(RibltRepairTest, EqualReplicasStreamNothingInOneRoundTrip) {
 // the doubling batches) instead of those consumed, or half the differences (one per row
 // instead of one per side's version).
 TEST(RibltRepairTest, NeedsAboutOneAndAThirdSymbolsPerDifference) {
-  const uint64_t keys = testing::Shrunk() ? 4'000 : 20'000;
+  const uint64_t keys = testing::Shrunk() ? 6'000 : 20'000;
   const Data data = MakeData(2, 7, keys, 1, /*differ_per_1000=*/120);
   const Expected e = RunEngine(data);
   const Outcome o = Repair(Replicas(2, keys, 1), data);
