@@ -1,6 +1,6 @@
 // RepairService: anti-entropy repair over the simulated network: jobs of sessions, one session
-// per token range, each run by the configured RepairStrategy (repair_strategy.h; today
-// "merkle", merkle_strategy.h) on top of repair's channel (repair_channel.h: reliable sends)
+// per token range, each run by the RepairStrategy repair.strategy names (repair_strategy.h;
+// strategy_factory.h lists them) on top of repair's channel (repair_channel.h: reliable sends)
 // and streaming (streaming.h: throttled batches, ingest).
 //
 // Jobs. A repair job covers token ranges: a full repair every ring segment (each once,
@@ -65,7 +65,7 @@ class RepairService : public EventHandler,
                       public RepairContext {
  public:
   // Registers its sinks (kMerkleTree, kControl; streaming registers kStream), handlers and
-  // node listener, with the default strategy ("merkle"). Pointers must outlive it.
+  // node listener, with the scenario's repair.strategy. Pointers must outlive it.
   RepairService(const Scenario& scenario, Cluster* cluster, Network* network, Scheduler* scheduler);
 
   // Schedules the periodic repairs (repair.interval > 0): at start, start + interval, ...

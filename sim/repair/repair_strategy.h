@@ -3,8 +3,9 @@
 // run (jobs, concurrency, the periodic schedule), checks that every replica is up and
 // reachable, measures what differs (the oracle's minimum, repair.minimum.*), and then hands
 // the session to the strategy, which exchanges whatever summaries it needs and moves data until
-// it calls Finish. Strategies are chosen by name (MakeRepairStrategy, strategy_factory.h); today
-// "merkle" (merkle_strategy.h, Cassandra's validation trees). A new strategy is one file
+// it calls Finish. Strategies are chosen by name (repair.strategy, MakeRepairStrategy,
+// strategy_factory.h): merkle (Cassandra's validation trees), row_level, riblt and range_sync
+// (the last three on row_sync.h). A new strategy is one file
 // implementing this interface, plus its engine structures (e.g. an IBLT in engine/).
 //
 // What a strategy gets (RepairContext, implemented by the service):

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/check.h"
+#include "engine/coding.h"
 #include "engine/hash.h"
 
 namespace dsim::sim {
@@ -15,9 +16,8 @@ namespace {
 uint64_t CellDigest(const engine::Cell& cell) {
   std::string bytes = cell.value;
   bytes.push_back(cell.tombstone ? 1 : 0);
-  bytes.append(reinterpret_cast<const char*>(&cell.timestamp_us), sizeof cell.timestamp_us);
-  bytes.append(reinterpret_cast<const char*>(&cell.local_deletion_time_us),
-               sizeof cell.local_deletion_time_us);
+  engine::PutFixed64(&bytes, static_cast<uint64_t>(cell.timestamp_us));
+  engine::PutFixed64(&bytes, static_cast<uint64_t>(cell.local_deletion_time_us));
   return engine::Hash64(bytes);
 }
 

@@ -15,9 +15,6 @@
 
 namespace dsim::sim {
 
-// The strategy a run uses while no scenario key chooses one.
-inline constexpr std::string_view kDefaultRepairStrategy = "merkle";
-
 // The names MakeRepairStrategy knows, in a fixed order.
 absl::Span<const std::string_view> RepairStrategyNames();
 // The strategy called `name`, using `context` (which must outlive it). Errors: InvalidArgument

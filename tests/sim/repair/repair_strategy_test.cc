@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
 
 #include "sim/kv/kv_world.h"
 #include "sim/repair/strategy_factory.h"
+#include "sim/scenario/config.h"
 #include "tests/sim/kv_test_util.h"
 
 namespace dsim::sim {
@@ -14,13 +16,14 @@ namespace {
 
 TEST(RepairStrategyTest, TheFactoryKnowsTheDefaultAndRejectsUnknownNames) {
   const absl::Span<const std::string_view> names = RepairStrategyNames();
-  EXPECT_NE(std::find(names.begin(), names.end(), kDefaultRepairStrategy), names.end());
+  const std::string default_strategy = RepairConfig{}.strategy;
+  EXPECT_NE(std::find(names.begin(), names.end(), default_strategy), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "merkle"), names.end());
 
   absl::StatusOr<std::unique_ptr<KvWorld>> world = KvWorld::Create(testing::SmallKv());
   ASSERT_TRUE(world.ok()) << world.status();
   RepairService& service = (*world)->repair();
-  EXPECT_EQ(service.strategy().name(), kDefaultRepairStrategy);
+  EXPECT_EQ(service.strategy().name(), default_strategy);
   for (std::string_view name : names) {
     absl::StatusOr<std::unique_ptr<RepairStrategy>> s = MakeRepairStrategy(name, &service);
     ASSERT_TRUE(s.ok()) << s.status();
