@@ -7,7 +7,8 @@
 // re-reads the whole file and checks it against the footer's XXH3_128 content digest.
 //
 // The object holds a Disk pointer and the file name; REQUIRES: the disk outlives it and the
-// file is not modified except by fault injection.
+// file is not modified except by fault injection. The one mutable thing about an SSTable is its
+// repair state (incremental repair), which lives beside the file, in memory and in a marker.
 //
 //   absl::StatusOr<std::unique_ptr<SSTable>> t = SSTable::Open(&disk, "sst-00000001.db");
 //   if ((*t)->MayContain(token)) {
@@ -30,6 +31,7 @@
 #include "engine/hyper_log_log.h"
 #include "engine/partition.h"
 #include "engine/partition_iterator.h"
+#include "engine/repair_state.h"
 
 namespace dsim::engine {
 
@@ -79,6 +81,10 @@ class SSTable {
   // Data-block bytes read from the disk so far (Get and iterators).
   uint64_t bytes_read() const { return bytes_read_; }
 
+  // Incremental repair's state (repair_state.h): the store's bookkeeping, not in the file.
+  const SSTableRepairState& repair_state() const { return repair_state_; }
+  void set_repair_state(const SSTableRepairState& state) { repair_state_ = state; }
+
   // Reads and verifies data block `i`; `*payload` receives the payload. Used by iterators.
   [[nodiscard]] absl::Status ReadBlock(size_t i, std::string* payload) const;
 
@@ -93,6 +99,7 @@ class SSTable {
   SSTableMetadata metadata_;
   std::vector<IndexEntry> index_;
   mutable uint64_t bytes_read_ = 0;
+  SSTableRepairState repair_state_;
 };
 
 }  // namespace dsim::engine

@@ -89,6 +89,8 @@ absl::StatusOr<RecoveryReport> Store::Recover() {
     }
   }
 
+  if (absl::Status s = LoadRepairMarkers(); !s.ok()) return s;
+
   absl::StatusOr<ReplayResult> replay = CommitLog::Replay(
       disk_, options_.commitlog_prefix, [this](Mutation&& m) { memtable_.Apply(m.partition); });
   if (!replay.ok()) return replay.status();
@@ -231,30 +233,85 @@ absl::Status Store::Flush() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<CompactionRecord>> Store::MaybeCompact(int64_t now_us) {
-  DSIM_CHECK_MSG(up_, "MaybeCompact on a store that is down");
-  std::vector<uint64_t> sizes;
-  sizes.reserve(sstables_.size());
-  for (const auto& t : sstables_) sizes.push_back(t->file_bytes());
-  const std::vector<size_t> picked = SelectSizeTieredCompaction(sizes, options_.compaction);
-  if (picked.empty()) return std::nullopt;
-  return Compact(picked, now_us);
+namespace {
+
+// The live SSTables' indices by repair group (GroupKey order), each in table order.
+std::vector<std::vector<size_t>> GroupIndices(const std::vector<std::unique_ptr<SSTable>>& tables) {
+  std::vector<std::pair<uint64_t, size_t>> keyed;
+  keyed.reserve(tables.size());
+  for (size_t i = 0; i < tables.size(); ++i) {
+    keyed.emplace_back(tables[i]->repair_state().GroupKey(), i);
+  }
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<std::vector<size_t>> groups;
+  for (size_t j = 0; j < keyed.size(); ++j) {
+    if (j == 0 || keyed[j].first != keyed[j - 1].first) groups.emplace_back();
+    groups.back().push_back(keyed[j].second);
+  }
+  return groups;
 }
 
-absl::StatusOr<std::optional<CompactionRecord>> Store::CompactAll(int64_t now_us) {
+}  // namespace
+
+absl::StatusOr<std::optional<CompactionRecord>> Store::MaybeCompact(int64_t now_us) {
+  DSIM_CHECK_MSG(up_, "MaybeCompact on a store that is down");
+  // Size-tiered selection inside each repair group; of the groups' picks, the smallest total
+  // wins (ties: the first group), as the selection does between buckets.
+  std::vector<size_t> best;
+  uint64_t best_total = 0;
+  for (const std::vector<size_t>& group : GroupIndices(sstables_)) {
+    std::vector<uint64_t> sizes;
+    sizes.reserve(group.size());
+    for (size_t i : group) sizes.push_back(sstables_[i]->file_bytes());
+    const std::vector<size_t> picked = SelectSizeTieredCompaction(sizes, options_.compaction);
+    if (picked.empty()) continue;
+    uint64_t total = 0;
+    for (size_t j : picked) total += sizes[j];
+    if (best.empty() || total < best_total) {
+      best.clear();
+      for (size_t j : picked) best.push_back(group[j]);
+      best_total = total;
+    }
+  }
+  if (best.empty()) return std::nullopt;
+  return Compact(best, now_us);
+}
+
+absl::StatusOr<std::vector<CompactionRecord>> Store::CompactAll(int64_t now_us) {
   DSIM_CHECK_MSG(up_, "CompactAll on a store that is down");
-  if (sstables_.empty()) return std::nullopt;
-  std::vector<size_t> all(sstables_.size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  return Compact(all, now_us);
+  // Group members are named by SSTable, since each compaction renumbers the live list.
+  std::vector<std::vector<std::string>> groups;
+  for (const std::vector<size_t>& group : GroupIndices(sstables_)) {
+    groups.emplace_back();
+    for (size_t i : group) groups.back().push_back(sstables_[i]->name());
+  }
+  std::vector<CompactionRecord> records;
+  for (const std::vector<std::string>& names : groups) {
+    std::vector<size_t> indices;
+    for (size_t i = 0; i < sstables_.size(); ++i) {
+      if (std::find(names.begin(), names.end(), sstables_[i]->name()) != names.end()) {
+        indices.push_back(i);
+      }
+    }
+    absl::StatusOr<std::optional<CompactionRecord>> r = Compact(indices, now_us);
+    if (!r.ok()) return r.status();
+    if (r->has_value()) records.push_back(**std::move(r));
+  }
+  return records;
 }
 
 absl::StatusOr<std::optional<CompactionRecord>> Store::Compact(const std::vector<size_t>& indices,
                                                                int64_t now_us) {
   std::vector<bool> in_compaction(sstables_.size(), false);
   std::vector<const SSTable*> inputs;
+  DSIM_CHECK(!indices.empty());
+  SSTableRepairState state = sstables_[indices[0]]->repair_state();
   for (size_t i : indices) {
     DSIM_CHECK(i < sstables_.size() && !in_compaction[i]);
+    const SSTableRepairState& s = sstables_[i]->repair_state();
+    DSIM_CHECK_MSG(s.GroupKey() == state.GroupKey(), "compaction across repair groups");
+    // Merged repaired data is repaired as of its oldest input.
+    state.repaired_at_us = std::min(state.repaired_at_us, s.repaired_at_us);
     in_compaction[i] = true;
     inputs.push_back(sstables_[i].get());
   }
@@ -280,6 +337,10 @@ absl::StatusOr<std::optional<CompactionRecord>> Store::Compact(const std::vector
     absl::StatusOr<std::unique_ptr<SSTable>> table = WriteSSTable(*out->file);
     if (!table.ok()) return table.status();
     output = *std::move(table);
+    output->set_repair_state(state);
+    if (state.status == RepairStatus::kRepaired) {
+      if (absl::Status s = PersistRepaired(*output); !s.ok()) return s;
+    }
   }
   // Drop the inputs (files and handles), keep the others in order, append the output.
   std::vector<std::unique_ptr<SSTable>> kept;
@@ -288,7 +349,7 @@ absl::StatusOr<std::optional<CompactionRecord>> Store::Compact(const std::vector
       kept.push_back(std::move(sstables_[i]));
       continue;
     }
-    if (absl::Status s = disk_->Delete(sstables_[i]->name()); !s.ok()) return s;
+    if (absl::Status s = DeleteSSTableFiles(*sstables_[i]); !s.ok()) return s;
   }
   if (output != nullptr) kept.push_back(std::move(output));
   sstables_ = std::move(kept);
@@ -309,6 +370,13 @@ absl::StatusOr<std::optional<CompactionRecord>> Store::Compact(const std::vector
 absl::Status Store::ForEachPartitionInRange(const TokenRange& range,
                                             absl::FunctionRef<void(const Partition&)> fn) {
   DSIM_CHECK_MSG(up_, "ForEachPartitionInRange on a store that is down");
+  return ScanRange(
+      range, true, [](const SSTable&) { return true; }, fn);
+}
+
+absl::Status Store::ScanRange(const TokenRange& range, bool include_memtable,
+                              absl::FunctionRef<bool(const SSTable&)> use,
+                              absl::FunctionRef<void(const Partition&)> fn) {
   // The range as inclusive token intervals in ring order.
   struct Interval {
     uint64_t lo, hi;
@@ -323,8 +391,10 @@ absl::Status Store::ForEachPartitionInRange(const TokenRange& range,
   }
   for (const Interval& interval : intervals) {
     std::vector<std::unique_ptr<PartitionIterator>> children;
-    children.push_back(memtable_.NewIterator());
-    for (const auto& t : sstables_) children.push_back(t->NewIterator());
+    if (include_memtable) children.push_back(memtable_.NewIterator());
+    for (const auto& t : sstables_) {
+      if (use(*t)) children.push_back(t->NewIterator());
+    }
     MergingIterator it(std::move(children));
     for (it.Seek(interval.lo); it.Valid() && it.token() <= interval.hi; it.Next()) {
       fn(it.partition());
@@ -365,8 +435,9 @@ int Store::MerkleDepthForRange(const TokenRange& range) const {
   return MerkleDepthFor(static_cast<uint64_t>(std::llround(estimate)), options_.merkle_max_depth);
 }
 
-absl::Status Store::IngestPartitions(std::vector<Partition> partitions) {
+absl::Status Store::IngestPartitions(std::vector<Partition> partitions, SSTableRepairState state) {
   DSIM_CHECK_MSG(up_, "IngestPartitions on a store that is down");
+  DSIM_CHECK_MSG(state.status != RepairStatus::kRepaired, "ingest as repaired");
   std::sort(partitions.begin(), partitions.end(), [](const Partition& a, const Partition& b) {
     return PartitionKeyLess(a.token(), a.key(), b.token(), b.key());
   });
@@ -384,6 +455,7 @@ absl::Status Store::IngestPartitions(std::vector<Partition> partitions) {
   for (const Partition& p : merged) builder.Add(p);
   absl::StatusOr<std::unique_ptr<SSTable>> table = WriteSSTable(builder.Finish());
   if (!table.ok()) return table.status();
+  (*table)->set_repair_state(state);
   sstables_.push_back(*std::move(table));
   ++stats_.ingests;
   stats_.partitions_ingested += merged.size();

@@ -42,6 +42,7 @@
 #include "engine/merkle_tree.h"
 #include "engine/mutation.h"
 #include "engine/partition.h"
+#include "engine/repair_state.h"
 #include "engine/sstable.h"
 #include "engine/store_options.h"
 #include "engine/token.h"
@@ -81,6 +82,12 @@ struct StoreStats {
   uint64_t tombstones_purged = 0;
   uint64_t ingests = 0;
   uint64_t partitions_ingested = 0;
+  uint64_t anticompactions = 0;                // SSTables split at a repaired range's bounds
+  uint64_t anticompaction_bytes_read = 0;      // their input bytes (the output is in
+                                               // sstable_bytes_written)
+  uint64_t incremental_sstables_claimed = 0;   // made pending, whole or as the inside part
+  uint64_t incremental_sstables_repaired = 0;  // promoted by a completed session
+  uint64_t incremental_sstables_released = 0;  // returned by a failed session
   uint64_t recoveries = 0;
   uint64_t records_replayed = 0;
   uint64_t records_dropped = 0;
@@ -146,8 +153,10 @@ class Store {
   // Runs at most one size-tiered compaction; returns its record (inputs, purged cells: see
   // CompactionRecord), or nullopt if no bucket qualifies. REQUIRES: up().
   [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> MaybeCompact(int64_t now_us);
-  // Compacts every SSTable into one (a major compaction); nullopt when there are none.
-  [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> CompactAll(int64_t now_us);
+  // A major compaction: the SSTables of each repair group (repair_state.h) into one SSTable per
+  // group; the records in group order (unrepaired, repaired, pending sessions by id), none for
+  // an empty store.
+  [[nodiscard]] absl::StatusOr<std::vector<CompactionRecord>> CompactAll(int64_t now_us);
 
   // Calls fn for every partition with a token in `range`, merged across memtable and SSTables,
   // in ring order from range.begin() (ascending token, then key, for a non-wrapping range).
@@ -165,8 +174,34 @@ class Store {
   int MerkleDepthForRange(const TokenRange& range) const;
 
   // Writes streamed partitions as one new SSTable (duplicates merged, any order, empty
-  // partitions ignored; no-op if nothing is left). REQUIRES: up().
-  [[nodiscard]] absl::Status IngestPartitions(std::vector<Partition> partitions);
+  // partitions ignored; no-op if nothing is left), in repair state `state` (an incremental
+  // session's streams are pending for it). REQUIRES: up(); state is not kRepaired.
+  [[nodiscard]] absl::Status IngestPartitions(std::vector<Partition> partitions,
+                                              SSTableRepairState state = {});
+
+  // Incremental repair (incremental_repair.h). REQUIRES for each: up(); session > 0.
+  // Prepare: flushes the memtable, then claims for `session` the unrepaired data in `range`
+  // (SSTables inside become pending; straddling ones are anticompacted). Returns the
+  // SSTables claimed and the bytes anticompaction read and wrote.
+  struct PrepareReport {
+    uint64_t sstables_claimed = 0;
+    uint64_t anticompactions = 0;
+    uint64_t bytes_read = 0;
+    uint64_t bytes_written = 0;
+  };
+  [[nodiscard]] absl::StatusOr<PrepareReport> PrepareIncrementalRepair(const TokenRange& range,
+                                                                       uint64_t session);
+  // Like ForEachPartitionInRange over the session's pending SSTables only (merged among them).
+  [[nodiscard]] absl::Status ForEachPendingPartitionInRange(
+      const TokenRange& range, uint64_t session, absl::FunctionRef<void(const Partition&)> fn);
+  // The session completed: its pending SSTables become repaired at now_us (each marker written
+  // and synced). Returns how many.
+  [[nodiscard]] absl::StatusOr<uint64_t> FinalizeIncrementalRepair(uint64_t session,
+                                                                   int64_t now_us);
+  // Estimated partitions the session claimed (the merged HLL of its pending SSTables).
+  double EstimatePendingPartitions(uint64_t session) const;
+  // The session failed: its pending SSTables become unrepaired again. Returns how many.
+  uint64_t ReleaseIncrementalRepair(uint64_t session);
 
   const StoreOptions& options() const { return options_; }
   const StoreStats& stats() const { return stats_; }
@@ -184,7 +219,18 @@ class Store {
   std::string NextSSTableName();
   // Writes `file` durably under a new name and opens it.
   [[nodiscard]] absl::StatusOr<std::unique_ptr<SSTable>> WriteSSTable(const std::string& file);
-  // Compacts sstables_[i] for i in `indices`.
+  // Merged scan of `range` over the memtable (if include_memtable) and the SSTables for which
+  // `use` holds.
+  [[nodiscard]] absl::Status ScanRange(const TokenRange& range, bool include_memtable,
+                                       absl::FunctionRef<bool(const SSTable&)> use,
+                                       absl::FunctionRef<void(const Partition&)> fn);
+  // Writes the repaired marker of `table` durably (its state must be kRepaired).
+  [[nodiscard]] absl::Status PersistRepaired(const SSTable& table);
+  // Deletes sstables_[i]'s file and its marker, if any.
+  [[nodiscard]] absl::Status DeleteSSTableFiles(const SSTable& table);
+  // Reads each loaded SSTable's marker (Recover) and deletes markers of missing SSTables.
+  [[nodiscard]] absl::Status LoadRepairMarkers();
+  // Compacts sstables_[i] for i in `indices` (all of one repair group).
   [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> Compact(
       const std::vector<size_t>& indices, int64_t now_us);
 

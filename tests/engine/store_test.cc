@@ -243,19 +243,19 @@ TEST(StoreTest, TombstonePurgeRespectsGcGraceAndOverlaps) {
   EXPECT_EQ((*r)->tombstones_purged, 0u);
   EXPECT_TRUE((*store->Read("victim"))->cells().at("c").tombstone);  // no resurrection
   // A major compaction includes everything: now the tombstone and the data both go.
-  r = store->CompactAll(5000);
-  ASSERT_TRUE(r.ok() && r->has_value());
-  EXPECT_EQ((*r)->tombstones_purged, 1u);
+  absl::StatusOr<std::vector<CompactionRecord>> all = store->CompactAll(5000);
+  ASSERT_TRUE(all.ok() && all->size() == 1);
+  EXPECT_EQ((*all)[0].tombstones_purged, 1u);
   EXPECT_FALSE((*store->Read("victim")).has_value());
   // Not yet past gc_grace (local deletion 6000, now 6500): kept.
   ASSERT_TRUE(store->Apply(Mutation::Delete("noise", "c", 12, 6000), 6000).ok());
   ASSERT_TRUE(store->Flush().ok());
-  r = store->CompactAll(7000);  // 6000 < 7000 - 1000 is false: exactly at the boundary
-  ASSERT_TRUE(r.ok() && r->has_value());
-  EXPECT_EQ((*r)->tombstones_purged, 0u);
-  r = store->CompactAll(7001);
-  ASSERT_TRUE(r.ok() && r->has_value());
-  EXPECT_EQ((*r)->tombstones_purged, 1u);
+  all = store->CompactAll(7000);  // 6000 < 7000 - 1000 is false: exactly at the boundary
+  ASSERT_TRUE(all.ok() && all->size() == 1);
+  EXPECT_EQ((*all)[0].tombstones_purged, 0u);
+  all = store->CompactAll(7001);
+  ASSERT_TRUE(all.ok() && all->size() == 1);
+  EXPECT_EQ((*all)[0].tombstones_purged, 1u);
   EXPECT_FALSE((*store->Read("noise")).has_value());
 }
 
