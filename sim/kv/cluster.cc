@@ -110,7 +110,8 @@ void Cluster::Apply(NodeId id, const engine::Mutation& mutation) {
   if (r->flushed) Compact(id);
 }
 
-void Cluster::Ingest(NodeId id, std::vector<engine::Partition> partitions) {
+void Cluster::Ingest(NodeId id, std::vector<engine::Partition> partitions,
+                     uint64_t pending_session) {
   Node& n = node(id);
   DSIM_CHECK_MSG(n.up(), "partitions ingested on a down node");
   const Nanos now = scheduler_->now();
@@ -119,8 +120,43 @@ void Cluster::Ingest(NodeId id, std::vector<engine::Partition> partitions) {
     NoteTombstones(p);
     oracle_->OnApplied(id, p, now);
   }
-  CheckOk(n.store().IngestPartitions(std::move(partitions)), "ingest");
+  const engine::SSTableRepairState state =
+      pending_session == 0 ? engine::SSTableRepairState{}
+                           : engine::SSTableRepairState::Pending(pending_session);
+  CheckOk(n.store().IngestPartitions(std::move(partitions), state), "ingest");
   Compact(id);
+}
+
+engine::Store::PrepareReport Cluster::PrepareIncremental(NodeId id, const engine::TokenRange& range,
+                                                         uint64_t session) {
+  Node& n = node(id);
+  DSIM_CHECK_MSG(n.up(), "incremental repair prepared on a down node");
+  absl::StatusOr<engine::Store::PrepareReport> r =
+      n.store().PrepareIncrementalRepair(range, session);
+  CheckOk(r.status(), "incremental repair prepare");
+  Compact(id);  // the flush may have filled a bucket
+  return *r;
+}
+
+void Cluster::FinalizeIncremental(NodeId id, uint64_t session) {
+  Node& n = node(id);
+  DSIM_CHECK_MSG(n.up(), "incremental repair finalized on a down node");
+  CheckOk(n.store().FinalizeIncrementalRepair(session, LocalMicros(id)).status(),
+          "incremental repair finalize");
+  Compact(id);  // repaired tables may now fill a bucket
+}
+
+void Cluster::ReleaseIncremental(NodeId id, uint64_t session) {
+  Node& n = node(id);
+  DSIM_CHECK_MSG(n.up(), "incremental repair released on a down node");
+  n.store().ReleaseIncrementalRepair(session);
+  Compact(id);
+}
+
+void Cluster::ForEachPendingInRange(NodeId id, const engine::TokenRange& range, uint64_t session,
+                                    absl::FunctionRef<void(const engine::Partition&)> fn) {
+  CheckOk(node(id).store().ForEachPendingPartitionInRange(range, session, fn),
+          "pending range scan");
 }
 
 std::optional<engine::Partition> Cluster::Read(NodeId id, std::string_view key) {
@@ -204,6 +240,7 @@ struct StoreTotals {
   uint64_t applied = 0, flushes = 0, compactions = 0, purged = 0, ingests = 0, ingested = 0;
   uint64_t bytes_written = 0, syncs = 0, replayed = 0, dropped = 0, reads = 0;
   uint64_t fp = 0, tn = 0, tp = 0;
+  uint64_t anticompactions = 0, anticompaction_read = 0, claimed = 0, repaired = 0, released = 0;
   double expected_fp = 0;
   uint64_t hll_count = 0;  // compactions with an HLL estimate to check
   double hll_sum = 0, hll_max = 0;
@@ -224,6 +261,11 @@ struct StoreTotals {
     tn += s.bloom_true_negatives;
     tp += s.bloom_true_positives;
     expected_fp += s.bloom_expected_false_positives;
+    anticompactions += s.anticompactions;
+    anticompaction_read += s.anticompaction_bytes_read;
+    claimed += s.incremental_sstables_claimed;
+    repaired += s.incremental_sstables_repaired;
+    released += s.incremental_sstables_released;
     for (const engine::CompactionRecord& c : s.compaction_history) {
       if (c.merged_partitions == 0) continue;
       const double exact = static_cast<double>(c.merged_partitions);
@@ -266,11 +308,14 @@ void ExportBloomAndHll(const StoreTotals& t, double fp_configured, MetricSet* me
 
 void Cluster::ExportTo(MetricSet* metrics) const {
   StoreTotals t;
-  uint64_t sstables = 0, disk_bytes = 0, dropped_mutations = 0;
+  uint64_t sstables = 0, repaired_sstables = 0, disk_bytes = 0, dropped_mutations = 0;
   for (const auto& n : nodes_) {
     for (const engine::StoreStats& s : n->retired_stats()) t.Add(s);
     t.Add(n->store().stats());
     sstables += n->store().sstables().size();
+    for (const auto& table : n->store().sstables()) {
+      repaired_sstables += table->repair_state().status == engine::RepairStatus::kRepaired;
+    }
     disk_bytes += n->disk().TotalBytes();
     dropped_mutations += n->mutations_dropped();
   }
@@ -287,6 +332,12 @@ void Cluster::ExportTo(MetricSet* metrics) const {
   metrics->Set("storage.sstables_end", sstables, "sstables");
   metrics->Set("storage.disk_bytes_end", disk_bytes, "bytes");
   metrics->Set("storage.purge_scans", purge_scans_, "sstables");
+  metrics->Set("storage.incremental.anticompactions", t.anticompactions, "sstables");
+  metrics->Set("storage.incremental.anticompaction_bytes_read", t.anticompaction_read, "bytes");
+  metrics->Set("storage.incremental.sstables_claimed", t.claimed, "sstables");
+  metrics->Set("storage.incremental.sstables_repaired", t.repaired, "sstables");
+  metrics->Set("storage.incremental.sstables_released", t.released, "sstables");
+  metrics->Set("storage.incremental.repaired_sstables_end", repaired_sstables, "sstables");
   ExportBloomAndHll(t, store_options_.bloom_fp_chance, metrics);
 
   metrics->Set("nodes.crashes", crashes_, "count");

@@ -5,6 +5,8 @@
 //   Apply    a mutation (client write, hint, read repair): commit log + memtable; when the
 //            memtable flushes, size-tiered compaction runs until no bucket qualifies.
 //   Ingest   streamed partitions (repair): one new SSTable, then compaction.
+// Incremental repair's claims (PrepareIncremental: a flush, then anticompaction) change how the
+// data is laid out, never what a replica holds, so the oracle hears nothing of them.
 //   Read     a client read: the store's read path (memtable + SSTables whose Bloom filter says
 //            "maybe"); its Bloom statistics feed the bloom.* metrics.
 // Views that never touch statistics (the oracle, repair accounting, tests):
@@ -39,6 +41,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "engine/partition.h"
+#include "engine/store.h"
 #include "engine/store_options.h"
 #include "engine/token.h"
 #include "sim/clock.h"
@@ -95,7 +98,18 @@ class Cluster : public EventHandler, public ReplicaReader {
 
   // REQUIRES: node(id).up().
   void Apply(NodeId id, const engine::Mutation& mutation);
-  void Ingest(NodeId id, std::vector<engine::Partition> partitions);
+  // pending_session > 0: the partitions land pending for that incremental repair session.
+  void Ingest(NodeId id, std::vector<engine::Partition> partitions, uint64_t pending_session = 0);
+
+  // Incremental repair on node id (engine/incremental_repair.h; the store's calls, then
+  // compaction, which keeps repair groups apart). REQUIRES: node(id).up(), session > 0.
+  engine::Store::PrepareReport PrepareIncremental(NodeId id, const engine::TokenRange& range,
+                                                  uint64_t session);
+  void FinalizeIncremental(NodeId id, uint64_t session);
+  void ReleaseIncremental(NodeId id, uint64_t session);
+  // The session's pending data in `range` on node id (up).
+  void ForEachPendingInRange(NodeId id, const engine::TokenRange& range, uint64_t session,
+                             absl::FunctionRef<void(const engine::Partition&)> fn);
   std::optional<engine::Partition> Read(NodeId id, std::string_view key);
 
   // Statistics-free views, up or down.

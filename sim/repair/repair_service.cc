@@ -321,6 +321,28 @@ StreamRef RepairService::OpenKeyStream(SessionRef s, NodeId from, NodeId to,
   return streaming_.OpenKeys(s, sessions_[s].info.id, from, to, std::move(keys));
 }
 
+RepairContext::IncrementalClaim RepairService::PrepareIncremental(SessionRef s, NodeId node) {
+  const RepairSession& info = sessions_[s].info;
+  DSIM_CHECK(config_.incremental);
+  const engine::Store::PrepareReport r = cluster_->PrepareIncremental(node, info.range, info.id);
+  return IncrementalClaim{r.bytes_read + r.bytes_written,
+                          cluster_->node(node).store().EstimatePendingPartitions(info.id)};
+}
+
+void RepairService::ReadPendingRange(SessionRef s, NodeId node,
+                                     absl::FunctionRef<void(const engine::Partition&)> fn) {
+  const RepairSession& info = sessions_[s].info;
+  cluster_->ForEachPendingInRange(node, info.range, info.id, fn);
+}
+
+void RepairService::FinalizeIncremental(SessionRef s, NodeId node) {
+  cluster_->FinalizeIncremental(node, sessions_[s].info.id);
+}
+
+void RepairService::ReleaseIncremental(SessionRef s, NodeId node) {
+  cluster_->ReleaseIncremental(node, sessions_[s].info.id);
+}
+
 void RepairService::RequestStream(StreamRef stream, NodeId requester) {
   streaming_.Request(stream, requester);
 }

@@ -117,6 +117,11 @@ class RepairService : public EventHandler,
                           std::vector<std::string> keys) override;
   void RequestStream(StreamRef stream, NodeId requester) override;
   void StartStream(StreamRef stream) override;
+  IncrementalClaim PrepareIncremental(SessionRef s, NodeId node) override;
+  void ReadPendingRange(SessionRef s, NodeId node,
+                        absl::FunctionRef<void(const engine::Partition&)> fn) override;
+  void FinalizeIncremental(SessionRef s, NodeId node) override;
+  void ReleaseIncremental(SessionRef s, NodeId node) override;
   void CountRoundTrip(SessionRef s) override { ++sessions_[s].round_trips; }
   void Finish(SessionRef s, bool ok) override { FinishSession(s, ok); }
 

@@ -21,6 +21,11 @@
 //     move every partition a node holds in some ranges to another node through its throttle
 //     (OpenKeyStream: the node's versions of named partitions);
 //     OnStreamDone reports the end of each stream;
+//   - incremental repair (repair.incremental, merkle only; engine/incremental_repair.h):
+//     PrepareIncremental claims a replica's unrepaired data in the session's range for the
+//     session, ReadPendingRange reads only that claim (and what the session's streams brought:
+//     they land pending for it), FinalizeIncremental marks it repaired, ReleaseIncremental
+//     returns it to unrepaired;
 //   - CountRoundTrip: one request/response exchange on the session's critical path ended (a
 //     request sent to several replicas at once and all their answers count once; a sync
 //     request and its stream count one): repair.round_trips.*;
@@ -132,6 +137,19 @@ class RepairContext {
                                   std::vector<std::string> keys) = 0;
   virtual void RequestStream(StreamRef stream, NodeId requester) = 0;
   virtual void StartStream(StreamRef stream) = 0;
+
+  // Incremental repair, for s on `node` (up). Prepare returns the node's anticompaction I/O
+  // (bytes read plus written: work the strategy charges) and its estimate of the partitions
+  // it claimed.
+  struct IncrementalClaim {
+    uint64_t io_bytes = 0;
+    double estimated_partitions = 0;
+  };
+  virtual IncrementalClaim PrepareIncremental(SessionRef s, NodeId node) = 0;
+  virtual void ReadPendingRange(SessionRef s, NodeId node,
+                                absl::FunctionRef<void(const engine::Partition&)> fn) = 0;
+  virtual void FinalizeIncremental(SessionRef s, NodeId node) = 0;
+  virtual void ReleaseIncremental(SessionRef s, NodeId node) = 0;
 
   // One round trip of s ended (see the header comment).
   virtual void CountRoundTrip(SessionRef s) = 0;

@@ -126,9 +126,14 @@ void Streaming::ReadBatches(PoolRef stream, std::vector<PoolRef>* out) {
   }
   for (const engine::TokenRange& range : s.ranges) {
     StreamRecord rec{.session = s.session_id, .range = range, .from = s.from, .to = s.to};
-    cluster_->ForEachInRange(s.from, range, [&](const engine::Partition& p) {
+    auto add = [&](const engine::Partition& p) {
       AddToBatch(stream, p, &packer, &current, out, &rec);
-    });
+    };
+    if (config_.incremental) {
+      cluster_->ForEachPendingInRange(s.from, range, s.session_id, add);  // only the claim
+    } else {
+      cluster_->ForEachInRange(s.from, range, add);
+    }
     if (record_streams_) stream_log_.push_back(rec);
   }
   DSIM_CHECK(out->size() == packer.batches());
@@ -166,7 +171,9 @@ void Streaming::OnMessage(const Delivery& d) {
   Batch& b = batches_[ref];
   scheduler_->MixTrace(b.digest);
   if (cluster_->node(b.to).up()) {
-    cluster_->Ingest(b.to, std::move(b.partitions));
+    // An incremental session's streams land pending for it (repaired when it completes).
+    const uint64_t pending = config_.incremental ? streams_[b.stream].session_id : 0;
+    cluster_->Ingest(b.to, std::move(b.partitions), pending);
     b.partitions.clear();
   } else {
     ++batches_dropped_;

@@ -2,7 +2,7 @@
 // session, every partition the sender holds in a list of token ranges (a range stream) or the
 // sender's versions of a list of partition keys (a key stream, for strategies that know the
 // rows that differ); the receiver ingests what arrives as new SSTables (Cluster::Ingest), so
-// streamed data merges like any other.
+// streamed data merges like any other (under repair.incremental, pending for the session).
 //
 // A stream's life:
 //  1. Open (the session's strategy names session, sender, receiver and ranges), then either
@@ -11,9 +11,11 @@
 //     begins at once). A request that cannot reach the sender ends the stream. A key stream's
 //     request names each key by its 16-byte row hash (kRequestBytes + 16 per key).
 //  2. When the request arrives (or at Start), the sender reads the ranges or the keys (a
-//     snapshot; a key the sender does not hold is skipped) and cuts the partitions, in ring
-//     order (key streams: the keys' order), into batches of at most kMaxBatchBytes (BatchPacker;
-//     a larger partition travels alone). A sender that is down streams nothing.
+//     snapshot; a key the sender does not hold is skipped; under repair.incremental, only the
+//     session's claim: its pending data, as Cassandra 4.0 streams only pending SSTables) and cuts
+//     the partitions, in ring order (key streams: the keys' order), into batches of at most
+//     kMaxBatchBytes (BatchPacker; a larger partition travels alone). A sender that is down streams
+//     nothing.
 //  3. Each batch waits for the sender's outgoing throttle: one per node, shared by all its
 //     streams, repair.stream_throughput (QueueTransfer on Node::stream_busy_until), then goes
 //     out as one kStream message through the RepairChannel (lost: resent).

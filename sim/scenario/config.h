@@ -107,6 +107,12 @@ struct RepairConfig {
   // Subrange repair: each ring segment a repair job covers is cut into this many ranges of
   // equal width, each repaired by a session of its own (as Cassandra's subrange tools do).
   uint32_t subranges = 1;
+  // Cassandra 4.0 incremental repair (merkle only; engine/incremental_repair.h): a session
+  // validates and repairs only the data no earlier session repaired.
+  bool incremental = false;
+  // Cassandra 4.0's repair_session_space: the memory for the Merkle trees a session holds at
+  // once (one per replica); the depth rule caps each tree to fit its share (0: no cap).
+  uint64_t session_space_bytes = 0;
   // Simulated cost of a validation (reading the data to build a tree), and the rate at which a
   // node streams repair data (also limited by the links' bandwidth).
   uint64_t validation_bytes_per_sec = 64 << 20;

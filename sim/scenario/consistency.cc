@@ -124,6 +124,16 @@ constexpr uint64_t kMaxSampleRows = 10'000'000;  // timeseries.csv rows (~100 B 
 
 // The run's horizon (simulation.duration, or without it the kv phases and the last fault), and
 // no more rows of timeseries.csv than kMaxSampleRows over it.
+void CheckRepair(Section& top, const Scenario& sc) {
+  if (sc.repair.incremental && sc.repair.strategy != "merkle") {
+    ErrorAtPath(
+        top, "repair.incremental",
+        absl::StrCat("incremental repair is Merkle repair's (repair.strategy = \"merkle\"); "
+                     "this scenario's strategy is \"",
+                     sc.repair.strategy, "\""));
+  }
+}
+
 void CheckSampleRows(Section& top, const Scenario& sc) {
   const Nanos interval = sc.metrics.sample_interval;
   if (interval <= 0) return;
@@ -185,6 +195,7 @@ void CheckConsistency(Section& top, const Scenario& sc) {
   CheckReplication(top, sc);
   CheckFaultsNeedStorage(top, sc);
   CheckRelay(top, sc);
+  CheckRepair(top, sc);
 }
 
 void CheckWorkloadSpecificKeys(Context* ctx, const toml::table& root, const Scenario& sc) {

@@ -56,6 +56,13 @@ void ReadRepair(Section s, Scenario* sc) {
            "subrange repair: each ring segment of a repair job is cut into this many ranges of "
            "equal width, each repaired by a session of its own (trees, hashes, summaries per "
            "subrange)");
+  s.Bool("incremental", &r.incremental,
+         "Cassandra 4.0 incremental repair (merkle only): each session claims the unrepaired "
+         "data of its range (anticompacting SSTables that straddle it), validates only that, "
+         "and marks it repaired when it completes, so the next repair reads only newer data");
+  s.Size("session_space", &r.session_space_bytes, 0, uint64_t{1} << 40,
+         "Cassandra 4.0's repair_session_space: memory for the trees a session holds (one per "
+         "replica); merkle's depth rule caps each tree to fit its share (0: no cap)");
   s.Bandwidth("validation_throughput", &r.validation_bytes_per_sec,
               "rate at which a replica reads its data to build a Merkle tree (simulated cost)");
   s.Bandwidth("stream_throughput", &r.stream_bytes_per_sec,

@@ -102,5 +102,26 @@ kind = "kv"
                                          "the cluster has only 5 nodes"));
 }
 
+TEST(ResourceLimits, IncrementalRepairNeedsMerkle) {
+  const char* text = R"([workload]
+kind = "kv"
+[repair]
+strategy = "row_level"
+incremental = true
+)";
+  EXPECT_THAT(Error(text, {}),
+              HasSubstr("test.toml:5:15: repair.incremental: incremental repair is Merkle "
+                        "repair's (repair.strategy = \"merkle\"); this scenario's strategy is "
+                        "\"row_level\""));
+  EXPECT_THAT(Error(kKv, {"repair.incremental=true", "repair.strategy=riblt"}),
+              HasSubstr("repair.incremental: incremental repair is Merkle repair's"));
+  EXPECT_THAT(Error(kKv, {"repair.session_space=-1"}), HasSubstr("repair.session_space: "));
+  absl::StatusOr<Scenario> s =
+      LoadScenarioText(kKv, "test.toml", {"repair.incremental=true", "repair.session_space=1MiB"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->repair.incremental);
+  EXPECT_EQ(s->repair.session_space_bytes, uint64_t{1} << 20);
+}
+
 }  // namespace
 }  // namespace dsim::sim
