@@ -186,6 +186,14 @@ std::string PlotCommand(const Chart& chart) {
     plots.push_back(absl::StrCat(plots.empty() ? Quote(chart.name + ".dat") : "''", " index ", i,
                                  " ", how, " lt ", (i % std::size(kPalette)) + 1, " title ",
                                  Quote(s.title)));
+    // Bars with intervals carry them as error bars on top.
+    if (chart.style == Chart::Style::kBars &&
+        std::any_of(s.points.begin(), s.points.end(),
+                    [](const ChartPoint& p) { return p.lo.has_value(); })) {
+      plots.push_back(absl::StrCat("'' index ", i,
+                                   " using 1:2:3:4 with yerrorbars lc rgb \"#444444\" pt 0 "
+                                   "notitle"));
+    }
   }
   DSIM_CHECK(!plots.empty());
   return absl::StrCat("plot ", absl::StrJoin(plots, ", \\\n     "), "\n");

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "analysis/report.h"
+#include "analysis/report_strategies.h"
 #include "engine/check.h"
 
 namespace dsim::analysis {
@@ -302,6 +303,11 @@ void AddCharts(ReportInput& in, const std::string& id, const std::vector<std::st
     if (in.ts.has_value()) RunTimeseriesCharts(in, id, set, section);
     RunGroupCharts(in, id, prefixes, set, section);
     return;
+  }
+  // A sweep over repair.strategy leads with what it was run for.
+  const std::vector<Chart> strategy = StrategyCharts(in.results.summary, in.results.scenario);
+  for (size_t i = 0; i < strategy.size(); ++i) {
+    set->Add(strategy[i], absl::StrCat(id, "-strategy-", StrategyColumns()[i].first), section);
   }
   SweepTimeseriesCharts(in, id, set, section);
   SweepParameterCharts(in, id, prefixes, set, section);

@@ -1,6 +1,8 @@
 #include "analysis/report_strategies.h"
 
 #include <algorithm>
+#include <cmath>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "analysis/text_table.h"
@@ -30,12 +32,62 @@ std::string MeanWithInterval(const MetricSummary* m) {
   return out;
 }
 
-std::optional<StrategyTable> StrategyComparison(const SweepSummary& summary) {
+namespace {
+
+bool VariesStrategy(const SweepSummary& summary) {
   const auto& params = summary.plan.parameters;
-  const bool varies = std::any_of(params.begin(), params.end(), [](const SweepParameter& p) {
-    return p.key == "repair.strategy";
-  });
-  if (!varies) return std::nullopt;
+  return std::any_of(params.begin(), params.end(),
+                     [](const SweepParameter& p) { return p.key == "repair.strategy"; });
+}
+
+}  // namespace
+
+std::vector<Chart> StrategyCharts(const SweepSummary& summary, const std::string& scenario) {
+  std::vector<Chart> charts;
+  if (!VariesStrategy(summary)) return charts;
+  for (const auto& [path, heading] : StrategyColumns()) {
+    Chart c;
+    // A sweep over the strategy alone names each bar by its strategy.
+    const bool alone = summary.plan.parameters.size() == 1;
+    c.title = absl::StrCat(scenario, ": ", heading, alone ? " by strategy" : " by point",
+                           " (mean, 95% CI)");
+    c.x.label = alone ? "repair.strategy" : "parameter point";
+    c.y.label = heading;
+    c.style = Chart::Style::kBars;
+    ChartSeries series{"mean, 95% CI", {}};
+    for (size_t i = 0; i < summary.points.size(); ++i) {
+      const PointSummary& p = summary.points[i];
+      c.x_categories.push_back(alone && p.assignments.size() == 1 ? p.assignments[0].second
+                                                                  : p.name);
+      const MetricSummary* m = FindMetric(p, path);
+      ChartPoint point{static_cast<double>(i), std::nan(""), {}, {}};
+      if (m != nullptr && m->stats.mean.has_value()) {
+        point.y = *m->stats.mean;
+        if (m->stats.ci95_low.has_value() && m->stats.ci95_high.has_value()) {
+          point.lo = m->stats.ci95_low;
+          point.hi = m->stats.ci95_high;
+        }
+      }
+      series.points.push_back(point);
+    }
+    // Means two orders of magnitude apart (control bytes: trees against coded symbols) read
+    // better on a log axis (the chart falls back to linear when a value is not positive).
+    double lo = INFINITY, hi = 0;
+    for (const ChartPoint& p : series.points) {
+      if (std::isfinite(p.y)) {
+        lo = std::min(lo, p.y);
+        hi = std::max(hi, p.y);
+      }
+    }
+    c.y.log = lo > 0 && hi > 100 * lo;
+    c.series.push_back(std::move(series));
+    if (HasData(c)) charts.push_back(std::move(c));
+  }
+  return charts;
+}
+
+std::optional<StrategyTable> StrategyComparison(const SweepSummary& summary) {
+  if (!VariesStrategy(summary)) return std::nullopt;
   StrategyTable t;
   t.header = {"point", "runs"};
   for (const auto& [path, heading] : StrategyColumns()) t.header.push_back(heading);
