@@ -462,6 +462,22 @@ absl::Status Store::IngestPartitions(std::vector<Partition> partitions, SSTableR
   return absl::OkStatus();
 }
 
+absl::Status Store::IngestSSTableFile(const std::string& file) {
+  DSIM_CHECK_MSG(up_, "IngestSSTableFile on a store that is down");
+  absl::StatusOr<std::unique_ptr<SSTable>> table = WriteSSTable(file);
+  if (!table.ok()) return table.status();
+  stats_.partitions_ingested += (*table)->metadata().partition_count;
+  sstables_.push_back(*std::move(table));
+  ++stats_.ingests;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Store::ReadSSTableFile(const SSTable& table) const {
+  std::string out;
+  if (absl::Status s = disk_->Read(table.name(), 0, table.file_bytes(), &out); !s.ok()) return s;
+  return out;
+}
+
 double Store::BloomTheoreticalFpRate() const {
   if (sstables_.empty()) return 0.0;
   double sum = 0;

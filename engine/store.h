@@ -179,6 +179,13 @@ class Store {
   [[nodiscard]] absl::Status IngestPartitions(std::vector<Partition> partitions,
                                               SSTableRepairState state = {});
 
+  // Adds `file`, the complete bytes of an SSTable (one fetched whole from a peer), as a new
+  // SSTable with those exact bytes (so its content digest is the sender's). DataLoss if the
+  // bytes do not open as an SSTable. REQUIRES: up().
+  [[nodiscard]] absl::Status IngestSSTableFile(const std::string& file);
+  // The bytes of one of this store's SSTables, as on the disk.
+  [[nodiscard]] absl::StatusOr<std::string> ReadSSTableFile(const SSTable& table) const;
+
   // Incremental repair (incremental_repair.h). REQUIRES for each: up(); session > 0.
   // Prepare: flushes the memtable, then claims for `session` the unrepaired data in `range`
   // (SSTables inside become pending; straddling ones are anticompacted). Returns the

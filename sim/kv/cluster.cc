@@ -8,6 +8,7 @@
 
 #include "engine/check.h"
 #include "engine/compaction.h"
+#include "engine/mem_disk.h"
 #include "sim/core/random.h"
 
 namespace dsim::sim {
@@ -125,6 +126,57 @@ void Cluster::Ingest(NodeId id, std::vector<engine::Partition> partitions,
                            : engine::SSTableRepairState::Pending(pending_session);
   CheckOk(n.store().IngestPartitions(std::move(partitions), state), "ingest");
   Compact(id);
+}
+
+void Cluster::Flush(NodeId id) {
+  Node& n = node(id);
+  DSIM_CHECK_MSG(n.up(), "a flush on a down node");
+  if (n.store().memtable().empty()) return;
+  CheckOk(n.store().Flush(), "flush");
+  Compact(id);
+}
+
+Cluster::FileIngest Cluster::IngestSSTableFile(NodeId id, const std::string& file,
+                                               const engine::TokenRange& range) {
+  Node& n = node(id);
+  DSIM_CHECK_MSG(n.up(), "an SSTable ingested on a down node");
+  // Read it from a scratch disk: its partitions, and those node id takes.
+  engine::MemDisk scratch;
+  CheckOk(scratch.Append("fetched.db", file), "scratch write");
+  absl::StatusOr<std::unique_ptr<engine::SSTable>> table =
+      engine::SSTable::Open(&scratch, "fetched.db");
+  CheckOk(table.status(), "fetched SSTable");
+  std::vector<engine::Partition> kept;
+  FileIngest r;
+  std::unique_ptr<engine::PartitionIterator> it = (*table)->NewIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const engine::Partition& p = it->partition();
+    const absl::Span<const NodeId> replicas = ReplicasOf(p.token());
+    if (!range.Contains(p.token()) ||
+        std::find(replicas.begin(), replicas.end(), id) == replicas.end()) {
+      ++r.filtered;
+      continue;
+    }
+    kept.push_back(p);
+  }
+  CheckOk(it->status(), "fetched SSTable scan");
+  if (kept.empty()) return r;
+  const Nanos now = scheduler_->now();
+  for (const engine::Partition& p : kept) {
+    ++r.partitions;
+    r.cells += p.cell_count();
+    NoteTombstones(p);
+    oracle_->OnApplied(id, p, now);
+  }
+  if (r.filtered == 0) {
+    r.byte_identical = true;
+    CheckOk(n.store().IngestSSTableFile(file), "SSTable ingest");
+  } else {
+    CheckOk(n.store().IngestPartitions(std::move(kept)), "filtered SSTable ingest");
+  }
+  r.written = n.store().sstables().back()->metadata().content_digest;
+  Compact(id);
+  return r;
 }
 
 engine::Store::PrepareReport Cluster::PrepareIncremental(NodeId id, const engine::TokenRange& range,

@@ -101,6 +101,23 @@ class Cluster : public EventHandler, public ReplicaReader {
   // pending_session > 0: the partitions land pending for that incremental repair session.
   void Ingest(NodeId id, std::vector<engine::Partition> partitions, uint64_t pending_session = 0);
 
+  // Flushes node id's memtable to an SSTable (when not empty), then compacts. REQUIRES: up.
+  void Flush(NodeId id);
+
+  // A whole SSTable fetched from a peer (its file bytes, already verified): node id ingests its
+  // partitions in `range` that it replicates, byte-identical to the sender's file when that is
+  // all of them (so both hold an SSTable with the same content address), else re-encoded without
+  // the others (filtered). REQUIRES: node(id).up(); the bytes open as an SSTable.
+  struct FileIngest {
+    uint64_t partitions = 0;  // ingested
+    uint64_t cells = 0;       // ingested
+    uint64_t filtered = 0;    // partitions left out
+    bool byte_identical = false;
+    // The content digest of the SSTable written (before any compaction); unset when nothing was.
+    std::optional<engine::Digest128> written;
+  };
+  FileIngest IngestSSTableFile(NodeId id, const std::string& file, const engine::TokenRange& range);
+
   // Incremental repair on node id (engine/incremental_repair.h; the store's calls, then
   // compaction, which keeps repair groups apart). REQUIRES: node(id).up(), session > 0.
   engine::Store::PrepareReport PrepareIncremental(NodeId id, const engine::TokenRange& range,

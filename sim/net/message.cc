@@ -24,6 +24,8 @@ std::string_view MessageCategoryName(MessageCategory category) {
       return "stream";
     case MessageCategory::kControl:
       return "control";
+    case MessageCategory::kChunk:
+      return "chunk";
   }
   DSIM_CHECK_MSG(false, "unknown message category");
   return "";

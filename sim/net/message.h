@@ -26,8 +26,9 @@ enum class MessageCategory : uint8_t {
   kMerkleTree = 6,    // repair: validation trees
   kStream = 7,        // repair: streamed partitions / SSTable pieces
   kControl = 8,       // everything else (repair session control, gossip)
+  kChunk = 9,         // repair: content-addressed SSTable chunks (sstable_dag)
 };
-inline constexpr int kMessageCategoryCount = 9;
+inline constexpr int kMessageCategoryCount = 10;
 
 // The name used in metric paths ("network.relay.sent.messages").
 std::string_view MessageCategoryName(MessageCategory category);
