@@ -92,6 +92,12 @@ void AddKvParts(const Scenario& sc, std::vector<ResourceEstimate::Part>* parts, 
       depth = engine::MerkleDepthFor(Ceil(keys / std::max(1.0, ranges)),
                                      static_cast<int>(sc.repair.merkle_max_depth));
     }
+    if (sc.repair.strategy == "sstable_dag") {
+      // Each replica keeps the SSTable files it fetched (up to a copy of each peer's data) and
+      // reads whole files to serve and reassemble chunks.
+      parts->push_back({"fetched sstables", Ceil(cells * replicas * cell_bytes * replicas),
+                        "repair.strategy = sstable_dag: stores x cluster.replication_factor"});
+    }
     parts->push_back({"merkle trees",
                       Ceil(static_cast<double>(sc.repair.concurrency) * replicas *
                            static_cast<double>(uint64_t{2} << depth) * kTreeNodeBytes),

@@ -23,7 +23,7 @@
 // session. The service fails a session on its own when a control message's destination is
 // unreachable, and when a replica goes down while its strategy says FailsOnReplicaDown.
 //
-// Routing. The service is the sink of kControl and kMerkleTree messages and the handler of
+// Routing. The service is the sink of kControl, kMerkleTree and kChunk messages and the handler of
 // kRepairTick, kRepairStart, kRepairValidated (a strategy's charged work finished) and
 // kRepairResend. A control message's payload is its session's PoolRef and a lane; the lane
 // Streaming::kLaneRequest marks a sync request, which goes to streaming, as do resends of
@@ -31,7 +31,8 @@
 // lives (a late message of a finished session is dropped). Duplicates are dropped (TCP).
 //
 // Metrics (ExportTo): repair.jobs.*, repair.sessions.*, repair.duration.*,
-// repair.minimum.{partitions,cells,bytes}, repair.over_streaming.* (streamed / minimum),
+// repair.minimum.{partitions,cells,bytes}, repair.over_streaming.* (moved / minimum: streamed,
+// plus whole SSTables ingested),
 // repair.control_bytes, repair.resends, repair.round_trips.{total,max} (as the strategies count
 // them, over completed sessions), plus streaming's and the strategy's.
 #ifndef DSIM_SIM_REPAIR_REPAIR_SERVICE_H_
@@ -122,6 +123,13 @@ class RepairService : public EventHandler,
                         absl::FunctionRef<void(const engine::Partition&)> fn) override;
   void FinalizeIncremental(SessionRef s, NodeId node) override;
   void ReleaseIncremental(SessionRef s, NodeId node) override;
+  void FlushMemtable(NodeId node) override { cluster_->Flush(node); }
+  void ForEachSSTable(NodeId node, absl::FunctionRef<void(const engine::SSTable&)> fn) override;
+  std::string ReadSSTableFile(NodeId node, const engine::SSTable& table) override;
+  void ChargeUpload(SessionRef s, NodeId node, uint64_t bytes, uint32_t lane) override;
+  bool SendChunks(SessionRef s, NodeId from, NodeId to, uint32_t bytes, uint32_t lane) override;
+  Cluster::FileIngest IngestSSTableFile(SessionRef s, NodeId node, const std::string& file,
+                                        uint64_t wire_bytes) override;
   void CountRoundTrip(SessionRef s) override { ++sessions_[s].round_trips; }
   void Finish(SessionRef s, bool ok) override { FinishSession(s, ok); }
 
@@ -184,6 +192,10 @@ class RepairService : public EventHandler,
   uint64_t sessions_completed_ = 0;
   uint64_t sessions_failed_ = 0;
   RepairMinimum minimum_;
+  // Moved outside streaming (whole SSTables): added to streaming's in repair.over_streaming.*.
+  uint64_t moved_partitions_ = 0;
+  uint64_t moved_cells_ = 0;
+  uint64_t moved_bytes_ = 0;
   uint64_t round_trips_total_ = 0;
   uint64_t round_trips_max_ = 0;
   Nanos duration_total_ = 0;

@@ -26,6 +26,11 @@
 //     session, ReadPendingRange reads only that claim (and what the session's streams brought:
 //     they land pending for it), FinalizeIncremental marks it repaired, ReleaseIncremental
 //     returns it to unrepaired;
+//   - whole SSTables (sstable_dag): FlushMemtable, ForEachSSTable lists a replica's
+//     SSTables, ReadSSTableFile reads one's bytes, ChargeUpload queues bytes on a node's
+//     outgoing stream throttle (shared with streams) and calls OnWorkDone when they are out,
+//     SendChunks sends chunk data (kChunk), IngestSSTableFile ingests a fetched SSTable
+//     (counted as moved data);
 //   - CountRoundTrip: one request/response exchange on the session's critical path ended (a
 //     request sent to several replicas at once and all their answers count once; a sync
 //     request and its stream count one): repair.round_trips.*;
@@ -150,6 +155,22 @@ class RepairContext {
                                 absl::FunctionRef<void(const engine::Partition&)> fn) = 0;
   virtual void FinalizeIncremental(SessionRef s, NodeId node) = 0;
   virtual void ReleaseIncremental(SessionRef s, NodeId node) = 0;
+
+  // Whole SSTables (sstable_dag). ForEachSSTable: node's live SSTables, oldest first (up or
+  // down). ReadSSTableFile: its bytes. ChargeUpload: `bytes` behind node's outgoing stream
+  // throttle, then OnWorkDone(s, node, lane). SendChunks: chunk data of `bytes` (kChunk, not
+  // control); false when unreachable (the session has failed). IngestSSTableFile: node
+  // (up) ingests the rows of a fetched SSTable in s's range (Cluster::IngestSSTableFile); they
+  // count as moved, and `wire_bytes` (the chunk bytes fetched for it) as moved bytes, in
+  // repair.over_streaming.*.
+  // FlushMemtable: node (up) writes its memtable to an SSTable, so all its data is in files.
+  virtual void FlushMemtable(NodeId node) = 0;
+  virtual void ForEachSSTable(NodeId node, absl::FunctionRef<void(const engine::SSTable&)> fn) = 0;
+  virtual std::string ReadSSTableFile(NodeId node, const engine::SSTable& table) = 0;
+  virtual void ChargeUpload(SessionRef s, NodeId node, uint64_t bytes, uint32_t lane) = 0;
+  virtual bool SendChunks(SessionRef s, NodeId from, NodeId to, uint32_t bytes, uint32_t lane) = 0;
+  virtual Cluster::FileIngest IngestSSTableFile(SessionRef s, NodeId node, const std::string& file,
+                                                uint64_t wire_bytes) = 0;  // rows in s's range
 
   // One round trip of s ended (see the header comment).
   virtual void CountRoundTrip(SessionRef s) = 0;

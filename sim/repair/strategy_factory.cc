@@ -8,6 +8,7 @@
 #include "sim/repair/range_sync_strategy.h"
 #include "sim/repair/riblt_strategy.h"
 #include "sim/repair/row_level_strategy.h"
+#include "sim/repair/sstable_dag_strategy.h"
 
 namespace dsim::sim {
 namespace {
@@ -19,7 +20,7 @@ struct StrategyEntry {
 
 // One line per strategy: the name repair.strategy will take, and its constructor.
 // The order is kRepairStrategyNames' (sim/scenario/config.h; checked at compile time).
-constexpr std::array<StrategyEntry, 4> kStrategies = {{
+constexpr std::array<StrategyEntry, 5> kStrategies = {{
     {MerkleStrategy::kName,
      [](RepairContext* c) -> std::unique_ptr<RepairStrategy> {
        return std::make_unique<MerkleStrategy>(c);
@@ -35,6 +36,10 @@ constexpr std::array<StrategyEntry, 4> kStrategies = {{
     {RangeSyncStrategy::kName,
      [](RepairContext* c) -> std::unique_ptr<RepairStrategy> {
        return std::make_unique<RangeSyncStrategy>(c);
+     }},
+    {SSTableDagStrategy::kName,
+     [](RepairContext* c) -> std::unique_ptr<RepairStrategy> {
+       return std::make_unique<SSTableDagStrategy>(c);
      }},
 }};
 constexpr bool SameNames() {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/chunker.h"
 #include "engine/store_options.h"
 #include "sim/core/ids.h"
 #include "sim/core/ratio.h"
@@ -87,8 +88,8 @@ struct StorageConfig {
 
 // [repair]: Cassandra-style Merkle-tree anti-entropy.
 // The repair.strategy names, in a fixed order; sim/repair/strategy_factory.cc builds each.
-inline constexpr std::array<std::string_view, 4> kRepairStrategyNames = {"merkle", "row_level",
-                                                                         "riblt", "range_sync"};
+inline constexpr std::array<std::string_view, 5> kRepairStrategyNames = {
+    "merkle", "row_level", "riblt", "range_sync", "sstable_dag"};
 
 struct RepairConfig {
   // The reconciliation protocol of every session (sim/repair/<name>_strategy.h).
@@ -107,6 +108,12 @@ struct RepairConfig {
   // Subrange repair: each ring segment a repair job covers is cut into this many ranges of
   // equal width, each repaired by a session of its own (as Cassandra's subrange tools do).
   uint32_t subranges = 1;
+  // sstable_dag: how SSTables are cut into content-addressed chunks (engine/chunker.h): "cdc"
+  // (FastCDC, min / average / max sizes) or "fixed" (chunk_size each).
+  std::string chunking = "cdc";
+  uint64_t chunk_min_bytes = engine::ChunkingOptions{}.min_bytes;
+  uint64_t chunk_bytes = engine::ChunkingOptions{}.avg_bytes;
+  uint64_t chunk_max_bytes = engine::ChunkingOptions{}.max_bytes;
   // Cassandra 4.0 incremental repair (merkle only; engine/incremental_repair.h): a session
   // validates and repairs only the data no earlier session repaired.
   bool incremental = false;

@@ -56,6 +56,26 @@ void ReadRepair(Section s, Scenario* sc) {
            "subrange repair: each ring segment of a repair job is cut into this many ranges of "
            "equal width, each repaired by a session of its own (trees, hashes, summaries per "
            "subrange)");
+  s.Choice("chunking", &r.chunking, {"cdc", "fixed"},
+           "sstable_dag: how SSTables are cut into chunks: cdc (FastCDC content-defined chunks "
+           "between chunk_min and chunk_max, chunk_size on average) or fixed (chunk_size each)");
+  s.Size("chunk_min", &r.chunk_min_bytes, engine::ChunkingOptions::kMinChunkBytes,
+         engine::ChunkingOptions::kMaxChunkBytes, "sstable_dag, cdc: the smallest chunk");
+  s.Size("chunk_size", &r.chunk_bytes, engine::ChunkingOptions::kMinChunkBytes,
+         engine::ChunkingOptions::kMaxChunkBytes,
+         "sstable_dag: cdc's normal chunk size (a power of two), or fixed's chunk size");
+  s.Size("chunk_max", &r.chunk_max_bytes, engine::ChunkingOptions::kMinChunkBytes,
+         engine::ChunkingOptions::kMaxChunkBytes, "sstable_dag, cdc: the largest chunk");
+  if (r.chunking == "cdc") {
+    if (r.chunk_min_bytes > r.chunk_bytes) {
+      s.ErrorAtKey("chunk_min", absl::StrCat("must not exceed chunk_size (", r.chunk_bytes, ")"));
+    } else if (r.chunk_bytes > r.chunk_max_bytes) {
+      s.ErrorAtKey("chunk_max", absl::StrCat("must not be below chunk_size (", r.chunk_bytes, ")"));
+    } else if ((r.chunk_bytes & (r.chunk_bytes - 1)) != 0) {
+      s.ErrorAtKey("chunk_size",
+                   absl::StrCat("cdc needs a power of two (got ", r.chunk_bytes, " bytes)"));
+    }
+  }
   s.Bool("incremental", &r.incremental,
          "Cassandra 4.0 incremental repair (merkle only): each session claims the unrepaired "
          "data of its range (anticompacting SSTables that straddle it), validates only that, "

@@ -123,5 +123,25 @@ incremental = true
   EXPECT_EQ(s->repair.session_space_bytes, uint64_t{1} << 20);
 }
 
+TEST(ResourceLimits, ChunkingKeysAreCheckedAgainstEachOther) {
+  EXPECT_THAT(Error(kKv, {"repair.chunking=rabin"}),
+              HasSubstr("repair.chunking: expected one of \"cdc\", \"fixed\""));
+  EXPECT_THAT(Error(kKv, {"repair.chunk_min=16KiB"}),
+              HasSubstr("repair.chunk_min: must not exceed chunk_size (8192)"));
+  EXPECT_THAT(Error(kKv, {"repair.chunk_max=4KiB"}),
+              HasSubstr("repair.chunk_max: must not be below chunk_size (8192)"));
+  EXPECT_THAT(Error(kKv, {"repair.chunk_size=12KiB"}),
+              HasSubstr("repair.chunk_size: cdc needs a power of two (got 12288 bytes)"));
+  EXPECT_THAT(Error(kKv, {"repair.chunk_size=32B"}),
+              HasSubstr("repair.chunk_size: expected a size"));
+  EXPECT_THAT(Error(kKv, {"repair.strategy=bittorrent"}), HasSubstr("\"sstable_dag\""));
+  // Fixed chunking uses chunk_size alone: any size in range will do.
+  absl::StatusOr<Scenario> s = LoadScenarioText(
+      kKv, "test.toml",
+      {"repair.strategy=sstable_dag", "repair.chunking=fixed", "repair.chunk_size=12KiB"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->repair.chunk_bytes, 12u << 10);
+}
+
 }  // namespace
 }  // namespace dsim::sim
