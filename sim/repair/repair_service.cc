@@ -306,12 +306,17 @@ bool RepairService::SendControl(SessionRef s, NodeId from, NodeId to, MessageCat
   return false;
 }
 
-void RepairService::ChargeValidation(SessionRef s, NodeId node, uint64_t bytes, uint32_t lane) {
+void RepairService::QueueWork(SessionRef s, NodeId node, Nanos* busy_until, uint64_t bytes,
+                              uint64_t bytes_per_sec, uint32_t lane) {
   DSIM_CHECK(lane <= kMaxControlLane && sessions_.Live(s));
-  const Nanos done = QueueTransfer(&cluster_->node(node).validation_busy_until, scheduler_->now(),
-                                   bytes, config_.validation_bytes_per_sec);
+  const Nanos done = QueueTransfer(busy_until, scheduler_->now(), bytes, bytes_per_sec);
   scheduler_->Schedule(done, EventKind::kRepairValidated, node, s.Pack(lane), 0, 0,
                        static_cast<uint16_t>(lane));
+}
+
+void RepairService::ChargeValidation(SessionRef s, NodeId node, uint64_t bytes, uint32_t lane) {
+  QueueWork(s, node, &cluster_->node(node).validation_busy_until, bytes,
+            config_.validation_bytes_per_sec, lane);
 }
 
 StreamRef RepairService::OpenStream(SessionRef s, NodeId from, NodeId to,
@@ -358,11 +363,8 @@ std::string RepairService::ReadSSTableFile(NodeId node, const engine::SSTable& t
 }
 
 void RepairService::ChargeUpload(SessionRef s, NodeId node, uint64_t bytes, uint32_t lane) {
-  DSIM_CHECK(lane <= kMaxControlLane && sessions_.Live(s));
-  const Nanos done = QueueTransfer(&cluster_->node(node).stream_busy_until, scheduler_->now(),
-                                   bytes, config_.stream_bytes_per_sec);
-  scheduler_->Schedule(done, EventKind::kRepairValidated, node, s.Pack(lane), 0, 0,
-                       static_cast<uint16_t>(lane));
+  QueueWork(s, node, &cluster_->node(node).stream_busy_until, bytes, config_.stream_bytes_per_sec,
+            lane);
 }
 
 bool RepairService::SendChunks(SessionRef s, NodeId from, NodeId to, uint32_t bytes,

@@ -168,6 +168,10 @@ class RepairService : public EventHandler,
   // The oracle's view at session start: what the replicas lack of their merge.
   void AccountDifference(const engine::TokenRange& range, const std::vector<NodeId>& replicas);
   void FinishSession(PoolRef ref, bool ok);
+  // `bytes` of work for s on a node's serial resource `busy_until` at `bytes_per_sec`; a
+  // kRepairValidated event (the strategy's OnWorkDone) when it is done.
+  void QueueWork(SessionRef s, NodeId node, Nanos* busy_until, uint64_t bytes,
+                 uint64_t bytes_per_sec, uint32_t lane);
   void OnTick(const Event& event);
   void OnResend(const Event& event);
 

@@ -11,15 +11,10 @@
 #include <vector>
 
 #include "engine/merkle_dag.h"
+#include "tests/bench/bench_util.h"
 
 namespace dsim::engine {
 namespace {
-
-uint64_t Mix(uint64_t x) {
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 constexpr uint64_t kChunkBytes = 8192;
 

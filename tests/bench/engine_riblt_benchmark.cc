@@ -12,15 +12,10 @@
 #include <vector>
 
 #include "engine/riblt.h"
+#include "tests/bench/bench_util.h"
 
 namespace dsim::engine {
 namespace {
-
-uint64_t Mix(uint64_t x) {
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 RibltItem Item(uint64_t i) { return RibltItem{Mix(i), Mix(i + (uint64_t{1} << 40)), i}; }
 

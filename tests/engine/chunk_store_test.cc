@@ -14,13 +14,6 @@
 namespace dsim::engine {
 namespace {
 
-std::string RandomBytes(SplitMix64& rng, size_t n) {
-  std::string s;
-  while (s.size() < n) PutFixed64(&s, rng.Next());
-  s.resize(n);
-  return s;
-}
-
 TEST(ChunkStoreTest, DataIsFreedExactlyWhenTheLastReferenceGoes) {
   ChunkStore store;
   const std::string bytes(1000, 'a');

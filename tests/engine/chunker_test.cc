@@ -18,14 +18,6 @@
 namespace dsim::engine {
 namespace {
 
-std::string RandomBytes(SplitMix64& rng, size_t n) {
-  std::string s;
-  s.reserve(n + 8);
-  while (s.size() < n) PutFixed64(&s, rng.Next());
-  s.resize(n);
-  return s;
-}
-
 ChunkingOptions Cdc(uint64_t min, uint64_t avg, uint64_t max, int level) {
   ChunkingOptions o;
   o.kind = ChunkingKind::kCdc;

@@ -15,13 +15,6 @@
 namespace dsim::engine {
 namespace {
 
-std::string RandomBytes(SplitMix64& rng, size_t n) {
-  std::string s;
-  while (s.size() < n) PutFixed64(&s, rng.Next());
-  s.resize(n);
-  return s;
-}
-
 // `n` distinct chunks of 1..max_len random bytes.
 std::vector<std::string> RandomChunks(SplitMix64& rng, uint64_t n, uint64_t max_len = 300) {
   std::vector<std::string> out;

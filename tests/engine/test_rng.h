@@ -5,6 +5,9 @@
 #define DSIM_TESTS_ENGINE_TEST_RNG_H_
 
 #include <cstdint>
+#include <string>
+
+#include "engine/coding.h"
 
 namespace dsim::engine {
 
@@ -19,6 +22,15 @@ struct SplitMix64 {
   // Slightly biased for n not a power of two; irrelevant for test inputs.
   uint64_t Below(uint64_t n) { return Next() % n; }
 };
+
+// n bytes drawn from rng (fixed64 words, little-endian, cut to n).
+inline std::string RandomBytes(SplitMix64& rng, size_t n) {
+  std::string s;
+  s.reserve(n + 8);
+  while (s.size() < n) PutFixed64(&s, rng.Next());
+  s.resize(n);
+  return s;
+}
 
 }  // namespace dsim::engine
 

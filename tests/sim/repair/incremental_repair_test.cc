@@ -45,12 +45,6 @@ uint64_t Bytes(const std::vector<engine::Partition>& rows) {
   return n;
 }
 
-uint64_t Metric(KvWorld& w, const char* path) {
-  MetricSet m;
-  w.repair().ExportTo(&m);
-  return m.Get(path)["value"].get<uint64_t>();
-}
-
 struct World {
   std::unique_ptr<KvWorld> w;
   explicit World(bool incremental) {
@@ -76,14 +70,15 @@ TEST(IncrementalRepairTest, SecondRepairValidatesOnlyNewDataAndStreamsNothing) {
   w.cluster().Ingest(0, Rows(0, kBulk));
   w.cluster().Ingest(1, Rows(0, kBulk));
   world.Repair();
-  const uint64_t first = Metric(w, "repair.validation_bytes");
+  const uint64_t first = testing::RepairMetric(w, "repair.validation_bytes");
   EXPECT_EQ(first, 2 * Bytes(Rows(0, kBulk)));  // everything was unrepaired
   EXPECT_EQ(w.repair().streamed_bytes(), 0u);
 
   w.cluster().Ingest(0, Rows(kBulk, kBulk + kNew));
   w.cluster().Ingest(1, Rows(kBulk, kBulk + kNew));
   world.Repair();
-  EXPECT_EQ(Metric(w, "repair.validation_bytes") - first, 2 * Bytes(Rows(kBulk, kBulk + kNew)));
+  EXPECT_EQ(testing::RepairMetric(w, "repair.validation_bytes") - first,
+            2 * Bytes(Rows(kBulk, kBulk + kNew)));
   EXPECT_EQ(w.repair().streamed_bytes(), 0u);  // nothing new differs
   MetricSet m;
   w.cluster().ExportTo(&m);
@@ -114,7 +109,7 @@ TEST(IncrementalRepairTest, FailedSessionReleasesItsClaims) {
   w.repair().StartCustomRepair({engine::TokenRange::FullRing()}, {0, 1}, kDepth);
   // Past the prepare round trip (2 ms) and inside the validation (~300 KB at 64 MiB/s).
   w.scheduler().Run({.until = w.scheduler().now() + 3 * kMillisecond});
-  ASSERT_EQ(Metric(w, "repair.incremental.prepares"), 2u);
+  ASSERT_EQ(testing::RepairMetric(w, "repair.incremental.prepares"), 2u);
   w.cluster().Crash(1);
   w.scheduler().Run();
   EXPECT_EQ(w.repair().sessions_failed(), 1u);
@@ -123,9 +118,10 @@ TEST(IncrementalRepairTest, FailedSessionReleasesItsClaims) {
   EXPECT_EQ(m.Get("storage.incremental.repaired_sstables_end")["value"].get<uint64_t>(), 0u);
   EXPECT_GT(m.Get("storage.incremental.sstables_released")["value"].get<uint64_t>(), 0u);
   w.cluster().Restart(1);
-  const uint64_t before = Metric(w, "repair.validation_bytes");
+  const uint64_t before = testing::RepairMetric(w, "repair.validation_bytes");
   world.Repair();
-  EXPECT_EQ(Metric(w, "repair.validation_bytes") - before, 2 * Bytes(Rows(0, kBulk)));
+  EXPECT_EQ(testing::RepairMetric(w, "repair.validation_bytes") - before,
+            2 * Bytes(Rows(0, kBulk)));
 }
 
 // incremental-repair.toml: the second repair's validation grows with the rows updated since the
@@ -165,11 +161,12 @@ TEST(IncrementalRepairTest, FullRepairValidatesEverythingEveryTime) {
   w.cluster().Ingest(0, Rows(0, kBulk));
   w.cluster().Ingest(1, Rows(0, kBulk));
   world.Repair();
-  const uint64_t first = Metric(w, "repair.validation_bytes");
+  const uint64_t first = testing::RepairMetric(w, "repair.validation_bytes");
   w.cluster().Ingest(0, Rows(kBulk, kBulk + kNew));
   w.cluster().Ingest(1, Rows(kBulk, kBulk + kNew));
   world.Repair();
-  EXPECT_EQ(Metric(w, "repair.validation_bytes") - first, 2 * Bytes(Rows(0, kBulk + kNew)));
+  EXPECT_EQ(testing::RepairMetric(w, "repair.validation_bytes") - first,
+            2 * Bytes(Rows(0, kBulk + kNew)));
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <string>
 
+#include "sim/core/metrics.h"
 #include "sim/core/time.h"
+#include "sim/kv/kv_world.h"
 #include "sim/scenario/config.h"
 
 namespace dsim::sim::testing {
@@ -33,6 +35,13 @@ inline Scenario TwoReplicaScenario(const std::string& name, uint64_t seed, uint6
   s.workload.kv.phases = {idle};
   s.metrics.sample_interval = 0;
   return s;
+}
+
+// A repair metric of a world mid-run (what its repair service would export now).
+inline uint64_t RepairMetric(KvWorld& w, const std::string& path) {
+  MetricSet m;
+  w.repair().ExportTo(&m);
+  return m.Get(path)["value"].get<uint64_t>();
 }
 
 }  // namespace dsim::sim::testing

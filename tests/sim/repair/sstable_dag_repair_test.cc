@@ -35,12 +35,6 @@ std::vector<engine::Partition> Rows(uint64_t from, uint64_t to, int64_t ts = 100
   return out;
 }
 
-uint64_t Metric(KvWorld& w, const std::string& path) {
-  MetricSet m;
-  w.repair().ExportTo(&m);
-  return m.Get(path)["value"].get<uint64_t>();
-}
-
 struct World {
   std::unique_ptr<KvWorld> w;
   explicit World(const std::string& chunking = "cdc") {
@@ -79,8 +73,8 @@ TEST(SSTableDagRepairTest, IdenticalFilesAreInSyncAfterOneRoundTrip) {
   w.cluster().Ingest(1, Rows(0, 5000));
   ASSERT_EQ(world.Files(0), world.Files(1));  // the same rows make the same file
   world.Repair();
-  EXPECT_EQ(Metric(w, "repair.dag.sessions_in_sync"), 1u);
-  EXPECT_EQ(Metric(w, "repair.dag.bytes_fetched"), 0u);
+  EXPECT_EQ(testing::RepairMetric(w, "repair.dag.sessions_in_sync"), 1u);
+  EXPECT_EQ(testing::RepairMetric(w, "repair.dag.bytes_fetched"), 0u);
   RunOutput out;
   w.Finish(&out);
   EXPECT_EQ(U(out, "repair.round_trips.max"), 1u);
@@ -95,22 +89,22 @@ TEST(SSTableDagRepairTest, LackedFileIsFetchedWholeAndByteIdenticalThenOnlyTheNe
   ASSERT_EQ(world.Files(1).size(), 2u);
   const uint64_t second = world.FileBytes(1, 1);
   world.Repair();
-  EXPECT_EQ(Metric(w, "repair.dag.sstables_ingested"), 1u);
-  EXPECT_EQ(Metric(w, "repair.dag.ingests_byte_identical"), 1u);
+  EXPECT_EQ(testing::RepairMetric(w, "repair.dag.sstables_ingested"), 1u);
+  EXPECT_EQ(testing::RepairMetric(w, "repair.dag.ingests_byte_identical"), 1u);
   // Nothing of it was held (its rows are new to node 0): every byte of the file moved.
-  EXPECT_EQ(Metric(w, "repair.dag.bytes_fetched"), second);
+  EXPECT_EQ(testing::RepairMetric(w, "repair.dag.bytes_fetched"), second);
   const std::vector<engine::Digest128> at0 = world.Files(0);
   EXPECT_NE(std::find(at0.begin(), at0.end(), world.Files(1)[1]), at0.end());
 
   // Nothing new: the drives name the same files.
   world.Repair();
-  EXPECT_EQ(Metric(w, "repair.dag.sessions_in_sync"), 1u);
+  EXPECT_EQ(testing::RepairMetric(w, "repair.dag.sessions_in_sync"), 1u);
   // A third file: only it moves.
   w.cluster().Ingest(0, Rows(6000, 6500));
   const uint64_t third = world.FileBytes(0, world.Files(0).size() - 1);
   world.Repair();
-  EXPECT_EQ(Metric(w, "repair.dag.sstables_ingested"), 2u);
-  EXPECT_EQ(Metric(w, "repair.dag.bytes_fetched"), second + third);
+  EXPECT_EQ(testing::RepairMetric(w, "repair.dag.sstables_ingested"), 2u);
+  EXPECT_EQ(testing::RepairMetric(w, "repair.dag.bytes_fetched"), second + third);
 }
 
 // rejoin-empty: node 2 is replaced with an empty disk and repaired from its two peers. Both
