@@ -45,23 +45,15 @@ uint64_t Bytes(const std::vector<engine::Partition>& rows) {
   return n;
 }
 
-struct World {
-  std::unique_ptr<KvWorld> w;
-  explicit World(bool incremental) {
+// Two replicas, with or without incremental repair.
+struct World : testing::TwoReplicaWorld {
+  explicit World(bool incremental) : TwoReplicaWorld(Make(incremental)) {}
+  static Scenario Make(bool incremental) {
     Scenario s = testing::TwoReplicaScenario("incremental", /*seed=*/3, kBulk + kNew, 16);
     s.repair.incremental = incremental;
-    absl::StatusOr<std::unique_ptr<KvWorld>> made = KvWorld::Create(s);
-    EXPECT_TRUE(made.ok()) << made.status();
-    w = *std::move(made);
-    EXPECT_TRUE(w->Start().ok());
+    return s;
   }
-  void Repair() {
-    const uint64_t failed = w->repair().sessions_failed();
-    w->repair().StartCustomRepair({engine::TokenRange::FullRing()}, {0, 1}, kDepth);
-    w->scheduler().Run();
-    EXPECT_EQ(w->repair().sessions_failed(), failed);
-    EXPECT_EQ(w->oracle().divergent_cells(), 0u);
-  }
+  void Repair() { TwoReplicaWorld::Repair(kDepth); }
 };
 
 TEST(IncrementalRepairTest, SecondRepairValidatesOnlyNewDataAndStreamsNothing) {

@@ -35,23 +35,14 @@ std::vector<engine::Partition> Rows(uint64_t from, uint64_t to, int64_t ts = 100
   return out;
 }
 
-struct World {
-  std::unique_ptr<KvWorld> w;
-  explicit World(const std::string& chunking = "cdc") {
+// Two replicas repaired by sstable_dag.
+struct World : testing::TwoReplicaWorld {
+  explicit World(const std::string& chunking = "cdc") : TwoReplicaWorld(Make(chunking)) {}
+  static Scenario Make(const std::string& chunking) {
     Scenario s = testing::TwoReplicaScenario("dag", /*seed=*/5, 50'000, 24);
     s.repair.strategy = "sstable_dag";
     s.repair.chunking = chunking;
-    absl::StatusOr<std::unique_ptr<KvWorld>> made = KvWorld::Create(s);
-    EXPECT_TRUE(made.ok()) << made.status();
-    w = *std::move(made);
-    EXPECT_TRUE(w->Start().ok());
-  }
-  void Repair() {
-    const uint64_t failed = w->repair().sessions_failed();
-    w->repair().StartCustomRepair({engine::TokenRange::FullRing()}, {0, 1}, -1);
-    w->scheduler().Run();
-    EXPECT_EQ(w->repair().sessions_failed(), failed);
-    EXPECT_EQ(w->oracle().divergent_cells(), 0u);
+    return s;
   }
   // Content digests of node's SSTables.
   std::vector<engine::Digest128> Files(NodeId node) {
