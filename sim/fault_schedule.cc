@@ -84,6 +84,14 @@ absl::Status FaultSchedule::Check(size_t index) const {
       break;
     case FaultConfig::Kind::kMark:
       break;
+    case FaultConfig::Kind::kCorrupt:
+      for (const std::string& c : f.categories) {
+        if (c != "stream" && c != "chunk") {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": corrupt hits \"stream\" or \"chunk\", not \"", c, "\""));
+        }
+      }
+      break;
   }
   return absl::OkStatus();
 }
@@ -134,6 +142,14 @@ void FaultSchedule::Apply(size_t index) {
                      : network_->DegradeLink(f.from, f.to, f.link, f.one_way);
       }
       break;
+    case FaultConfig::Kind::kCorrupt: {
+      std::vector<MessageCategory> categories;
+      for (const std::string& c : f.categories) {
+        categories.push_back(c == "chunk" ? MessageCategory::kChunk : MessageCategory::kStream);
+      }
+      handle = network_->CorruptMessages(f.probability, categories);
+      break;
+    }
     case FaultConfig::Kind::kHeal:
       if (f.target.empty()) {
         network_->HealAll();
@@ -205,6 +221,7 @@ void FaultSchedule::RecordApplied(size_t index, Nanos now) {
     case FaultConfig::Kind::kPartition:
     case FaultConfig::Kind::kCutLink:
     case FaultConfig::Kind::kDegradeLink:
+    case FaultConfig::Kind::kCorrupt:
       r.lasting = true;
       DSIM_CHECK(active_[index].has_value());
       break;

@@ -46,6 +46,7 @@ struct Delivery {
   Message message;
   Nanos sent_at = 0;       // true time of Send
   bool duplicate = false;  // an extra copy made by the network (the original came before)
+  bool corrupted = false;  // a byte of it was flipped in transit (a `corrupt` fault)
 };
 
 // The receiving side of one or more categories (Network::SetSink).

@@ -125,6 +125,9 @@ Network::SendResult Network::Send(const Message& m) {
     stats.dropped_loss.Add(m.bytes);
     return {SendResult::Outcome::kLost, t};
   }
+  // A corruption is drawn only while a fault asks for it, so runs without one draw as before.
+  uint16_t aux = aux_category;
+  if (!corrupt_[category].IsZero() && rng.Chance(corrupt_[category])) aux |= 0x200;
   Nanos arrival = t;
   if (!reordered) {
     Nanos& last = last_arrival_.At(m.from, m.to);
@@ -133,7 +136,7 @@ Network::SendResult Network::Send(const Message& m) {
   }
   ++in_flight_;
   scheduler_->Schedule(arrival, EventKind::kNetworkDeliver, m.to, m.payload,
-                       static_cast<uint64_t>(now), from_bytes, aux_category);
+                       static_cast<uint64_t>(now), from_bytes, aux);
   if (duplicated) {
     ++in_flight_;
     scheduler_->Schedule(arrival + last_model->SampleLatency(rng), EventKind::kNetworkDeliver, m.to,
@@ -157,8 +160,10 @@ void Network::OnEvent(const Event& event) {
   d.message.payload = event.a;
   d.sent_at = static_cast<Nanos>(event.b);
   d.duplicate = (event.aux & 0x100) != 0;
+  d.corrupted = (event.aux & 0x200) != 0;
   CategoryStats& stats = stats_.by_category[category];
   (d.duplicate ? stats.duplicated : stats.delivered).Add(d.message.bytes);
+  if (d.corrupted) stats.corrupted.Add(d.message.bytes);
   sinks_[category]->OnMessage(d);
 }
 
@@ -196,6 +201,11 @@ Network::FaultHandle Network::DegradeLink(NodeId from, NodeId to, const LinkClas
                    .from = from,
                    .to = to,
                    .model = model});
+}
+
+Network::FaultHandle Network::CorruptMessages(Ratio p,
+                                              const std::vector<MessageCategory>& categories) {
+  return AddFault({.kind = FaultKind::kCorrupt, .corrupt = p, .categories = categories});
 }
 
 Network::FaultHandle Network::CutDcLink(uint32_t from_dc, uint32_t to_dc, bool one_way) {
@@ -277,8 +287,12 @@ void Network::Recompute() {
 
   uint32_t one_way_index = 0;
   std::vector<uint32_t> group_of(n_);
+  corrupt_.fill(Ratio{});
   for (const auto& [handle, f] : faults_) {
     switch (f.kind) {
+      case FaultKind::kCorrupt:
+        for (MessageCategory c : f.categories) corrupt_[static_cast<int>(c)] = f.corrupt;
+        break;
       case FaultKind::kPartition:
         CompilePartition(f, &group_of, &one_way_index);
         break;

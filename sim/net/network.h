@@ -110,6 +110,10 @@ class Network : public EventHandler {
   FaultHandle CutDcLink(uint32_t from_dc, uint32_t to_dc, bool one_way);
   FaultHandle DegradeDcLink(uint32_t from_dc, uint32_t to_dc, const LinkClassConfig& link,
                             bool one_way);
+  // While active, a message of one of `categories` (other than to itself) arrives with a byte
+  // flipped with probability p (Delivery::corrupted; the duplicate copy a network may make is
+  // clean). Later corruptions of a category override earlier ones while both are active.
+  FaultHandle CorruptMessages(Ratio p, const std::vector<MessageCategory>& categories);
   // Removes one fault; false if it is not active.
   bool Heal(FaultHandle handle);
   void HealAll();
@@ -124,7 +128,7 @@ class Network : public EventHandler {
   void OnEvent(const Event& event) override;
 
  private:
-  enum class FaultKind { kPartition, kCutLink, kDegradeLink, kCutDcLink, kDegradeDcLink };
+  enum class FaultKind { kPartition, kCutLink, kDegradeLink, kCutDcLink, kDegradeDcLink, kCorrupt };
   struct Fault {
     FaultKind kind = FaultKind::kPartition;
     bool one_way = false;
@@ -132,6 +136,8 @@ class Network : public EventHandler {
     uint32_t from = 0;  // node or datacenter
     uint32_t to = 0;
     uint32_t model = 0;  // degradations
+    Ratio corrupt = {};  // kCorrupt, for `categories`
+    std::vector<MessageCategory> categories = {};
   };
 
   static uint64_t PairKey(NodeId from, NodeId to) { return uint64_t{from} << 32 | to; }
@@ -160,6 +166,7 @@ class Network : public EventHandler {
 
   // Faults, by handle (so recompilation is in a fixed order), and their compiled form.
   absl::btree_map<FaultHandle, Fault> faults_;
+  std::array<Ratio, kMessageCategoryCount> corrupt_{};  // per category, from the active faults
   FaultHandle next_handle_ = 1;
   bool node_faults_active_ = false;
   bool partition_labels_active_ = false;

@@ -12,6 +12,7 @@ void CategoryStats::Add(const CategoryStats& other) {
   duplicated.Add(other.duplicated);
   dropped_loss.Add(other.dropped_loss);
   dropped_unreachable.Add(other.dropped_unreachable);
+  corrupted.Add(other.corrupted);
 }
 
 CategoryStats NetworkStats::Total() const {
@@ -29,6 +30,7 @@ void ExportCategory(std::string_view name, const CategoryStats& s, MetricSet* me
       {"duplicated", &s.duplicated},
       {"dropped_loss", &s.dropped_loss},
       {"dropped_unreachable", &s.dropped_unreachable},
+      {"corrupted", &s.corrupted},
   };
   const absl::string_view category(name.data(), name.size());
   for (const auto& [counter, value] : counters) {

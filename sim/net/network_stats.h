@@ -40,6 +40,7 @@ struct CategoryStats {
   TrafficCounter duplicated;
   TrafficCounter dropped_loss;
   TrafficCounter dropped_unreachable;
+  TrafficCounter corrupted;  // delivered with a byte flipped (counted in delivered too)
   void Add(const CategoryStats& other);
 };
 

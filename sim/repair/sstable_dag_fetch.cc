@@ -7,7 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/check.h"
+#include "engine/hash.h"
 #include "sim/repair/sstable_dag_strategy.h"
 
 namespace dsim::sim {
@@ -162,15 +164,23 @@ void SSTableDagStrategy::SendReady(SessionRef s, uint32_t sender, uint32_t recei
   }
 }
 
-void SSTableDagStrategy::OnBatch(SessionRef s, uint32_t sender, uint32_t receiver, uint32_t slot) {
+void SSTableDagStrategy::OnBatch(SessionRef s, uint32_t sender, uint32_t receiver, uint32_t slot,
+                                 bool corrupted, Nanos sent_at) {
   Replica& x = states_[s].replicas[receiver];
   Pair& pair = x.from[sender];
   DSIM_CHECK(slot < kWindow && pair.in_flight[slot].has_value());
   Batch b = std::move(*pair.in_flight[slot]);
   pair.in_flight[slot].reset();
   Batch again;  // chunks that failed verification, fetched again from the same peer
+  // The flipped byte: in one chunk of the batch, at a position drawn from the message.
+  const uint64_t mix = engine::Hash64(absl::StrCat(sent_at, "/", slot));
+  const size_t hit = corrupted ? mix % b.addresses.size() : b.addresses.size();
   for (size_t i = 0; i < b.addresses.size(); ++i) {
-    const std::string& received = b.bytes[i];
+    std::string received = b.bytes[i];
+    if (i == hit) {
+      const size_t at = (mix >> 20) % received.size();
+      received[at] = static_cast<char>(received[at] ^ (1 << ((mix >> 8) % 8)));
+    }
     absl::StatusOr<engine::ChunkStore::PutResult> put =
         x.store.PutVerified(b.addresses[i], received);
     if (!put.ok()) {

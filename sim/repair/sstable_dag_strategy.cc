@@ -60,7 +60,8 @@ void SSTableDagStrategy::SendToAll(SessionRef s, uint32_t bytes) {
 
 void SSTableDagStrategy::OnMessage(SessionRef s, const Delivery& d, uint32_t lane) {
   if (d.message.category == MessageCategory::kChunk) {
-    OnBatch(s, PositionOf(s, d.message.from), PositionOf(s, d.message.to), lane);
+    OnBatch(s, PositionOf(s, d.message.from), PositionOf(s, d.message.to), lane, d.corrupted,
+            d.sent_at);
     return;
   }
   DSIM_CHECK_MSG(d.message.category == MessageCategory::kControl,

@@ -28,7 +28,9 @@
 //     chunks in batches of at most kMaxBatchBytes (kChunk, the chunk bytes plus 24 per chunk),
 //     each behind its outgoing stream throttle (repair.stream_throughput, shared with streams),
 //     at most kWindow batches of a pair in flight. On arrival each chunk is verified against
-//     its address (ChunkStore::PutVerified); a chunk that fails is counted and fetched again.
+//     its address (ChunkStore::PutVerified); a chunk that fails (a `corrupt` fault flips a
+//     byte of one chunk of the batch) is counted and fetched again from the same peer, so
+//     nothing corrupted reaches a store.
 //  5. Ingest: with every chunk of an SSTable in hand, x reassembles the file, checks it against
 //     the root, keeps it (its chunks serve x's later sessions and its peers), and ingests the
 //     file's rows in the session's range (Cluster::IngestSSTableFile): byte-identical when the
@@ -164,7 +166,9 @@ class SSTableDagStrategy : public RepairStrategy {
   void OnFetchRequest(SessionRef s, uint32_t from_pos, uint32_t holder_pos);
   void OnUploaded(SessionRef s, uint32_t sender, uint32_t receiver);
   void SendReady(SessionRef s, uint32_t sender, uint32_t receiver);
-  void OnBatch(SessionRef s, uint32_t sender, uint32_t receiver, uint32_t slot);
+  // A batch arrived; `corrupted`: the network flipped a byte in it (of one chunk).
+  void OnBatch(SessionRef s, uint32_t sender, uint32_t receiver, uint32_t slot, bool corrupted,
+               Nanos sent_at);
   void IngestWanted(SessionRef s, uint32_t pos);
   void PeerDone(SessionRef s, uint32_t pos);
   // Every replica is done (or nothing was wanted): remember what each holds, finish.

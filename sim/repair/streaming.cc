@@ -169,6 +169,15 @@ void Streaming::OnMessage(const Delivery& d) {
   const PoolRef ref = PoolRef::Unpack(d.message.payload);
   DSIM_CHECK(batches_.Live(ref));
   Batch& b = batches_[ref];
+  if (d.corrupted) {
+    // The batch's checksum fails at the receiver: discarded, and the sender sends it again.
+    ++batches_corrupt_;
+    if (!channel_->SendData(b.from, b.to, MessageCategory::kStream, b.bytes, ref.Pack())) {
+      ++batches_dropped_;
+      BatchDone(ref);
+    }
+    return;
+  }
   scheduler_->MixTrace(b.digest);
   if (cluster_->node(b.to).up()) {
     // An incremental session's streams land pending for it (repaired when it completes).
@@ -218,6 +227,7 @@ void Streaming::ExportTo(MetricSet* metrics) const {
   metrics->Set("repair.streamed.bytes", streamed_bytes_, "bytes");
   metrics->Set("repair.stream.batches", batches_sent_, "batches");
   metrics->Set("repair.stream.batches_dropped", batches_dropped_, "batches");
+  metrics->Set("repair.stream.batches_corrupt", batches_corrupt_, "batches");
 }
 
 }  // namespace dsim::sim

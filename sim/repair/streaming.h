@@ -22,6 +22,8 @@
 //  4. Drop rules (repair.stream.batches_dropped): a batch whose sender crashed since it was
 //     read (it is down, or up in a later incarnation) is not sent; one whose receiver is
 //     unreachable when sending, or down on arrival, is lost.
+//     A batch that arrives corrupted (a `corrupt` fault) fails its checksum: it is discarded,
+//     counted (repair.stream.batches_corrupt) and sent again, so nothing corrupted is ingested.
 //  5. The stream ends when every batch was delivered or dropped (or it had none); streaming
 //     then frees it and tells its StreamListener (the repair service), which tells the
 //     session's strategy.
@@ -198,6 +200,7 @@ class Streaming : public MessageSink, public EventHandler {
   uint64_t streamed_bytes_ = 0;
   uint64_t batches_sent_ = 0;
   uint64_t batches_dropped_ = 0;
+  uint64_t batches_corrupt_ = 0;
 };
 
 }  // namespace dsim::sim

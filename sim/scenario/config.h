@@ -253,6 +253,7 @@ struct FaultConfig {
                      // from `at` for `duration`
     kRepair,         // a full Merkle repair (of every range, or of `node`'s ranges if set)
     kMark,           // marks the instant convergence time is measured from
+    kCorrupt,        // flips a byte in a fraction of the messages of some categories (network)
   };
   Kind kind = Kind::kPartition;
   std::string name;               // optional id, for `heal` and reports
@@ -289,6 +290,11 @@ struct FaultConfig {
 
   Nanos jump = 0;
   double drift_ppm = 0.0;
+
+  // kCorrupt: the probability that a message of `categories` ("stream", "chunk": the messages
+  // that carry data bytes) arrives with a byte flipped.
+  Ratio probability;
+  std::vector<std::string> categories;
 };
 
 // [metrics]

@@ -3,7 +3,9 @@
 // action in one [[faults]] table: documenting runs every action's reader in the dispatch table's
 // order, and a key that several actions share is documented where it first appears, with the
 // description shared below.
+#include <algorithm>
 #include <initializer_list>
+#include <optional>
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
@@ -34,6 +36,7 @@ const std::initializer_list<std::pair<std::string_view, Kind>> kFaultKinds = {
     {"drop_mutations", Kind::kDropMutations},
     {"repair", Kind::kRepair},
     {"mark", Kind::kMark},
+    {"corrupt", Kind::kCorrupt},
 };
 
 // The descriptions of keys that several actions take.
@@ -48,7 +51,8 @@ constexpr char kNodeDoc[] =
     "repair: repair only this node's ranges (optional)";
 
 bool IsNetworkFault(Kind k) {
-  return k == Kind::kPartition || k == Kind::kCutLink || k == Kind::kDegradeLink;
+  return k == Kind::kPartition || k == Kind::kCutLink || k == Kind::kDegradeLink ||
+         k == Kind::kCorrupt;
 }
 
 // Resolves one member of a partition group: a node id, an inclusive range "a..b", or a
@@ -267,6 +271,42 @@ void ReadRepairFault(Section& f, const Scenario& sc, FaultConfig* c) {
 
 void ReadMark(Section&, const Scenario&, FaultConfig*) {}
 
+// The message categories whose bytes the simulation carries, so that a flipped byte can be
+// detected (checksums, content addresses).
+constexpr std::string_view kCorruptible[] = {"stream", "chunk"};
+
+void ReadCorrupt(Section& f, const Scenario&, FaultConfig* c) {
+  ReadUndoAfter(f, c);
+  f.Require("probability", "missing: the probability that a message arrives corrupted");
+  f.Probability("probability", &c->probability,
+                "corrupt: the probability that a message of `categories` arrives with a byte "
+                "flipped");
+  const toml::node* cats = f.Raw("categories", "array of strings", "[\"stream\", \"chunk\"]",
+                                 "corrupt: the message categories it hits: \"stream\" (repair "
+                                 "streams) and \"chunk\" (sstable_dag chunks)");
+  if (f.reading()) {
+    c->categories.clear();
+    if (cats == nullptr) {
+      c->categories = {"stream", "chunk"};
+    } else if (!cats->is_array() || cats->as_array()->empty()) {
+      f.ErrorAtNode(*cats, "categories", "expected a non-empty array, e.g. [\"chunk\"]");
+    } else {
+      for (const toml::node& e : *cats->as_array()) {
+        const std::optional<std::string_view> v = e.value<std::string_view>();
+        if (!v || std::find(std::begin(kCorruptible), std::end(kCorruptible), *v) ==
+                      std::end(kCorruptible)) {
+          f.ErrorAtNode(e, "categories",
+                        "expected \"stream\" or \"chunk\" (the messages whose bytes the "
+                        "simulation carries)");
+          continue;
+        }
+        c->categories.emplace_back(*v);
+      }
+    }
+  }
+  f.Echo("categories", c->categories);
+}
+
 struct Action {
   Kind kind;
   void (*read)(Section& f, const Scenario& sc, FaultConfig* c);
@@ -280,12 +320,14 @@ constexpr Action kActions[] = {
     {Kind::kReplace, ReadNodeFault},        {Kind::kDropMutations, ReadDropMutations},
     {Kind::kClockJump, ReadClockJump},      {Kind::kDriftChange, ReadDriftChange},
     {Kind::kRepair, ReadRepairFault},       {Kind::kMark, ReadMark},
+    {Kind::kCorrupt, ReadCorrupt},
 };
 
 void ReadFault(Section& f, const Scenario& sc, FaultConfig* c) {
   f.Require("action",
             "missing: every fault needs an action (partition, cut_link, degrade_link, heal, "
-            "clock_jump, drift_change, crash, restart, replace, drop_mutations, repair, mark)");
+            "clock_jump, drift_change, crash, restart, replace, drop_mutations, repair, mark, "
+            "corrupt)");
   f.Enum("action", &c->kind, kFaultKinds, "what happens (required)");
   f.Require("at", "missing: when the fault happens");
   f.Duration("at", &c->at, 0, kYear, "when it happens, in simulated time (required)");

@@ -117,5 +117,33 @@ TEST(SSTableDagRepairTest, ReplacedNodeFetchesFromBothPeers) {
   EXPECT_GE(D(out, "repair.over_streaming.partitions"), 1.0);
 }
 
+// A `corrupt` fault during the repair flips a byte in 10 % of the chunk batches and of the
+// stream batches: every corrupted chunk fails its address check and is fetched again, every
+// corrupted stream batch fails its checksum and is sent again (detected = injected, exactly),
+// nothing corrupted is ingested (sstable_dag checks every reassembled file against its root),
+// and the replicas converge.
+TEST(SSTableDagRepairTest, EveryCorruptedChunkAndBatchIsDetectedAndRefetched) {
+  for (const std::string strategy : {"sstable_dag", "merkle"}) {
+    SCOPED_TRACE(strategy);
+    Scenario s = testing::LoadShipped("sstable-dag", {"repair.strategy=" + strategy});
+    FaultConfig corrupt;
+    corrupt.kind = FaultConfig::Kind::kCorrupt;
+    corrupt.at = 8 * kSecond;  // before the repair at 9 s, to the end
+    corrupt.probability = Ratio{1, 10};
+    corrupt.categories = {"chunk", "stream"};
+    s.faults.push_back(corrupt);
+    const RunOutput out = testing::RunOk(s);
+    EXPECT_EQ(U(out, "convergence.divergent_cells_end"), 0u);
+    if (strategy == "sstable_dag") {
+      EXPECT_GT(U(out, "network.chunk.corrupted.messages"), 0u);
+      EXPECT_EQ(U(out, "repair.dag.chunks_corrupt"), U(out, "network.chunk.corrupted.messages"));
+    } else {
+      EXPECT_GT(U(out, "network.stream.corrupted.messages"), 0u);
+      EXPECT_EQ(U(out, "repair.stream.batches_corrupt"),
+                U(out, "network.stream.corrupted.messages"));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dsim::sim

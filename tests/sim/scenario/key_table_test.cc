@@ -181,6 +181,12 @@ node = 0
 [[faults]]
 action = "mark"
 at = "21s"
+[[faults]]
+action = "corrupt"
+at = "22s"
+duration = "1s"
+probability = 0.01
+categories = ["chunk"]
 
 [metrics]
 sample_interval = "1s"

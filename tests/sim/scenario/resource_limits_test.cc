@@ -143,5 +143,29 @@ TEST(ResourceLimits, ChunkingKeysAreCheckedAgainstEachOther) {
   EXPECT_EQ(s->repair.chunk_bytes, 12u << 10);
 }
 
+TEST(ResourceLimits, CorruptNamesItsCategories) {
+  const char* text = R"([workload]
+kind = "kv"
+[[faults]]
+action = "corrupt"
+at = "1s"
+probability = "5%"
+categories = ["chunk", "write"]
+)";
+  EXPECT_THAT(Error(text, {}),
+              HasSubstr("test.toml:7:24: faults[0].categories: expected \"stream\" or "
+                        "\"chunk\""));
+  EXPECT_THAT(
+      Error("[workload]\nkind = \"kv\"\n[[faults]]\naction = \"corrupt\"\nat = \"1s\"\n", {}),
+      HasSubstr("faults[0].probability: missing"));
+  absl::StatusOr<Scenario> s = LoadScenarioText(
+      "[workload]\nkind = \"kv\"\n[[faults]]\naction = \"corrupt\"\nat = \"1s\"\n"
+      "probability = 0.25\nduration = \"2s\"\n",
+      "test.toml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->faults[0].categories, (std::vector<std::string>{"stream", "chunk"}));
+  EXPECT_TRUE(s->faults[0].probability == (Ratio{1, 4}));
+}
+
 }  // namespace
 }  // namespace dsim::sim
