@@ -203,19 +203,23 @@ void RepairService::FinishSession(PoolRef ref, bool ok) {
 void RepairService::OnNodeDown(NodeId node) {
   // The sessions whose strategy cannot lose a replica now fail (first all found, then failed:
   // failing one may start others, which check their replicas themselves).
-  std::vector<PoolRef> doomed;
+  // The others hear of it afterwards (it may end them too).
+  std::vector<PoolRef> doomed, told;
   for (uint32_t i = 0; i < sessions_.capacity(); ++i) {
     if (!sessions_.LiveIndex(i)) continue;
     const PoolRef ref = sessions_.RefAt(i);
     const Session& s = sessions_[ref];
     DSIM_CHECK(s.begun);
-    if (!strategy_->FailsOnReplicaDown(ref)) continue;
-    if (std::find(s.info.replicas.begin(), s.info.replicas.end(), node) != s.info.replicas.end()) {
-      doomed.push_back(ref);
+    if (std::find(s.info.replicas.begin(), s.info.replicas.end(), node) == s.info.replicas.end()) {
+      continue;
     }
+    (strategy_->FailsOnReplicaDown(ref) ? doomed : told).push_back(ref);
   }
   for (PoolRef ref : doomed) {
     if (sessions_.Live(ref)) FinishSession(ref, false);
+  }
+  for (PoolRef ref : told) {
+    if (sessions_.Live(ref)) strategy_->OnReplicaDown(ref, node);
   }
 }
 

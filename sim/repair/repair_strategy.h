@@ -45,6 +45,8 @@
 //   OnStreamDone(s)        one of the session's streams ended.
 //   FailsOnReplicaDown(s)  a replica (or the initiator) went down: true = the service fails
 //                          the session (pure; called for every live session of that node).
+//   OnReplicaDown(s, n)    replica n of s went down and FailsOnReplicaDown(s) said false: the
+//                          strategy may carry on without it (default: nothing).
 //   End(s, ok)             once per Begin, when the session finishes (by Finish, or failed by
 //                          the service): the strategy releases its state.
 // Ownership: the service owns sessions; the strategy owns its per-session state (SessionTable
@@ -191,6 +193,7 @@ class RepairStrategy {
   virtual void OnWorkDone(SessionRef s, NodeId node, uint32_t lane) = 0;
   virtual void OnStreamDone(SessionRef s) = 0;
   virtual bool FailsOnReplicaDown(SessionRef s) const = 0;
+  virtual void OnReplicaDown(SessionRef /*s*/, NodeId /*node*/) {}
   virtual void End(SessionRef s, bool ok) = 0;
 
   // The strategy's own repair.* metrics.

@@ -82,6 +82,7 @@ void SSTableDagStrategy::PlanFetches(SessionRef s, uint32_t pos,
   }
   x.wants = std::move(wants);
   x.wants_fetched = std::move(fetched);
+  x.wants_lost.assign(x.wants.size(), false);
   // What x holds is copied into its session store; the rest is needed, once per address.
   absl::btree_map<engine::Digest128, std::string> own_files;
   std::vector<std::pair<uint32_t, engine::ChunkAddress>> needed;  // (holders, address)
@@ -108,41 +109,71 @@ void SSTableDagStrategy::PlanFetches(SessionRef s, uint32_t pos,
   std::vector<absl::btree_map<engine::Digest128, std::string>> peer_files(n);
   std::vector<Batch> open(n);
   for (const auto& [count, address] : needed) {
-    uint32_t best = n;
-    for (uint32_t y = 0; y < n; ++y) {
-      if (y == pos || !held[y].contains(address)) continue;
-      if (best == n || st.assigned[y] < st.assigned[best]) best = y;
-    }
-    DSIM_CHECK(best < n);
-    const auto& [digest, index] = held[best].at(address);
-    std::string bytes = ChunkBytes(s, best, digest, index, &peer_files[best]);
-    st.assigned[best] += bytes.size();
-    Batch& b = open[best];
-    if (!b.addresses.empty() && b.size + bytes.size() > kMaxBatchBytes) {
-      x.from[best].charged.push_back(std::move(b));
-      b = Batch{};
-    }
-    b.size += bytes.size();
-    b.addresses.push_back(address);
-    b.bytes.push_back(std::move(bytes));
-    ++x.from[best].chunks;
+    DSIM_CHECK(Assign(s, pos, address, held, &peer_files, &open));
   }
   for (uint32_t y = 0; y < n; ++y) {
-    if (!open[y].addresses.empty()) x.from[y].charged.push_back(std::move(open[y]));
+    if (!open[y].addresses.empty()) x.from[y].queued.push_back(std::move(open[y]));
+  }
+}
+
+bool SSTableDagStrategy::Assign(SessionRef s, uint32_t pos, const engine::ChunkAddress& address,
+                                const std::vector<ChunkIndex>& held,
+                                std::vector<absl::btree_map<engine::Digest128, std::string>>* files,
+                                std::vector<Batch>* open) {
+  State& st = states_[s];
+  Replica& x = st.replicas[pos];
+  const uint32_t n = static_cast<uint32_t>(st.replicas.size());
+  uint32_t best = n;
+  for (uint32_t y = 0; y < n; ++y) {
+    if (y == pos || !held[y].contains(address)) continue;
+    if (best == n || st.assigned[y] < st.assigned[best]) best = y;
+  }
+  if (best == n) return false;
+  const auto& [digest, index] = held[best].at(address);
+  std::string bytes = ChunkBytes(s, best, digest, index, &(*files)[best]);
+  st.assigned[best] += bytes.size();
+  Batch& b = (*open)[best];
+  if (!b.addresses.empty() && b.size + bytes.size() > kMaxBatchBytes) {
+    x.from[best].queued.push_back(std::move(b));
+    b = Batch{};
+  }
+  b.size += bytes.size();
+  b.addresses.push_back(address);
+  b.bytes.push_back(std::move(bytes));
+  return true;
+}
+
+void SSTableDagStrategy::RequestQueued(SessionRef s, uint32_t pos) {
+  const std::vector<NodeId> replicas = context_->session(s).replicas;
+  for (uint32_t y = 0; y < replicas.size(); ++y) {
+    Pair& pair = states_[s].replicas[pos].from[y];
+    if (pair.queued.empty() || pair.requested) continue;
+    uint32_t chunks = 0;
+    for (const Batch& b : pair.queued) chunks += static_cast<uint32_t>(b.addresses.size());
+    pair.requested = true;
+    if (!context_->SendControl(s, replicas[pos], replicas[y], MessageCategory::kControl,
+                               kRequestBytes + 16 * chunks, pos)) {
+      return;  // the session failed
+    }
   }
 }
 
 void SSTableDagStrategy::OnFetchRequest(SessionRef s, uint32_t from_pos, uint32_t holder_pos) {
   const NodeId sender = context_->session(s).replicas[holder_pos];
-  for (const Batch& b : states_[s].replicas[from_pos].from[holder_pos].charged) {
+  Pair& pair = states_[s].replicas[from_pos].from[holder_pos];
+  pair.requested = false;
+  while (!pair.queued.empty()) {
+    const Batch& b = pair.queued.front();
     context_->ChargeUpload(s, sender, b.size + kPerChunkFraming * b.addresses.size(),
                            kReply0 + from_pos);
+    pair.charged.push_back(std::move(pair.queued.front()));
+    pair.queued.pop_front();
   }
 }
 
 void SSTableDagStrategy::OnUploaded(SessionRef s, uint32_t sender, uint32_t receiver) {
   Pair& pair = states_[s].replicas[receiver].from[sender];
-  DSIM_CHECK(!pair.charged.empty());
+  if (pair.charged.empty()) return;  // the receiver went down and dropped its fetches
   pair.ready.push_back(std::move(pair.charged.front()));
   pair.charged.pop_front();
   SendReady(s, sender, receiver);
@@ -151,6 +182,10 @@ void SSTableDagStrategy::OnUploaded(SessionRef s, uint32_t sender, uint32_t rece
 void SSTableDagStrategy::SendReady(SessionRef s, uint32_t sender, uint32_t receiver) {
   const std::vector<NodeId>& replicas = context_->session(s).replicas;
   const NodeId from = replicas[sender], to = replicas[receiver];
+  if (states_[s].replicas[receiver].phase == PeerPhase::kDone) {
+    states_[s].replicas[receiver].from[sender].ready.clear();  // it went down: nothing to send
+    return;
+  }
   for (uint32_t slot = 0; slot < kWindow; ++slot) {
     Pair& pair = states_[s].replicas[receiver].from[sender];
     if (pair.ready.empty()) return;
@@ -171,6 +206,7 @@ void SSTableDagStrategy::OnBatch(SessionRef s, uint32_t sender, uint32_t receive
   DSIM_CHECK(slot < kWindow && pair.in_flight[slot].has_value());
   Batch b = std::move(*pair.in_flight[slot]);
   pair.in_flight[slot].reset();
+  if (x.phase == PeerPhase::kDone) return;  // it went down meanwhile: the batch is for nothing
   Batch again;  // chunks that failed verification, fetched again from the same peer
   // The flipped byte: in one chunk of the batch, at a position drawn from the message.
   const uint64_t mix = engine::Hash64(absl::StrCat(sent_at, "/", slot));
@@ -206,6 +242,81 @@ void SSTableDagStrategy::OnBatch(SessionRef s, uint32_t sender, uint32_t receive
     return;
   }
   SendReady(s, sender, receiver);
+}
+
+bool SSTableDagStrategy::FailsOnReplicaDown(SessionRef s) const {
+  return states_[s].phase != Phase::kPeers;
+}
+
+void SSTableDagStrategy::OnReplicaDown(SessionRef s, NodeId node) {
+  State& st = states_[s];
+  DSIM_CHECK(st.phase == Phase::kPeers);
+  const uint32_t down = PositionOf(s, node);
+  const uint32_t n = static_cast<uint32_t>(st.replicas.size());
+  // As a receiver: its wants are dropped (it fetches nothing more this session).
+  Replica& d = st.replicas[down];
+  const bool was_active = d.phase != PeerPhase::kDone;
+  if (was_active) {
+    d.phase = PeerPhase::kDone;
+    d.wants.clear();
+    for (Pair& pair : d.from) {
+      pair.queued.clear();
+      pair.charged.clear();
+      pair.ready.clear();
+    }
+    ++st.peers_done;
+  }
+  // As a sender: what it had not sent yet comes from the other holders.
+  std::vector<ChunkIndex> held;
+  for (uint32_t pos = 0; pos < n; ++pos) {
+    Replica& x = st.replicas[pos];
+    if (pos == down || x.phase != PeerPhase::kFetch) continue;
+    Pair& pair = x.from[down];
+    std::vector<engine::ChunkAddress> lost;
+    for (std::deque<Batch>* q : {&pair.queued, &pair.charged, &pair.ready}) {
+      for (const Batch& b : *q) lost.insert(lost.end(), b.addresses.begin(), b.addresses.end());
+      q->clear();
+    }
+    pair.requested = false;
+    if (lost.empty()) continue;
+    if (held.empty()) {
+      held.resize(n);
+      for (uint32_t p = 0; p < n; ++p) held[p] = HeldNow(s, p);  // empty for the down node
+    }
+    std::vector<absl::btree_map<engine::Digest128, std::string>> files(n);
+    std::vector<Batch> open(n);
+    for (const engine::ChunkAddress& a : lost) {
+      if (Assign(s, pos, a, held, &files, &open)) {
+        ++chunks_reassigned_;
+        continue;
+      }
+      --x.chunks_pending;  // no live peer has it: the SSTables holding it cannot be completed
+      for (size_t w = 0; w < x.wants.size(); ++w) {
+        const DagCatalog::Entry* e = catalog_.Find(st.tables[x.wants[w]].digest);
+        for (const engine::ChunkRef& c : e->dag.chunks()) {
+          if (c.address == a) x.wants_lost[w] = true;
+        }
+      }
+    }
+    for (uint32_t y = 0; y < n; ++y) {
+      if (!open[y].addresses.empty()) x.from[y].queued.push_back(std::move(open[y]));
+    }
+  }
+  // Requests for the reassigned chunks, and receivers left with nothing to wait for. Each call
+  // may end the session (an unreachable peer, the last replica done): stop when it has.
+  const SessionRef session = s;
+  for (uint32_t pos = 0; pos < n; ++pos) {
+    if (!states_.IsOpen(session)) return;
+    Replica& x = states_[s].replicas[pos];
+    if (x.phase != PeerPhase::kFetch) continue;
+    if (x.chunks_pending == 0) {
+      IngestWanted(s, pos);
+      PeerDone(s, pos);
+      continue;
+    }
+    RequestQueued(s, pos);
+  }
+  if (states_.IsOpen(session) && was_active && states_[s].peers_done == n) Complete(s);
 }
 
 }  // namespace dsim::sim

@@ -302,15 +302,7 @@ void SSTableDagStrategy::OnListsIn(SessionRef s, uint32_t pos) {
     PeerDone(s, pos);
     return;
   }
-  const std::vector<NodeId> replicas = context_->session(s).replicas;
-  for (uint32_t y = 0; y < n; ++y) {
-    const uint32_t chunks = states_[s].replicas[pos].from[y].chunks;
-    if (chunks == 0) continue;
-    if (!context_->SendControl(s, replicas[pos], replicas[y], MessageCategory::kControl,
-                               kRequestBytes + 16 * chunks, pos)) {
-      return;  // the session failed
-    }
-  }
+  RequestQueued(s, pos);
 }
 
 void SSTableDagStrategy::IngestWanted(SessionRef s, uint32_t pos) {
@@ -319,6 +311,10 @@ void SSTableDagStrategy::IngestWanted(SessionRef s, uint32_t pos) {
   const NodeId node = context_->session(s).replicas[pos];
   absl::btree_set<engine::Digest128>& seen = seen_[KeyOf(s, pos)];
   for (size_t w = 0; w < x.wants.size(); ++w) {
+    if (x.wants_lost[w]) {  // a chunk of it left with the only peers that held it
+      ++sstables_vanished_;
+      continue;
+    }
     const Table& t = st.tables[x.wants[w]];
     const DagCatalog::Entry* e = catalog_.Find(t.digest);
     std::string file;
@@ -408,6 +404,7 @@ void SSTableDagStrategy::ExportTo(MetricSet* metrics) const {
   metrics->Set("repair.dag.chunks_held", chunks_held_, "chunks");
   metrics->Set("repair.dag.chunks_shared", chunks_shared_, "chunks");
   metrics->Set("repair.dag.chunks_corrupt", chunks_corrupt_, "chunks");
+  metrics->Set("repair.dag.chunks_reassigned", chunks_reassigned_, "chunks");
   metrics->Set("repair.dag.bytes_fetched", bytes_fetched_, "bytes");
   metrics->Set("repair.dag.bytes_chunked", bytes_chunked_, "bytes");
   uint64_t total = 0, most = 0, uploaders = 0;

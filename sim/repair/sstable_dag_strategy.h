@@ -42,8 +42,12 @@
 //     already holds: each session changes only its range, so the minimum every strategy is
 //     measured against stays the same. The CRDT merge reconciles versions as for any ingest.
 // The session completes when every replica has ingested what it wanted. Round trips: roots, and
-// when they differ manifests, chunk lists and fetches (4). A replica going down fails the
-// session (no peer takes over another's uploads yet).
+// when they differ manifests, chunk lists and fetches (4). A replica going down before the
+// fetches fails the session. During them the swarm carries on without it: a receiver that goes
+// down drops its wants; a sender's chunks not yet sent are fetched from the other holders, a
+// peer that fetched the SSTable already included ("even if the original seed goes away, the
+// swarm can still replicate"), and an SSTable no live peer holds whole is dropped
+// (repair.dag.sstables_vanished). Batches already on the wire still arrive.
 //
 // What it costs and moves: every SSTable a replica lacks moves whole (less the chunks it
 // holds), whatever rows it holds already: replicas that flushed and compacted at different
@@ -59,7 +63,8 @@
 //
 // Metrics: repair.dag.{sessions_in_sync, sstables_wanted, sstables_ingested, sstables_vanished,
 // ingests_byte_identical, rows_filtered, chunks_needed, chunks_fetched, chunks_held,
-// chunks_shared, bytes_fetched, bytes_chunked, chunks_corrupt, uploaders, upload_share_max}.
+// chunks_shared, chunks_reassigned, bytes_fetched, bytes_chunked, chunks_corrupt, uploaders,
+// upload_share_max}.
 #ifndef DSIM_SIM_REPAIR_SSTABLE_DAG_STRATEGY_H_
 #define DSIM_SIM_REPAIR_SSTABLE_DAG_STRATEGY_H_
 
@@ -102,7 +107,8 @@ class SSTableDagStrategy : public RepairStrategy {
   void OnMessage(SessionRef s, const Delivery& delivery, uint32_t lane) override;
   void OnWorkDone(SessionRef s, NodeId node, uint32_t lane) override;
   void OnStreamDone(SessionRef) override {}
-  bool FailsOnReplicaDown(SessionRef) const override { return true; }
+  bool FailsOnReplicaDown(SessionRef s) const override;
+  void OnReplicaDown(SessionRef s, NodeId node) override;
   void End(SessionRef s, bool ok) override;
   void ExportTo(MetricSet* metrics) const override;
 
@@ -125,16 +131,18 @@ class SSTableDagStrategy : public RepairStrategy {
     uint64_t size = 0;
   };
   struct Pair {                 // one sender's uploads to one receiver
+    std::deque<Batch> queued;   // planned, until the receiver's fetch request arrives
     std::deque<Batch> charged;  // waiting for the throttle, in order
     std::deque<Batch> ready;    // out of the throttle, waiting for a window slot
     std::array<std::optional<Batch>, kWindow> in_flight;
-    uint32_t chunks = 0;  // assigned (the fetch request's size)
+    bool requested = false;  // a fetch request for the queued batches is on its way
   };
   struct Replica {
     std::vector<Table> drive;  // SSTables meeting the range, by root
     engine::Digest128 drive_root;
     std::vector<size_t> wants;            // indexes into State::tables
     std::vector<uint64_t> wants_fetched;  // per want: chunk bytes fetched for it (not held)
+    std::vector<bool> wants_lost;         // per want: a chunk no live peer holds any more
     absl::btree_map<uint32_t, std::vector<size_t>> lists_from;  // holder position -> tables
     PeerPhase phase = PeerPhase::kLists;
     uint32_t lists_pending = 0;
@@ -194,6 +202,14 @@ class SSTableDagStrategy : public RepairStrategy {
   // Plans replica pos's fetches once its chunk lists are in: what it holds, what it needs
   // from whom (rarest first), in batches.
   void PlanFetches(SessionRef s, uint32_t pos, const std::vector<ChunkIndex>& held);
+  // Gives chunk `address` to the least-loaded holder in `held` other than pos (queued on that
+  // pair); false if no one holds it.
+  bool Assign(SessionRef s, uint32_t pos, const engine::ChunkAddress& address,
+              const std::vector<ChunkIndex>& held,
+              std::vector<absl::btree_map<engine::Digest128, std::string>>* files,
+              std::vector<Batch>* open);
+  // Sends receiver pos a fetch request to every peer with queued batches.
+  void RequestQueued(SessionRef s, uint32_t pos);
 
   RepairContext* context_;
   DagCatalog catalog_;
@@ -229,6 +245,7 @@ class SSTableDagStrategy : public RepairStrategy {
   uint64_t bytes_chunked_ = 0;
   uint64_t chunks_corrupt_ = 0;
   uint64_t sstables_vanished_ = 0;
+  uint64_t chunks_reassigned_ = 0;
 };
 
 }  // namespace dsim::sim

@@ -145,5 +145,47 @@ TEST(SSTableDagRepairTest, EveryCorruptedChunkAndBatchIsDetectedAndRefetched) {
   }
 }
 
+// "Even if the original seed goes away, the swarm can still replicate": node 0 wrote an
+// SSTable, node 1 fetched it in a first sync, and in a sync of all three node 2 fetches it from
+// both; node 0 crashes in the middle. Node 2 gets the chunks node 0 had not sent from node 1,
+// and completes: it ends with the same file, and the session does not fail.
+TEST(SSTableDagRepairTest, SwarmFinishesFromThePeerThatFetchedItWhenTheWriterGoesDown) {
+  Scenario s = World::Make("cdc");
+  s.cluster.nodes = 3;
+  s.cluster.replication_factor = 3;
+  s.repair.stream_bytes_per_sec = 2 << 20;  // a slow upload, so the crash lands mid-fetch
+  testing::TwoReplicaWorld world(s);
+  KvWorld& w = *world.w;
+  w.cluster().Ingest(0, Rows(0, 20000));
+  const engine::Digest128 file =
+      w.cluster().node(0).store().sstables()[0]->metadata().content_digest;
+  const uint64_t size = w.cluster().node(0).store().sstables()[0]->file_bytes();
+  w.repair().StartCustomRepair({engine::TokenRange::FullRing()}, {0, 1}, -1);
+  w.scheduler().Run();
+  ASSERT_EQ(w.cluster().node(1).store().sstables().back()->metadata().content_digest, file);
+  const uint64_t fetched_first = testing::RepairMetric(w, "repair.dag.bytes_fetched");
+  ASSERT_EQ(fetched_first, size);
+
+  w.repair().StartCustomRepair({engine::TokenRange::FullRing()}, {0, 1, 2}, -1);
+  // Both holders upload at 2 MiB/s: the file takes ~size / 4 MiB/s; crash node 0 halfway.
+  const Nanos start = w.scheduler().now();
+  w.scheduler().Run(
+      {.until = start + static_cast<Nanos>(size * kSecond / (8u << 20)) + 100 * kMillisecond});
+  ASSERT_LT(testing::RepairMetric(w, "repair.dag.bytes_fetched") - fetched_first, size);
+  w.cluster().Crash(0);
+  w.scheduler().Run();
+  EXPECT_EQ(w.repair().sessions_failed(), 0u);
+  EXPECT_EQ(w.repair().sessions_completed(), 2u);
+  bool has = false;
+  for (const auto& t : w.cluster().node(2).store().sstables()) {
+    has |= t->metadata().content_digest == file;
+  }
+  EXPECT_TRUE(has);
+  EXPECT_EQ(w.oracle().divergent_cells(), 0u);
+  // Every chunk came once (those in flight at the crash arrived), from both peers.
+  EXPECT_EQ(testing::RepairMetric(w, "repair.dag.bytes_fetched") - fetched_first, size);
+  EXPECT_GT(testing::RepairMetric(w, "repair.dag.chunks_reassigned"), 0u);
+}
+
 }  // namespace
 }  // namespace dsim::sim
