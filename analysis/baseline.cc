@@ -89,7 +89,7 @@ void ReadMetric(Section* s, Baseline::Source source, BaselineMetric* m) {
                   absl::StrCat("expected a relative tolerance in [0, ", kMaxRelativeTolerance,
                                "], got ", m->tolerance, " (a larger one checks nothing)"));
   }
-  m->direction = InferDirection(m->path);
+  m->direction = BaselineDirection(m->path);
   s->Enum("direction", &m->direction,
           {{"lower_is_better", Direction::kLowerIsBetter},
            {"higher_is_better", Direction::kHigherIsBetter},
@@ -119,13 +119,6 @@ void ReadMetric(Section* s, Baseline::Source source, BaselineMetric* m) {
   }
 }
 
-bool Word(const absl::btree_set<std::string>& words, std::initializer_list<const char*> any) {
-  for (const char* w : any) {
-    if (words.contains(w)) return true;
-  }
-  return false;
-}
-
 std::string TomlString(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
@@ -151,36 +144,6 @@ std::string TomlNumber(double v) {
 }
 
 }  // namespace
-
-const char* DirectionName(Direction d) {
-  switch (d) {
-    case Direction::kLowerIsBetter:
-      return "lower_is_better";
-    case Direction::kHigherIsBetter:
-      return "higher_is_better";
-    case Direction::kEqual:
-      return "equal";
-  }
-  return "equal";
-}
-
-Direction InferDirection(const std::string& path) {
-  absl::btree_set<std::string> words;
-  for (absl::string_view w : absl::StrSplit(path, absl::ByAnyChar("._"), absl::SkipEmpty())) {
-    words.insert(std::string(w));
-  }
-  if (Word(words, {"latency",  "time",     "duration",  "dropped",     "lost",        "loss",
-                   "zombie",   "zombies",  "divergent", "divergence",  "streamed",    "over",
-                   "error",    "errors",   "fp",        "false",       "unavailable", "failed",
-                   "failures", "timeouts", "anomalies", "resurrected", "offset"})) {
-    return Direction::kLowerIsBetter;
-  }
-  if (Word(words, {"availability", "available", "success", "successes", "throughput", "hit", "hits",
-                   "acknowledged"})) {
-    return Direction::kHigherIsBetter;
-  }
-  return Direction::kEqual;
-}
 
 absl::StatusOr<Baseline> ParseBaseline(const std::string& text, const std::string& source) {
   toml::table root;

@@ -31,25 +31,15 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "analysis/headline.h"
 
 namespace dsim::analysis {
-
-enum class Direction { kLowerIsBetter, kHigherIsBetter, kEqual };
-
-const char* DirectionName(Direction d);  // "lower_is_better", ...
 
 // The defaults `--write-baseline` uses for a new metric, and a hand-written entry gets when it
 // leaves the keys out.
 inline constexpr double kDefaultTolerance = 0.05;  // 5 % ...
 inline constexpr bool kDefaultRelative = true;     // ... of the expected value
 inline constexpr double kDefaultNullTolerance = 0.0;
-
-// The direction a metric is judged in, from the words of its path (split at '.' and '_'):
-// lower is better for latency, time, duration, dropped, lost, loss, zombie(s), divergent,
-// divergence, streamed, over (over_streaming), error(s), fp, false (false_positive), unavailable,
-// failed, failures, timeouts, anomalies, resurrected, offset; higher is better for
-// availability, available, success(es), throughput, hit(s), acknowledged; otherwise equal.
-Direction InferDirection(const std::string& path);
 
 struct BaselineMetric {
   std::string path;

@@ -1,9 +1,11 @@
 #include "analysis/baseline_update.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
+#include "analysis/headline.h"
 #include "engine/check.h"
 
 namespace dsim::analysis {
@@ -45,6 +47,37 @@ std::vector<std::pair<std::string, std::string>> Available(const ResultsDir& r) 
   return out;
 }
 
+BaselineMetric NewMetric(const ResultsDir& r, const std::string& point, const std::string& path) {
+  BaselineMetric m;
+  m.point = point;
+  m.path = path;
+  m.direction = BaselineDirection(path);
+  const bool found = Fill(r, &m);
+  DSIM_CHECK(found);  // it came from the results
+  return m;
+}
+
+// The gated headline metrics the results have, in headline order (per point for a sweep).
+void AddHeadline(const ResultsDir& r, Baseline* b) {
+  std::vector<std::string> points;
+  if (r.sweep) {
+    for (const PointSummary& p : r.summary.points) points.push_back(p.name);
+  } else {
+    points.push_back("");
+  }
+  const absl::btree_set<std::pair<std::string, std::string>> have = [&] {
+    absl::btree_set<std::pair<std::string, std::string>> s;
+    for (const auto& pp : Available(r)) s.insert(pp);
+    return s;
+  }();
+  for (const std::string& point : points) {
+    for (const HeadlineMetric& h : HeadlineMetrics()) {
+      const std::string path(h.path);
+      if (h.gate && have.contains({point, path})) b->metrics.push_back(NewMetric(r, point, path));
+    }
+  }
+}
+
 }  // namespace
 
 Baseline BaselineFromResults(const ResultsDir& r, const std::optional<Baseline>& tmpl,
@@ -70,16 +103,17 @@ Baseline BaselineFromResults(const ResultsDir& r, const std::optional<Baseline>&
       b.metrics.push_back(std::move(m));
     }
   }
-  if (!tmpl.has_value() || !prefixes.empty()) {
+  if (!tmpl.has_value() && prefixes.empty()) {
+    AddHeadline(r, &b);
+  } else if (!prefixes.empty()) {
     for (const auto& [point, path] : Available(r)) {
       if (included.contains({point, path}) || !MatchesAnyPrefix(path, prefixes)) continue;
-      BaselineMetric m;
-      m.point = point;
-      m.path = path;
-      m.direction = InferDirection(path);
-      const bool found = Fill(r, &m);
-      DSIM_CHECK(found);  // it came from the results
-      b.metrics.push_back(std::move(m));
+      // An echo of the configuration judges nothing; only a prefix naming it exactly adds it.
+      if (IsConfigurationEcho(path) &&
+          std::find(prefixes.begin(), prefixes.end(), path) == prefixes.end()) {
+        continue;
+      }
+      b.metrics.push_back(NewMetric(r, point, path));
     }
   }
   return b;

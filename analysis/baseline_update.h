@@ -4,9 +4,11 @@
 //
 // With a template (the --baseline being compared with, or the file being overwritten) its
 // metrics are kept in order with their tolerance, relative and direction, and only the values
-// are updated; a template metric the results no longer have is dropped and reported. Without a
-// template, or with metric prefixes, every metric of the results under a prefix (all, when
-// there are none) is added with the default tolerance and the direction InferDirection gives.
+// are updated; a template metric the results no longer have is dropped and reported. With
+// metric prefixes, every metric of the results under a prefix is added (but configuration
+// echoes, analysis/headline.h, unless a prefix names one exactly). Without a template or
+// prefixes, the gated headline metrics the results have are added (per point for a sweep).
+// New metrics get the default tolerance and BaselineDirection's direction.
 #ifndef DSIM_ANALYSIS_BASELINE_UPDATE_H_
 #define DSIM_ANALYSIS_BASELINE_UPDATE_H_
 

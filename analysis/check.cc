@@ -67,6 +67,13 @@ std::string WorseWord(const BaselineMetric& base) {
 
 }  // namespace
 
+bool NearMiss(const BaselineMetric& base, const Comparison& c) {
+  if (c.verdict != Verdict::kOk || !base.expected.has_value() || !c.now.has_value()) return false;
+  BaselineMetric half = base;
+  half.tolerance = base.tolerance / 2.0;
+  return Judge(half, *base.expected, *c.now) == Side::kWorse;
+}
+
 const char* VerdictName(Verdict v) {
   switch (v) {
     case Verdict::kOk:

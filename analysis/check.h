@@ -46,6 +46,10 @@ struct Comparison {
   std::string reason;  // why, for REGRESSION / MISSING / noise (empty otherwise)
 };
 
+// A near miss: verdict ok, but the change lies past half the tolerance on the bad side (either
+// side for `equal`). `dsim check` shows these beside the failures.
+bool NearMiss(const BaselineMetric& base, const Comparison& c);
+
 // `now` null: the metric is not in the results.
 Comparison CompareRun(const BaselineMetric& base, const MetricValue* now);
 Comparison CompareSweep(const BaselineMetric& base, const MetricSummary* now);

@@ -277,15 +277,19 @@ absl::StatusOr<SweepSummary> UpdateSummary(const std::string& dir, const SweepPl
   return summary;
 }
 
+std::string PointStatusLine(const PointSummary& ps) {
+  std::string out =
+      absl::StrCat("== ", ps.name, ": ", ps.completed, " of ", ps.planned, " runs completed");
+  if (ps.failed > 0) absl::StrAppend(&out, ", ", ps.failed, " failed");
+  if (ps.missing > 0) absl::StrAppend(&out, ", ", ps.missing, " missing");
+  return out + "\n";
+}
+
 std::string SummaryTable(const SweepSummary& summary,
                          const std::vector<std::string>& metric_prefixes) {
   std::string out;
   for (const PointSummary& ps : summary.points) {
-    absl::StrAppend(&out, "== ", ps.name, ": ", ps.completed, " of ", ps.planned,
-                    " runs completed");
-    if (ps.failed > 0) absl::StrAppend(&out, ", ", ps.failed, " failed");
-    if (ps.missing > 0) absl::StrAppend(&out, ", ", ps.missing, " missing");
-    absl::StrAppend(&out, "\n");
+    absl::StrAppend(&out, PointStatusLine(ps));
     TextTable t(
         {"metric", "unit", "n", "nulls", "mean", "+-95%", "stddev", "min", "p50", "p95", "max"},
         {false, false, true, true, true, true, true, true, true, true, true});

@@ -87,6 +87,9 @@ std::string SummaryToCsv(const SweepSummary& summary);
 [[nodiscard]] absl::StatusOr<SweepSummary> UpdateSummary(const std::string& dir,
                                                          const SweepPlan& plan);
 
+// "== POINT: C of P runs completed[, F failed][, M missing]\n".
+std::string PointStatusLine(const PointSummary& ps);
+
 // Aligned tables, one per point: metric, unit, n, nulls, mean, +-95% CI half-width, stddev, min,
 // p50, p95, max. With `metric_prefixes` non-empty, only metrics starting with one of them.
 std::string SummaryTable(const SweepSummary& summary,

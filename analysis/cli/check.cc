@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analysis/baseline.h"
@@ -38,8 +39,10 @@ const ArgSpec& CheckSpec() {
         "write a baseline from RESULTS; keeps the metrics and tolerances of --baseline or of FILE "
         "when they exist"},
        {"metric", "PREFIX",
-        "--write-baseline: include metrics at or under PREFIX (e.g. relay.latency) (default: all)",
-        true}},
+        "--write-baseline: include metrics at or under PREFIX (e.g. relay.latency) (default: the "
+        "gated headline metrics)",
+        true},
+       {"all", "", "print every compared metric (default: failures, noise and near misses)"}},
       1,
       1};
   return spec;
@@ -70,8 +73,34 @@ std::string Allowed(const BaselineMetric& m) {
                       m.unit.empty() ? "" : absl::StrCat(" ", m.unit));
 }
 
-// Compares, prints the table and the verdict line; returns the exit code.
-int PrintCheck(const Baseline& b, const std::string& file, const ResultsDir& r, std::FILE* out) {
+// Whether the row of metric `m` is printed without --all: failures, noise, near misses.
+bool Shown(const BaselineMetric& m, const Comparison& c) {
+  return analysis::Fails(c.verdict) || c.verdict == analysis::Verdict::kNoise ||
+         analysis::NearMiss(m, c);
+}
+
+std::vector<std::string> Row(const BaselineMetric& m, const Comparison& c, bool sweep) {
+  std::string base_text = WithUnit(m.expected, m.unit);
+  if (sweep && m.ci95_low.has_value()) base_text += Interval(m.ci95_low, m.ci95_high);
+  std::string now_text =
+      c.verdict == analysis::Verdict::kMissing ? "-" : WithUnit(c.now, c.now_unit);
+  if (c.now_ci95_low.has_value()) now_text += Interval(c.now_ci95_low, c.now_ci95_high);
+  const bool near = analysis::NearMiss(m, c);
+  std::vector<std::string> row = {m.path,
+                                  base_text,
+                                  now_text,
+                                  Change(m.expected, c.now),
+                                  Allowed(m),
+                                  analysis::VerdictName(c.verdict),
+                                  near ? "near miss: past half the tolerance" : c.reason};
+  if (sweep) row.insert(row.begin(), m.point);
+  return row;
+}
+
+// Compares, prints the table (every row with `all`, else the shown ones) and the verdict line;
+// returns the exit code.
+int PrintCheck(const Baseline& b, const std::string& file, const ResultsDir& r, bool all,
+               std::FILE* out) {
   std::vector<std::string> header = {"metric",  "baseline", "now", "change",
                                      "allowed", "verdict",  "why"};
   std::vector<bool> right = {false, true, true, true, true, false, false};
@@ -80,27 +109,23 @@ int PrintCheck(const Baseline& b, const std::string& file, const ResultsDir& r, 
     right.insert(right.begin(), false);
   }
   analysis::TextTable t(header, right);
-  size_t failures = 0;
-  size_t noise = 0;
+  size_t failures = 0, noise = 0, improved = 0, rows = 0;
   const std::vector<Comparison> comparisons = analysis::CheckBaseline(b, r);
   for (size_t i = 0; i < b.metrics.size(); ++i) {
-    const BaselineMetric& m = b.metrics[i];
     const Comparison& c = comparisons[i];
-    std::string base_text = WithUnit(m.expected, m.unit);
-    if (r.sweep && m.ci95_low.has_value()) base_text += Interval(m.ci95_low, m.ci95_high);
-    std::string now_text =
-        c.verdict == analysis::Verdict::kMissing ? "-" : WithUnit(c.now, c.now_unit);
-    if (c.now_ci95_low.has_value()) now_text += Interval(c.now_ci95_low, c.now_ci95_high);
-    std::vector<std::string> row = {m.path,     base_text,
-                                    now_text,   Change(m.expected, c.now),
-                                    Allowed(m), analysis::VerdictName(c.verdict),
-                                    c.reason};
-    if (r.sweep) row.insert(row.begin(), m.point);
-    t.AddRow(std::move(row));
     if (analysis::Fails(c.verdict)) ++failures;
     if (c.verdict == analysis::Verdict::kNoise) ++noise;
+    if (c.verdict == analysis::Verdict::kImproved) ++improved;
+    if (!all && !Shown(b.metrics[i], c)) continue;
+    t.AddRow(Row(b.metrics[i], c, r.sweep));
+    ++rows;
   }
-  std::fputs(t.Render().c_str(), out);
+  if (rows > 0) std::fputs(t.Render().c_str(), out);
+  if (!all && rows < b.metrics.size()) {
+    std::fprintf(out,
+                 "(%zu rows within tolerance not shown, %zu of them improved; --all shows them)\n",
+                 b.metrics.size() - rows, improved);
+  }
   if (failures > 0) {
     std::fprintf(out, "check: %zu of %zu metrics REGRESSED against %s\n", failures,
                  b.metrics.size(), file.c_str());
@@ -116,6 +141,16 @@ struct Failure {
   int code;
   std::string message;
 };
+
+// What a baseline without a template or --metric gates: each path once, with its direction.
+void PrintChosen(const Baseline& b, std::FILE* out) {
+  std::fprintf(out, "  gating the headline metrics (--metric PREFIX to choose others):\n");
+  absl::btree_set<std::string> seen;
+  for (const BaselineMetric& m : b.metrics) {
+    if (!seen.insert(m.path).second) continue;
+    std::fprintf(out, "    %s  %s\n", m.path.c_str(), analysis::DirectionName(m.direction));
+  }
+}
 
 // --write-baseline FILE: the template is the compared baseline, else FILE when it exists.
 std::optional<Failure> WriteBaseline(const std::string& file, const ResultsDir& r,
@@ -149,6 +184,7 @@ std::optional<Failure> WriteBaseline(const std::string& file, const ResultsDir& 
   absl::Status st = sim::WriteFileAtomically(file, analysis::BaselineToToml(b, header));
   if (!st.ok()) return Failure{kExitIo, std::string(st.message())};
   std::fprintf(out, "wrote baseline %s (%zu metrics)\n", file.c_str(), b.metrics.size());
+  if (!tmpl.has_value() && prefixes.empty()) PrintChosen(b, out);
   for (const std::string& d : dropped)
     std::fprintf(out, "  dropped %s: not in the results any more\n", d.c_str());
   return std::nullopt;
@@ -175,7 +211,7 @@ int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
     if (!b.ok()) return fail(kExitUsage, absl::StrCat("bad baseline:\n", b.status().message()));
     absl::Status st = analysis::CheckApplies(*b, *file, *results);
     if (!st.ok()) return fail(kExitUsage, std::string(st.message()));
-    code = PrintCheck(*b, *file, *results, out);
+    code = PrintCheck(*b, *file, *results, a->Has("all"), out);
     baseline = std::move(*b);
   }
   if (std::optional<std::string> file = a->Get("write-baseline")) {

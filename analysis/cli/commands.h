@@ -37,12 +37,13 @@ int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FIL
 extern const char kOverview[];
 
 // The end of `dsim sweep` and all of `dsim summarize` (summarize.cc): recomputes and writes
-// DIR/summary.{json,csv} (analysis::UpdateSummary) and, with `print_table`, prints the table of
-// the metrics under `prefixes`. Errors are printed as "dsim COMMAND: ..."; returns the exit
-// code (3 when a summary file cannot be written, 2 for bad run files).
+// DIR/summary.{json,csv} (analysis::UpdateSummary) and, with `print_table`, prints the headline
+// table (analysis::HeadlineTable), or with `all_metrics` or `prefixes` the full table of the
+// metrics under `prefixes` (all of them when there are none). Errors are printed as "dsim COMMAND:
+// ..."; returns the exit code (3 when a summary file cannot be written, 2 for bad run files).
 int SummarizeInto(const std::string& dir, const analysis::SweepPlan& plan,
-                  const std::vector<std::string>& prefixes, bool print_table, std::FILE* out,
-                  std::FILE* err, const char* command);
+                  const std::vector<std::string>& prefixes, bool print_table, bool all_metrics,
+                  std::FILE* out, std::FILE* err, const char* command);
 
 }  // namespace dsim::cli
 

@@ -18,6 +18,7 @@
 #include "analysis/cli/commands.h"
 #include "analysis/cli/internal_error.h"
 #include "analysis/cli/memory_limit.h"
+#include "analysis/headline.h"
 #include "sim/resource_estimate.h"
 #include "sim/results.h"
 #include "sim/scenario/scenario.h"
@@ -42,31 +43,6 @@ const ArgSpec& RunSpec() {
       1};
   return spec;
 }
-
-// The headline metrics `dsim run` prints without --all-metrics, in this order, when the run has
-// them.
-constexpr const char* kHeadline[] = {"convergence.time",
-                                     "convergence.divergent_cells_max",
-                                     "convergence.divergent_cells_end",
-                                     "ops.write.availability",
-                                     "ops.read.availability",
-                                     "ops.write.latency.p99",
-                                     "ops.read.latency.p99",
-                                     "repair.differing.partitions",
-                                     "repair.streamed.partitions",
-                                     "repair.over_streaming.partitions",
-                                     "bloom.fp.observed",
-                                     "bloom.fp.theoretical",
-                                     "hll.error.mean",
-                                     "lww.lost_updates",
-                                     "zombies.cells",
-                                     "data_loss.cells",
-                                     "relay.delivered",
-                                     "relay.dropped",
-                                     "relay.latency.mean",
-                                     "relay.latency.p99",
-                                     "network.total.sent.messages",
-                                     "network.total.sent.bytes"};
 
 using MetricRows = std::vector<std::pair<std::string, std::string>>;
 
@@ -146,9 +122,9 @@ void PrintSummary(const sim::Scenario& scenario, const sim::RunOutput& output,
   const size_t all = rows.size();
   if (!all_metrics) {
     MetricRows headline;
-    for (const char* name : kHeadline) {
+    for (const analysis::HeadlineMetric& h : analysis::HeadlineMetrics()) {
       for (const auto& r : rows) {
-        if (r.first == name) headline.push_back(r);
+        if (r.first == h.path) headline.push_back(r);
       }
     }
     rows = std::move(headline);

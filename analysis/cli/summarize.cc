@@ -1,6 +1,7 @@
 // dsim summarize: recomputes a sweep directory's summary from its runs and prints the table.
 #include "analysis/cli/args.h"
 #include "analysis/cli/commands.h"
+#include "analysis/headline.h"
 #include "analysis/summary.h"
 #include "analysis/sweep_plan.h"
 
@@ -12,8 +13,9 @@ const ArgSpec& SummarizeSpec() {
       "summarize",
       "DIR",
       "Recomputes DIR/summary.json and DIR/summary.csv of a sweep directory from its "
-      "runs and prints the table.",
-      {{"metric", "PREFIX", "print only metrics at or under PREFIX (e.g. relay.latency)", true}},
+      "runs and prints the headline table.",
+      {{"metric", "PREFIX", "print only metrics at or under PREFIX (e.g. relay.latency)", true},
+       {"all-metrics", "", "print every metric of every point (default: the headline metrics)"}},
       1,
       1};
   return spec;
@@ -22,16 +24,20 @@ const ArgSpec& SummarizeSpec() {
 }  // namespace
 
 int SummarizeInto(const std::string& dir, const analysis::SweepPlan& plan,
-                  const std::vector<std::string>& prefixes, bool print_table, std::FILE* out,
-                  std::FILE* err, const char* command) {
+                  const std::vector<std::string>& prefixes, bool print_table, bool all_metrics,
+                  std::FILE* out, std::FILE* err, const char* command) {
   absl::StatusOr<analysis::SweepSummary> summary = analysis::UpdateSummary(dir, plan);
   if (!summary.ok()) {
     return CommandError{command, err}(absl::IsUnavailable(summary.status()) ? kExitIo : kExitUsage,
                                       summary.status().message());
   }
   if (print_table) {
-    std::fputs(analysis::SummaryTable(*summary, prefixes).c_str(), out);
-    std::fprintf(out, "summary: %s/summary.json, %s/summary.csv\n", dir.c_str(), dir.c_str());
+    const bool full = all_metrics || !prefixes.empty();
+    std::fputs(full ? analysis::SummaryTable(*summary, prefixes).c_str()
+                    : analysis::HeadlineTable(*summary).c_str(),
+               out);
+    std::fprintf(out, "summary: %s/summary.json, %s/summary.csv%s\n", dir.c_str(), dir.c_str(),
+                 full ? "" : " (every metric: --all-metrics, or --metric PREFIX)");
   }
   return kExitOk;
 }
@@ -45,7 +51,8 @@ int SummarizeCommand(const std::vector<std::string>& args, std::FILE* out, std::
   if (!plan.ok()) {
     return CommandError{"summarize", err}(kExitUsage, plan.status().message());
   }
-  return SummarizeInto(dir, *plan, a->GetAll("metric"), true, out, err, "summarize");
+  return SummarizeInto(dir, *plan, a->GetAll("metric"), true, a->Has("all-metrics"), out, err,
+                       "summarize");
 }
 
 }  // namespace dsim::cli

@@ -37,6 +37,8 @@ const ArgSpec& SweepSpec() {
         "the sweep directory (required; an existing one of the same sweep is resumed)"},
        {"metric", "PREFIX",
         "print only metrics at or under PREFIX (e.g. relay.latency) in the table", true},
+       {"all-metrics", "",
+        "print every metric of every point (default: the headline metrics, points as columns)"},
        {"dsim", "PATH",
         "the program each run executes as `PATH run ...` (default: this dsim binary)"},
        {"quiet", "", "no progress and no table, only errors"}},
@@ -96,7 +98,8 @@ int SweepCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   absl::StatusOr<analysis::SweepOutcome> outcome =
       analysis::RunSweep(dir, *plan, pending.todo, options, &progress);
   if (!outcome.ok()) return fail(kExitIo, std::string(outcome.status().message()));
-  code = SummarizeInto(dir, *plan, a->GetAll("metric"), !quiet, out, err, "sweep");
+  code = SummarizeInto(dir, *plan, a->GetAll("metric"), !quiet, a->Has("all-metrics"), out, err,
+                       "sweep");
   if (code != kExitOk) return code;
   if (!outcome->failures.empty()) {
     std::fprintf(err,

@@ -4,9 +4,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "analysis/baseline.h"
 #include "tests/analysis/test_util.h"
 
 namespace dsim::analysis::test {
@@ -46,7 +53,7 @@ TEST(CheckCommand, RunBaselinePassesUnchangedAndFailsWhenLatencyRegresses) {
 
   // The same seed again: deterministic, so every metric is within tolerance.
   ASSERT_EQ(Dsim(RunArgs(dir + "/again"), dir).exit_code, 0);
-  CommandResult ok = Dsim({"check", dir + "/again", "--baseline", baseline}, dir);
+  CommandResult ok = Dsim({"check", dir + "/again", "--baseline", baseline, "--all"}, dir);
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("check: all 8 metrics within tolerance"));
   EXPECT_THAT(
@@ -135,7 +142,7 @@ TEST(CheckCommand, SweepBaselineComparesConfidenceIntervals) {
       0);
   EXPECT_THAT(Slurp(baseline), HasSubstr("ci95 = ["));
   EXPECT_THAT(Slurp(baseline), HasSubstr("point = \"default\""));
-  CommandResult ok = Dsim({"check", dir + "/base", "--baseline", baseline}, dir);
+  CommandResult ok = Dsim({"check", dir + "/base", "--baseline", baseline, "--all"}, dir);
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
   EXPECT_THAT(ok.out, ContainsRegex("point +metric +baseline +now"));
 
@@ -149,6 +156,91 @@ TEST(CheckCommand, SweepBaselineComparesConfidenceIntervals) {
   CommandResult mismatch = Dsim({"check", dir + "/run", "--baseline", baseline}, dir);
   EXPECT_EQ(mismatch.exit_code, 2);
   EXPECT_THAT(mismatch.err, HasSubstr("a sweep baseline, but"));
+}
+
+// Lines of `text`.
+size_t Lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+
+TEST(CheckCommand, DefaultOutputShowsFailuresAndNearMissesOnly) {
+  TestDir tmp("check_quiet");
+  const std::string& dir = tmp.path();
+  ASSERT_EQ(Dsim(RunArgs(dir + "/base"), dir).exit_code, 0);
+  const std::string baseline = dir + "/relay.toml";
+  ASSERT_EQ(Dsim({"check", dir + "/base", "--write-baseline", baseline, "--metric", "relay"}, dir)
+                .exit_code,
+            0);
+  ASSERT_EQ(Dsim(RunArgs(dir + "/slow", kSlowLinks), dir).exit_code, 0);
+  CommandResult bad = Dsim({"check", dir + "/slow", "--baseline", baseline}, dir);
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  // Every latency percentile regresses: at least 3 regressions among the relay metrics.
+  size_t failed = 0, total = 0;
+  ASSERT_EQ(std::sscanf(bad.out.substr(bad.out.rfind("check: ")).c_str(),
+                        "check: %zu of %zu metrics REGRESSED", &failed, &total),
+            2)
+      << bad.out;
+  EXPECT_GE(failed, 3u);
+  EXPECT_LT(Lines(bad.out), 30u) << bad.out;
+  // Only failing, noisy or nearly failing rows are printed, and the rest are counted.
+  for (absl::string_view line : absl::StrSplit(bad.out, '\n')) {
+    if (!absl::StartsWith(line, "relay.")) continue;
+    EXPECT_TRUE(absl::StrContains(line, "REGRESSION") || absl::StrContains(line, "near miss") ||
+                absl::StrContains(line, "noise"))
+        << line;
+  }
+  EXPECT_THAT(bad.out, HasSubstr("rows within tolerance not shown"));
+  // --all prints a row for every metric: the header, its rule, the rows and the verdict.
+  CommandResult all = Dsim({"check", dir + "/slow", "--baseline", baseline, "--all"}, dir);
+  EXPECT_EQ(Lines(all.out), total + 3) << all.out;
+}
+
+TEST(CheckCommand, DefaultBaselineGatesTheHeadlineMetricsWithTheirDirections) {
+  TestDir tmp("check_headline");
+  const std::string& dir = tmp.path();
+  ASSERT_EQ(Dsim({"run", kQuickstart, "--quiet", "--out", dir + "/run"}, dir).exit_code, 0);
+  const std::string baseline = dir + "/quickstart.toml";
+  CommandResult w = Dsim({"check", dir + "/run", "--write-baseline", baseline}, dir);
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_THAT(w.out, HasSubstr("gating the headline metrics"));
+  const std::string text = Slurp(baseline);
+  EXPECT_LT(Lines(text), 100u);
+  // Each gated metric, with the direction a person would choose.
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"convergence.time", "lower_is_better"},
+      {"convergence.divergent_cells_end", "lower_is_better"},
+      {"ops.write.availability", "higher_is_better"},
+      {"ops.read.availability", "higher_is_better"},
+      {"ops.write.latency.p99", "lower_is_better"},
+      {"ops.read.latency.p99", "lower_is_better"},
+      {"repair.over_streaming.partitions", "lower_is_better"},
+      {"lww.lost_updates", "lower_is_better"},
+      {"zombies.cells", "lower_is_better"},
+      {"data_loss.cells", "lower_is_better"},
+      {"network.total.sent.bytes", "lower_is_better"}};
+  absl::StatusOr<Baseline> b = LoadBaseline(baseline);
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_EQ(b->metrics.size(), expected.size()) << text;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(b->metrics[i].path, expected[i].first);
+    EXPECT_EQ(DirectionName(b->metrics[i].direction), expected[i].second) << expected[i].first;
+    EXPECT_THAT(w.out, HasSubstr(absl::StrCat(expected[i].first, "  ", expected[i].second)));
+  }
+  // Configuration echoes and denominators: left out under a prefix, `equal` when named.
+  w = Dsim({"check", dir + "/run", "--write-baseline", dir + "/echo.toml", "--metric", "bloom",
+            "--metric", "data_loss", "--metric", "convergence.reference_time", "--metric",
+            "clocks.offset_abs_max"},
+           dir);
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  b = LoadBaseline(dir + "/echo.toml");
+  ASSERT_TRUE(b.ok()) << b.status();
+  std::map<std::string, std::string> got;
+  for (const BaselineMetric& m : b->metrics) got[m.path] = DirectionName(m.direction);
+  EXPECT_FALSE(got.contains("bloom.fp.configured"));
+  EXPECT_FALSE(got.contains("bloom.fp.theoretical"));
+  EXPECT_FALSE(got.contains("data_loss.acknowledged_cells"));
+  EXPECT_EQ(got["data_loss.cells"], "lower_is_better");
+  EXPECT_EQ(got["bloom.fp.observed"], "lower_is_better");
+  EXPECT_EQ(got["convergence.reference_time"], "equal");
+  EXPECT_EQ(got["clocks.offset_abs_max"], "equal");
 }
 
 }  // namespace

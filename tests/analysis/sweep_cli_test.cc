@@ -146,7 +146,8 @@ TEST(SweepCommand, ParallelSweepMatchesIndependentStatisticsAndShardsMergeByteId
   TestDir tmp("sweep");
   const std::string& dir = tmp.path();
   const std::string full = dir + "/full";
-  CommandResult r = Dsim(With(SweepArgs("1..20", "2000", full), {"--jobs", "4"}), dir);
+  CommandResult r =
+      Dsim(With(SweepArgs("1..20", "2000", full), {"--jobs", "4", "--all-metrics"}), dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("sweep: 40 runs, 0 already complete, 40 to run"));
   EXPECT_THAT(r.err, HasSubstr("sweep: 40/40 runs"));
