@@ -1,10 +1,14 @@
 // Every metric a run writes into results.json is documented in README.md ("Metrics"): each
 // path must match a backquoted pattern of the README's metric tables, where `{a,b}` stands for
 // alternatives, `<name>` for one path segment, and a trailing `*` for any rest of the path.
+// Every timeseries.csv column is a backquoted name in the first column of a table under
+// "Time-series columns", and every name there is a column of some workload.
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -43,23 +47,35 @@ std::regex PatternToRegex(const std::string& pattern) {
   return std::regex(re + "$");
 }
 
-// The backquoted first-column entries of the README's metric tables.
-std::vector<std::regex> DocumentedPatterns() {
+constexpr char kColumnsHeading[] = "\n### Time-series columns";
+
+// The backquoted first-column entries of the tables in README.md between `begin` and the next
+// `end` heading.
+std::vector<std::string> FirstColumnNames(const std::string& begin, const std::string& end) {
   const std::string readme = ReadReadme();
-  const size_t begin = readme.find("## Metrics");
-  const size_t end = readme.find("\n## ", begin + 1);
-  EXPECT_NE(begin, std::string::npos);
-  std::vector<std::regex> out;
-  std::istringstream lines(readme.substr(begin, end - begin));
+  const size_t from = readme.find(begin);
+  EXPECT_NE(from, std::string::npos) << begin;
+  const size_t to = readme.find(end, from + 1);
+  std::vector<std::string> out;
+  std::istringstream lines(readme.substr(from, to - from));
   std::string line;
   while (std::getline(lines, line)) {
     if (line.rfind("| `", 0) != 0) continue;
     const std::string first = line.substr(2, line.find(" |", 2) - 2);
     for (size_t a = first.find('`'); a != std::string::npos; a = first.find('`', a + 1)) {
       const size_t b = first.find('`', a + 1);
-      out.push_back(PatternToRegex(first.substr(a + 1, b - a - 1)));
+      out.push_back(first.substr(a + 1, b - a - 1));
       a = b;
     }
+  }
+  return out;
+}
+
+// The metric tables' patterns ("## Metrics" up to the time-series columns).
+std::vector<std::regex> DocumentedPatterns() {
+  std::vector<std::regex> out;
+  for (const std::string& p : FirstColumnNames("\n## Metrics", kColumnsHeading)) {
+    out.push_back(PatternToRegex(p));
   }
   return out;
 }
@@ -87,6 +103,26 @@ TEST(ReadmeMetricsTest, EveryMetricOfEveryWorkloadIsDocumented) {
       for (const std::regex& re : patterns) documented = documented || std::regex_match(path, re);
       EXPECT_TRUE(documented) << name << ": metric " << path << " is not in README.md's Metrics";
     }
+  }
+}
+
+TEST(ReadmeMetricsTest, EveryTimeseriesColumnIsDocumentedAndNoOther) {
+  const std::vector<std::string> names = FirstColumnNames(kColumnsHeading, "\n## ");
+  const std::set<std::string> documented(names.begin(), names.end());
+  ASSERT_GT(documented.size(), 10u);
+  std::set<std::string> seen;
+  for (const char* name : {"quickstart", "relay-quickstart"}) {
+    const RunOutput out = testing::RunOk(testing::LoadShipped(name));
+    std::vector<std::string> columns = out.timeseries.columns();
+    columns.insert(columns.begin(), "time_s");  // written first by sim/results
+    for (const std::string& c : columns) {
+      seen.insert(c);
+      EXPECT_TRUE(documented.contains(c))
+          << name << ": timeseries column " << c << " is not in README.md's Time-series columns";
+    }
+  }
+  for (const std::string& d : documented) {
+    EXPECT_TRUE(seen.contains(d)) << "README.md documents a column no run writes: " << d;
   }
 }
 
