@@ -84,6 +84,18 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
   return absl::OkStatus();
 }
 
+std::string NodeTable::ToCsv() const {
+  std::string out = "node";
+  for (const std::string& c : columns) absl::StrAppend(&out, ",", c);
+  out += '\n';
+  for (size_t node = 0; node < rows.size(); ++node) {
+    absl::StrAppend(&out, node);
+    for (uint64_t v : rows[node]) absl::StrAppend(&out, ",", v);
+    out += '\n';
+  }
+  return out;
+}
+
 absl::Status WriteResults(const std::string& dir, const Scenario& scenario,
                           const RunOutput& output) {
   std::error_code ec;
@@ -96,6 +108,10 @@ absl::Status WriteResults(const std::string& dir, const Scenario& scenario,
   absl::Status st =
       WriteFileAtomically(absl::StrCat(dir, "/timeseries.csv"), output.timeseries.ToCsv());
   if (!st.ok()) return st;
+  if (!output.nodes.columns.empty()) {
+    st = WriteFileAtomically(absl::StrCat(dir, "/nodes.csv"), output.nodes.ToCsv());
+    if (!st.ok()) return st;
+  }
   return WriteFileAtomically(absl::StrCat(dir, "/results.json"), json);
 }
 

@@ -1,4 +1,5 @@
-// Results files of one run: DIR/results.json and DIR/timeseries.csv.
+// Results files of one run: DIR/results.json, DIR/timeseries.csv and, for kv runs,
+// DIR/nodes.csv (RunOutput::nodes).
 //
 // results.json holds only deterministic content (same scenario and seed -> same bytes): the dsim
 // version, the scenario echo with defaults filled in, the seed, the trace hash, events processed,
@@ -40,7 +41,8 @@ std::string FormatTraceHash(uint64_t hash);
 // Writes `content` to `path` atomically (temp file + rename). Creates no directories.
 [[nodiscard]] absl::Status WriteFileAtomically(const std::string& path, std::string_view content);
 
-// Creates `dir` (and parents) if needed and writes results.json and timeseries.csv into it.
+// Creates `dir` (and parents) if needed and writes timeseries.csv, nodes.csv (when the run has a
+// node table) and last results.json into it, each atomically.
 [[nodiscard]] absl::Status WriteResults(const std::string& dir, const Scenario& scenario,
                                         const RunOutput& output);
 

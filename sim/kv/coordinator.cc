@@ -22,6 +22,7 @@ Coordinator::Coordinator(const Scenario& scenario, Cluster* cluster, Network* ne
   const uint32_t r = cluster_->ring().replicas_per_segment();
   write_required_ = RequiredResponses(scenario.cluster.write_consistency, r);
   read_required_ = RequiredResponses(scenario.cluster.read_consistency, r);
+  per_node_.resize(cluster_->size());
   for (MessageCategory c :
        {MessageCategory::kWrite, MessageCategory::kWriteAck, MessageCategory::kRead,
         MessageCategory::kReadResponse, MessageCategory::kHint}) {
@@ -103,10 +104,12 @@ void Coordinator::Write(NodeId coordinator, uint64_t key, uint32_t first_column,
   DSIM_CHECK(cluster_->node(coordinator).up());
   DSIM_CHECK(count > 0 && first_column + count <= columns_);
   ++write_.attempted;
+  ++per_node_[coordinator].coordinated;
   const PoolRef ref = NewOp(OpKind::kWrite, coordinator, key, write_required_);
   Op& op = ops_[ref];
   if (!Available(coordinator, op)) {
     ++write_.failed_unavailable;
+    ++per_node_[coordinator].failed_unavailable;
     ops_.Free(ref);
     return;
   }
@@ -127,10 +130,12 @@ void Coordinator::Write(NodeId coordinator, uint64_t key, uint32_t first_column,
 void Coordinator::Read(NodeId coordinator, uint64_t key) {
   DSIM_CHECK(cluster_->node(coordinator).up());
   ++read_.attempted;
+  ++per_node_[coordinator].coordinated;
   const PoolRef ref = NewOp(OpKind::kRead, coordinator, key, read_required_);
   Op& op = ops_[ref];
   if (!Available(coordinator, op)) {
     ++read_.failed_unavailable;
+    ++per_node_[coordinator].failed_unavailable;
     ops_.Free(ref);
     return;
   }
@@ -209,6 +214,7 @@ void Coordinator::OnWriteAck(const Delivery& d) {
   const Reply reply = op.kind == OpKind::kWrite ? CountReply(op, pos) : Reply::kIgnored;
   if (reply == Reply::kMet) {
     ++write_.succeeded;
+    ++per_node_[op.coordinator].succeeded;
     write_.latency.Record(scheduler_->now() - op.start);
     for (const auto& [name, cell] : op.mutation.partition.cells()) {
       cluster_->oracle().OnWriteAcked(op.key, *ParseKvColumn(name), VersionOf(cell));
@@ -248,6 +254,7 @@ void Coordinator::OnReadResponse(const Delivery& d) {
   const Reply reply = CountReply(op, pos);
   if (reply == Reply::kMet) {
     ++read_.succeeded;
+    ++per_node_[op.coordinator].succeeded;
     read_.latency.Record(scheduler_->now() - op.start);
     if (scenario_.cluster.read_repair) StartReadRepair(op);
   }
@@ -271,7 +278,10 @@ void Coordinator::OnTimeout(PoolRef ref) {
   Op& op = ops_[ref];
   DSIM_CHECK(op.open);
   Counters& c = op.kind == OpKind::kWrite ? write_ : read_;
-  if (op.quorum.Fail()) ++c.failed_timeout;
+  if (op.quorum.Fail()) {
+    ++c.failed_timeout;
+    ++per_node_[op.coordinator].failed_timeout;
+  }
   // A coordinator that crashed since issuing the write has nothing to hint from.
   if (op.kind == OpKind::kWrite && hints_.enabled() && CoordinatorListening(op)) {
     for (uint32_t pos = 0; pos < op.replicas_n; ++pos) {

@@ -78,6 +78,16 @@ class Coordinator : public EventHandler, public MessageSink {
   uint64_t hints_pending() const { return hints_.pending(); }
   size_t ops_in_flight() const { return ops_.live(); }
 
+  // Client operations (reads and writes) by coordinating node: attempted, succeeded, failed
+  // because too few replicas were up and reachable, failed by time-out.
+  struct NodeOps {
+    uint64_t coordinated = 0;
+    uint64_t succeeded = 0;
+    uint64_t failed_unavailable = 0;
+    uint64_t failed_timeout = 0;
+  };
+  const std::vector<NodeOps>& per_node() const { return per_node_; }
+
   // ops.*, hints.*, read_repair.* metrics.
   void ExportTo(MetricSet* metrics) const;
 
@@ -108,6 +118,8 @@ class Coordinator : public EventHandler, public MessageSink {
     uint64_t failed_unavailable = 0;
     LatencyHistogram latency;
   };
+
+  std::vector<NodeOps> per_node_;  // by NodeId
 
   // Allocates an operation for `key` with its replica list, needing `required` replies.
   PoolRef NewOp(OpKind kind, NodeId coordinator, uint64_t key, uint32_t required);

@@ -102,6 +102,18 @@ void KvWorld::Finish(RunOutput* out) {
   faults_->ExportTo(m);
   out->faults_applied = faults_->Applied();
   ExportClockMetrics(&clocks_, end, m);
+  FillNodeTable(&out->nodes);
+}
+
+void KvWorld::FillNodeTable(NodeTable* t) const {
+  t->columns = {"ops_coordinated",    "ops_succeeded",       "ops_failed_unavailable",
+                "ops_failed_timeout", "divergent_cells_max", "divergent_cells_end"};
+  const std::vector<Coordinator::NodeOps>& ops = coordinator_->per_node();
+  for (NodeId n = 0; n < ops.size(); ++n) {
+    t->rows.push_back({ops[n].coordinated, ops[n].succeeded, ops[n].failed_unavailable,
+                       ops[n].failed_timeout, oracle_->lagging_cells_max(n),
+                       oracle_->lagging_cells(n)});
+  }
 }
 
 }  // namespace dsim::sim

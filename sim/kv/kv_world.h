@@ -15,6 +15,10 @@
 //   repair_streamed_partitions, repair_streamed_bytes, net_sent_messages, net_sent_bytes,
 //   net_dropped_messages, net_faults_active
 // (counters are cumulative since the start; the others are values at the row's time).
+// Node table (nodes.csv, one row per node, at the end): ops_coordinated, ops_succeeded,
+// ops_failed_unavailable, ops_failed_timeout (client operations the node coordinated), and
+// divergent_cells_max, divergent_cells_end (cells of its keys it lacked the winner of, at its
+// own worst moment and at the end: Oracle::lagging_cells).
 #ifndef DSIM_SIM_KV_WORLD_H_
 #define DSIM_SIM_KV_WORLD_H_
 
@@ -69,6 +73,7 @@ class KvWorld {
 
  private:
   explicit KvWorld(const Scenario& scenario);
+  void FillNodeTable(NodeTable* t) const;
 
   Scenario scenario_;
   Scheduler scheduler_;

@@ -1,6 +1,7 @@
 #include "sim/oracle/oracle.h"
 
 #include <algorithm>
+#include <bit>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,36 @@ Oracle::Oracle(uint64_t keys, uint32_t columns, const Ring* ring)
     key_segment_[k] = ring_->SegmentOf(engine::Token(KvKey(k)));
   }
   cells_.resize(keys_ * columns_);
+  lagging_.assign(ring_->nodes(), 0);
+  lagging_max_.assign(ring_->nodes(), 0);
+}
+
+void Oracle::UpdateLagging(const CellState* s, uint16_t before, uint16_t after) {
+  if (before == after) return;
+  const uint64_t key = static_cast<uint64_t>(s - cells_.data()) / columns_;
+  const absl::Span<const NodeId> replicas = ring_->Replicas(key_segment_[key]);
+  for (uint16_t changed = before ^ after; changed != 0; changed &= changed - 1) {
+    const int pos = std::countr_zero(changed);
+    const NodeId node = replicas[pos];
+    if (after & (1u << pos)) {
+      lagging_max_[node] = std::max(lagging_max_[node], ++lagging_[node]);
+    } else {
+      DSIM_CHECK(lagging_[node] > 0);
+      --lagging_[node];
+    }
+  }
+}
+
+std::vector<uint64_t> Oracle::RecountLagging() const {
+  std::vector<uint64_t> out(ring_->nodes(), 0);
+  for (uint64_t key = 0; key < keys_; ++key) {
+    const absl::Span<const NodeId> replicas = ring_->Replicas(key_segment_[key]);
+    for (uint32_t c = 0; c < columns_; ++c) {
+      const uint16_t bits = LaggingBits(cells_[key * columns_ + c]);
+      for (size_t pos = 0; pos < replicas.size(); ++pos) out[replicas[pos]] += (bits >> pos) & 1u;
+    }
+  }
+  return out;
 }
 
 void Oracle::Advance(Nanos now) {
@@ -29,7 +60,9 @@ void Oracle::Advance(Nanos now) {
 
 void Oracle::SetMask(CellState* s, uint16_t mask, Nanos now) {
   const bool was = Divergent(*s);
+  const uint16_t before = LaggingBits(*s);
   s->mask = mask;
+  UpdateLagging(s, before, LaggingBits(*s));
   const bool is = Divergent(*s);
   if (was == is) return;
   Advance(now);
@@ -95,6 +128,7 @@ void Oracle::OnApplied(NodeId node, const engine::Partition& incoming, Nanos now
       s.present = bit;
       s.mask = v.tombstone ? full : bit;
       s.flags |= kExists;
+      UpdateLagging(&s, 0, LaggingBits(s));
       ++tracked_;
       if (Divergent(s)) {
         Advance(now);
@@ -178,6 +212,7 @@ void Oracle::RederiveWinners(uint64_t key,
       DSIM_CHECK(divergent_ > 0);
       if (--divergent_ == 0) zero_since_ = now;
       --tracked_;
+      UpdateLagging(&s, LaggingBits(s), 0);
       s.flags = static_cast<uint8_t>(s.flags & ~(kExists | kWinnerTomb));
       s.mask = 0;
       s.present = 0;

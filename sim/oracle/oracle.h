@@ -107,6 +107,14 @@ class Oracle {
   uint64_t divergent_cells() const { return divergent_; }
   uint64_t tracked_cells() const { return tracked_; }
 
+  // Per replica: the cells of its keys it does not hold the winner of (a cell is divergent when
+  // some replica lags on it), now and at its own worst moment. O(1) to read, kept with the masks
+  // (O(R) per mask change).
+  uint64_t lagging_cells(NodeId node) const { return lagging_[node]; }
+  uint64_t lagging_cells_max(NodeId node) const { return lagging_max_[node]; }
+  // The same per-replica counts recounted from every cell's record, for tests: O(cells x R).
+  std::vector<uint64_t> RecountLagging() const;
+
   // End-of-run checks, reading through the ReplicaReader only the cells the record cannot
   // decide alone.
   void Finish(Nanos end);
@@ -140,6 +148,12 @@ class Oracle {
     return static_cast<uint16_t>((1u << ring_->replicas_per_segment()) - 1);
   }
   bool Divergent(const CellState& s) const { return (s.flags & kExists) && s.mask != FullMask(); }
+  // The replica positions of s that lag: every position without the winner, when s exists.
+  uint16_t LaggingBits(const CellState& s) const {
+    return (s.flags & kExists) ? static_cast<uint16_t>(~s.mask & FullMask()) : uint16_t{0};
+  }
+  // Moves the per-replica lagging counts of the cell *s from bits `before` to `after`.
+  void UpdateLagging(const CellState* s, uint16_t before, uint16_t after);
   // Sets s's mask, keeping the divergent count and area exact.
   void SetMask(CellState* s, uint16_t mask, Nanos now);
   void Advance(Nanos now);
@@ -164,7 +178,9 @@ class Oracle {
   std::vector<uint32_t> key_segment_;
   std::vector<CellState> cells_;
 
-  uint64_t tracked_ = 0;  // cells with a winner
+  std::vector<uint64_t> lagging_;      // by NodeId
+  std::vector<uint64_t> lagging_max_;  // by NodeId
+  uint64_t tracked_ = 0;               // cells with a winner
   uint64_t divergent_ = 0;
   uint64_t divergent_max_ = 0;
   double area_cell_ns_ = 0;  // integral of divergent_ over time (cells x ns)

@@ -1,8 +1,9 @@
 // Every metric a run writes into results.json is documented in README.md ("Metrics"): each
 // path must match a backquoted pattern of the README's metric tables, where `{a,b}` stands for
 // alternatives, `<name>` for one path segment, and a trailing `*` for any rest of the path.
-// Every timeseries.csv column is a backquoted name in the first column of a table under
-// "Time-series columns", and every name there is a column of some workload.
+// Every timeseries.csv and nodes.csv column is a backquoted name in the first column of a table
+// under "Columns of timeseries.csv and nodes.csv", and every name there is a column of some
+// workload.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -47,7 +48,7 @@ std::regex PatternToRegex(const std::string& pattern) {
   return std::regex(re + "$");
 }
 
-constexpr char kColumnsHeading[] = "\n### Time-series columns";
+constexpr char kColumnsHeading[] = "\n### Columns of timeseries.csv and nodes.csv";
 
 // The backquoted first-column entries of the tables in README.md between `begin` and the next
 // `end` heading.
@@ -106,7 +107,7 @@ TEST(ReadmeMetricsTest, EveryMetricOfEveryWorkloadIsDocumented) {
   }
 }
 
-TEST(ReadmeMetricsTest, EveryTimeseriesColumnIsDocumentedAndNoOther) {
+TEST(ReadmeMetricsTest, EveryTimeseriesAndNodeColumnIsDocumentedAndNoOther) {
   const std::vector<std::string> names = FirstColumnNames(kColumnsHeading, "\n## ");
   const std::set<std::string> documented(names.begin(), names.end());
   ASSERT_GT(documented.size(), 10u);
@@ -114,11 +115,13 @@ TEST(ReadmeMetricsTest, EveryTimeseriesColumnIsDocumentedAndNoOther) {
   for (const char* name : {"quickstart", "relay-quickstart"}) {
     const RunOutput out = testing::RunOk(testing::LoadShipped(name));
     std::vector<std::string> columns = out.timeseries.columns();
-    columns.insert(columns.begin(), "time_s");  // written first by sim/results
+    columns.insert(columns.begin(), "time_s");                  // written first by sim/results
+    if (!out.nodes.columns.empty()) columns.push_back("node");  // nodes.csv's first
+    columns.insert(columns.end(), out.nodes.columns.begin(), out.nodes.columns.end());
     for (const std::string& c : columns) {
       seen.insert(c);
       EXPECT_TRUE(documented.contains(c))
-          << name << ": timeseries column " << c << " is not in README.md's Time-series columns";
+          << name << ": timeseries column " << c << " is not in README.md's column tables";
     }
   }
   for (const std::string& d : documented) {

@@ -59,7 +59,9 @@ TEST_P(ShippedScenarioTest, SameSeedGivesIdenticalResults) {
   EXPECT_GT(a.events_processed, 1000u);
   EXPECT_EQ(ResultsJson(s, a).dump(), ResultsJson(s, b).dump());
   EXPECT_EQ(a.timeseries.ToCsv(), b.timeseries.ToCsv());
+  EXPECT_EQ(a.nodes.ToCsv(), b.nodes.ToCsv());
   if (s.workload.kind == WorkloadConfig::Kind::kKv) {
+    EXPECT_EQ(a.nodes.rows.size(), s.cluster.nodes);
     // Every kv scenario has a fault schedule that the oracle measures from.
     EXPECT_TRUE(a.metrics.Has("convergence.time"));
     EXPECT_TRUE(a.metrics.Has("convergence.divergent_cells_end"));
