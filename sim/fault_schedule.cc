@@ -244,7 +244,9 @@ void FaultSchedule::RecordApplied(size_t index, Nanos now) {
     case FaultConfig::Kind::kMark:
       break;
   }
+  const bool lasting = r.lasting;
   record_[index] = std::move(r);
+  if (lasting && on_window_edge_) on_window_edge_(now);
 }
 
 void FaultSchedule::RecordUndone(size_t index, Nanos now) {
@@ -255,6 +257,7 @@ void FaultSchedule::RecordUndone(size_t index, Nanos now) {
   DSIM_CHECK(r.has_value() && r->lasting && !r->end.has_value());
   DSIM_CHECK(now >= r->start);
   r->end = now;
+  if (on_window_edge_) on_window_edge_(now);
 }
 
 std::vector<AppliedFault> FaultSchedule::Applied() const {

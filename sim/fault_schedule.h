@@ -23,6 +23,7 @@
 #define DSIM_SIM_FAULT_SCHEDULE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -54,6 +55,10 @@ class FaultSchedule : public EventHandler {
   // All pointers must outlive the run.
   FaultSchedule(const std::vector<FaultConfig>& faults, Scheduler* scheduler, Network* network,
                 std::vector<NodeClock>* clocks);
+
+  // Called when a lasting fault begins or ends (AppliedFault's start and end instants), for
+  // per-window metrics; empty: none. Bookkeeping only. Set before Install.
+  void set_window_edge_observer(std::function<void(Nanos)> f) { on_window_edge_ = std::move(f); }
 
   // Receives node faults, repairs and marks (null: they are no-ops). Set before Install.
   void set_node_fault_handler(NodeFaultHandler* handler) { node_handler_ = handler; }
@@ -87,6 +92,7 @@ class FaultSchedule : public EventHandler {
   // The network fault handle of each applied, still active fault.
   std::vector<std::optional<Network::FaultHandle>> active_;
   NodeFaultHandler* node_handler_ = nullptr;
+  std::function<void(Nanos)> on_window_edge_;
   std::vector<bool> node_active_;  // drop_mutations windows not yet undone
   uint64_t applied_ = 0;
   uint64_t undone_ = 0;

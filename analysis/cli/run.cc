@@ -11,6 +11,8 @@
 #include <cinttypes>
 #include <utility>
 
+#include "absl/container/btree_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -108,6 +110,28 @@ TimedRun RunTimed(const sim::Scenario& scenario, bool quiet, std::FILE* err) {
   return run;
 }
 
+// One line per fault window (windows.fault.<label>.*): when it ran and how the operations
+// decided in it fared.
+void PrintFaultWindows(const MetricRows& rows, std::FILE* out) {
+  absl::btree_map<std::string, std::string> value(rows.begin(), rows.end());
+  constexpr absl::string_view kPrefix = "windows.fault.";
+  for (const auto& [path, v] : rows) {
+    if (!absl::StartsWith(path, kPrefix) || !absl::EndsWith(path, ".start")) continue;
+    const std::string w = path.substr(0, path.size() - std::string_view(".start").size());
+    auto get = [&](const std::string& suffix) {
+      auto it = value.find(w + suffix);
+      return it == value.end() ? std::string("-") : it->second;
+    };
+    std::fprintf(out,
+                 "  during %s (%s to %s): write availability %s, read availability %s, write p99 "
+                 "%s, most divergent cells %s\n",
+                 w.substr(std::string_view("windows.").size()).c_str(), v.c_str(),
+                 get(".end").c_str(), get(".ops.write.availability").c_str(),
+                 get(".ops.read.availability").c_str(), get(".ops.write.latency.p99").c_str(),
+                 get(".divergent_cells_max").c_str());
+  }
+}
+
 // The summary on stdout: run facts, the (headline or every) metrics, files, host facts.
 void PrintSummary(const sim::Scenario& scenario, const sim::RunOutput& output,
                   const std::string& dir, bool all_metrics, double wall_s, std::FILE* out) {
@@ -120,6 +144,7 @@ void PrintSummary(const sim::Scenario& scenario, const sim::RunOutput& output,
   MetricRows rows;
   FlattenMetrics(output.metrics.json(), "", &rows);
   const size_t all = rows.size();
+  if (!all_metrics) PrintFaultWindows(rows, out);
   if (!all_metrics) {
     MetricRows headline;
     for (const analysis::HeadlineMetric& h : analysis::HeadlineMetrics()) {
@@ -136,7 +161,8 @@ void PrintSummary(const sim::Scenario& scenario, const sim::RunOutput& output,
                rows.size(), all);
   for (const auto& [k, v] : rows)
     std::fprintf(out, "    %-*s  %s\n", static_cast<int>(width), k.c_str(), v.c_str());
-  std::fprintf(out, "  results: %s/results.json, %s/timeseries.csv\n", dir.c_str(), dir.c_str());
+  std::fprintf(out, "  results: %s/results.json, %s/timeseries.csv%s\n", dir.c_str(), dir.c_str(),
+               output.nodes.columns.empty() ? "" : absl::StrCat(", ", dir, "/nodes.csv").c_str());
   std::fprintf(out, "  host: wall time %.3f s, peak memory %.1f MiB (not part of results.json)\n",
                wall_s, static_cast<double>(PeakRssKiB()) / 1024.0);
 }

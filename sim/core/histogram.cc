@@ -39,4 +39,24 @@ int64_t LatencyHistogram::Percentile(uint64_t num, uint64_t den) const {
   return max_;
 }
 
+LatencyHistogram LatencyHistogram::Since(const LatencyHistogram& earlier) const {
+  DSIM_CHECK(earlier.counts_.size() <= counts_.size() && earlier.count_ <= count_);
+  LatencyHistogram out;
+  out.counts_.assign(counts_.begin(), counts_.end());
+  for (size_t i = 0; i < earlier.counts_.size(); ++i) {
+    DSIM_CHECK(earlier.counts_[i] <= out.counts_[i]);
+    out.counts_[i] -= earlier.counts_[i];
+  }
+  out.count_ = count_ - earlier.count_;
+  out.sum_ = sum_ - earlier.sum_;
+  bool first = true;
+  for (size_t i = 0; i < out.counts_.size(); ++i) {
+    if (out.counts_[i] == 0) continue;
+    if (first) out.min_ = i == 0 ? 0 : static_cast<int64_t>(BucketUpperBound(i - 1) + 1);
+    first = false;
+    out.max_ = static_cast<int64_t>(BucketUpperBound(i));
+  }
+  return out;
+}
+
 }  // namespace dsim::sim

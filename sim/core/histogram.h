@@ -45,6 +45,12 @@ class LatencyHistogram {
   // [min, max]. REQUIRES: count() > 0, 0 < num <= den.
   int64_t Percentile(uint64_t num, uint64_t den) const;
 
+  // The samples recorded into this histogram since `earlier`, a copy of it taken before: bucket
+  // counts subtracted. The result's min and max are the lowest and highest non-empty buckets'
+  // bounds (the exact extremes of a window are not kept), and its sum is exact.
+  // REQUIRES: `earlier` is an earlier state of this same histogram.
+  LatencyHistogram Since(const LatencyHistogram& earlier) const;
+
   static size_t BucketOf(uint64_t value) {
     if (value < (uint64_t{1} << kSubBucketBits)) return static_cast<size_t>(value);
     const int exponent = 63 - __builtin_clzll(value);  // >= kSubBucketBits

@@ -76,6 +76,8 @@ class Coordinator : public EventHandler, public MessageSink {
   uint64_t reads_succeeded() const { return read_.succeeded; }
   uint64_t reads_failed() const { return read_.failed_timeout + read_.failed_unavailable; }
   uint64_t hints_pending() const { return hints_.pending(); }
+  const LatencyHistogram& write_latency() const { return write_.latency; }
+  const LatencyHistogram& read_latency() const { return read_.latency; }
   size_t ops_in_flight() const { return ops_.live(); }
 
   // Client operations (reads and writes) by coordinating node: attempted, succeeded, failed

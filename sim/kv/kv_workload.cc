@@ -47,6 +47,7 @@ void KvWorkload::OnEvent(const Event& event) {
 }
 
 void KvWorkload::StartPhase(size_t index, Nanos at) {
+  if (on_phase_edge_) on_phase_edge_(at);
   if (index >= phases_.size()) return;  // the workload is over
   phase_ = index;
   phase_end_ = at + phases_[index].duration;

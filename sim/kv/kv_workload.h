@@ -22,6 +22,7 @@
 #define DSIM_SIM_KV_WORKLOAD_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -45,9 +46,15 @@ class KvWorkload : public EventHandler {
 
   void OnEvent(const Event& event) override;
 
+  // Called at each phase's start and at the end of the last one (for per-window metrics;
+  // empty: none). Set before Start.
+  void set_phase_edge_observer(std::function<void(Nanos)> f) { on_phase_edge_ = std::move(f); }
+
   // When the last phase ends (relative to Start).
   Nanos total_duration() const;
   uint64_t keys_written() const { return written_; }
+  // The phases run (the configured ones, or the default single phase).
+  const std::vector<KvPhaseConfig>& phases() const { return phases_; }
 
   // workload.* metrics.
   void ExportTo(MetricSet* metrics) const;
@@ -60,6 +67,7 @@ class KvWorkload : public EventHandler {
   uint64_t PickWrittenKey();
 
   KvWorkloadConfig config_;
+  std::function<void(Nanos)> on_phase_edge_;
   std::vector<KvPhaseConfig> phases_;
   Cluster* cluster_;
   Coordinator* coordinator_;

@@ -6,6 +6,7 @@
 
 #include "sim/core/sampler.h"
 #include "sim/core/timeseries.h"
+#include "sim/kv/window_recorder.h"
 #include "sim/net/topology.h"
 
 namespace dsim::sim {
@@ -43,6 +44,10 @@ absl::StatusOr<std::unique_ptr<KvWorld>> KvWorld::Create(const Scenario& scenari
   w->faults_ =
       std::make_unique<FaultSchedule>(s.faults, &w->scheduler_, w->network_.get(), &w->clocks_);
   w->faults_->set_node_fault_handler(w->node_faults_.get());
+  w->windows_ = std::make_unique<WindowRecorder>(w->coordinator_.get(), w->oracle_.get());
+  auto cut = [r = w->windows_.get()](Nanos at) { r->Cut(at); };
+  w->faults_->set_window_edge_observer(cut);
+  w->workload_->set_phase_edge_observer(cut);
   // The key-value timeseries (O(1) per row; counters are cumulative since the start, the
   // others are values at the row's time).
   KvWorld* k = w.get();
@@ -92,6 +97,7 @@ void KvWorld::Finish(RunOutput* out) {
   sampler_->Finish(end);
   out->timeseries = sampler_->Take();
   oracle_->Finish(end);
+  windows_->Cut(end);
   MetricSet* m = &out->metrics;
   oracle_->ExportTo(m);
   coordinator_->ExportTo(m);
@@ -102,6 +108,7 @@ void KvWorld::Finish(RunOutput* out) {
   faults_->ExportTo(m);
   out->faults_applied = faults_->Applied();
   ExportClockMetrics(&clocks_, end, m);
+  windows_->ExportTo(workload_->phases(), out->faults_applied, end, m);
   FillNodeTable(&out->nodes);
 }
 

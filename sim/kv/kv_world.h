@@ -36,6 +36,7 @@
 #include "sim/kv/kv_workload.h"
 #include "sim/kv/node_faults.h"
 #include "sim/kv/ring.h"
+#include "sim/kv/window_recorder.h"
 #include "sim/net/network.h"
 #include "sim/oracle/oracle.h"
 #include "sim/repair/repair_service.h"
@@ -88,6 +89,7 @@ class KvWorld {
   std::unique_ptr<NodeFaults> node_faults_;
   std::unique_ptr<FaultSchedule> faults_;
   std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<WindowRecorder> windows_;
 };
 
 }  // namespace dsim::sim

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/check.h"
 #include "sim/kv/kv_data.h"
+#include "sim/kv/window_recorder.h"
 
 namespace dsim::sim {
 

@@ -69,6 +69,7 @@ void Oracle::SetMask(CellState* s, uint16_t mask, Nanos now) {
   if (is) {
     ++divergent_;
     divergent_max_ = std::max(divergent_max_, divergent_);
+    span_max_ = std::max(span_max_, divergent_);
   } else {
     DSIM_CHECK(divergent_ > 0);
     if (--divergent_ == 0) zero_since_ = now;
@@ -134,6 +135,7 @@ void Oracle::OnApplied(NodeId node, const engine::Partition& incoming, Nanos now
         Advance(now);
         ++divergent_;
         divergent_max_ = std::max(divergent_max_, divergent_);
+        span_max_ = std::max(span_max_, divergent_);
       }
       continue;
     }

@@ -106,6 +106,19 @@ class Oracle {
 
   uint64_t divergent_cells() const { return divergent_; }
   uint64_t tracked_cells() const { return tracked_; }
+  // The divergence area (cells x s) accrued up to `now` (>= the last change's time).
+  double divergence_area_until(Nanos now) const {
+    return (area_cell_ns_ +
+            static_cast<double>(divergent_) * static_cast<double>(now - last_change_)) /
+           1e9;
+  }
+  // The largest divergent count since the previous call (or the start); restarts the span at
+  // the current count. For per-window figures (sim/kv/window_recorder.h).
+  uint64_t TakeSpanMax() {
+    const uint64_t m = span_max_;
+    span_max_ = divergent_;
+    return m;
+  }
 
   // Per replica: the cells of its keys it does not hold the winner of (a cell is divergent when
   // some replica lags on it), now and at its own worst moment. O(1) to read, kept with the masks
@@ -183,6 +196,7 @@ class Oracle {
   uint64_t tracked_ = 0;               // cells with a winner
   uint64_t divergent_ = 0;
   uint64_t divergent_max_ = 0;
+  uint64_t span_max_ = 0;    // TakeSpanMax
   double area_cell_ns_ = 0;  // integral of divergent_ over time (cells x ns)
   Nanos last_change_ = 0;
   Nanos zero_since_ = 0;  // when divergent_ last became 0
