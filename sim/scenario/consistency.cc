@@ -54,9 +54,8 @@ void CheckClockOverrides(Section& top, const Scenario& sc) {
     NodeId id = sc.clocks.nodes[i].node;
     std::string key = absl::StrCat("clocks.node[", i, "].node");
     if (id >= nodes) {
-      ErrorAtPath(
-          top, {key, "cluster.nodes", "cluster.datacenters"},
-          absl::StrCat("node ", id, " out of range: the cluster has nodes 0..", nodes - 1));
+      ErrorAtPath(top, {key, "cluster.nodes", "cluster.datacenters"},
+                  absl::StrCat("node ", id, " out of range: the cluster has nodes 0..", nodes - 1));
     } else if (!overridden.insert(id).second) {
       ErrorAtPath(top, {key}, absl::StrCat("node ", id, " has two overrides"));
     }
@@ -112,11 +111,11 @@ void CheckFaultsNeedStorage(Section& top, const Scenario& sc) {
 void CheckRelay(Section& top, const Scenario& sc) {
   if (sc.workload.kind != WorkloadConfig::Kind::kRelay) return;
   if (sc.cluster.nodes < 2)
-    ErrorAtPath(top, {"cluster.nodes", "workload.kind"}, "the relay workload needs at least 2 nodes");
+    ErrorAtPath(top, {"cluster.nodes", "workload.kind"},
+                "the relay workload needs at least 2 nodes");
   if (sc.workload.relay.deliveries == 0 && sc.simulation.duration == 0 &&
       sc.simulation.max_events == 0) {
-    ErrorAtPath(top,
-                {"workload.relay.deliveries", "simulation.duration", "simulation.max_events"},
+    ErrorAtPath(top, {"workload.relay.deliveries", "simulation.duration", "simulation.max_events"},
                 "is 0 (unbounded) and neither simulation.duration nor simulation.max_events "
                 "is set: the run would never end");
   }

@@ -243,9 +243,10 @@ void ReadDropMutations(Section& f, const Scenario& sc, FaultConfig* c) {
   if (!f.reading()) return;
   if (keys != nullptr) {
     if (!keys->is_array()) {
-      f.ErrorAtNode(*keys, "keys",
-                    absl::StrCat("expected an array of partition keys, e.g. [\"k1\", \"k42\"], got ",
-                                 DescribeValue(*keys)));
+      f.ErrorAtNode(
+          *keys, "keys",
+          absl::StrCat("expected an array of partition keys, e.g. [\"k1\", \"k42\"], got ",
+                       DescribeValue(*keys)));
     } else {
       for (const toml::node& e : *keys->as_array()) {
         if (!e.is_string()) {
@@ -299,9 +300,9 @@ void ReadCorrupt(Section& f, const Scenario&, FaultConfig* c) {
     if (cats == nullptr) {
       c->categories = {"stream", "chunk"};
     } else if (!cats->is_array() || cats->as_array()->empty()) {
-      f.ErrorAtNode(*cats, "categories",
-                    absl::StrCat("expected a non-empty array, e.g. [\"chunk\"], got ",
-                                 DescribeValue(*cats)));
+      f.ErrorAtNode(
+          *cats, "categories",
+          absl::StrCat("expected a non-empty array, e.g. [\"chunk\"], got ", DescribeValue(*cats)));
     } else {
       for (const toml::node& e : *cats->as_array()) {
         const std::optional<std::string_view> v = e.value<std::string_view>();

@@ -37,9 +37,9 @@
 namespace dsim::sim::scenario_keys {
 
 using toml_section::Context;
+using toml_section::DescribeValue;
 using toml_section::DocEntry;
 using toml_section::Section;
-using toml_section::DescribeValue;
 
 inline constexpr uint32_t kMaxNodes = 1'000'000;
 // Replicas a partition may have: the ring stores at most this many per segment

@@ -81,11 +81,11 @@ void ReadConstantLatency(Section& parent, std::string_view key, const toml::node
   if (n.is_string()) {
     absl::StatusOr<Nanos> d = ParseDuration(*n.value<std::string_view>());
     if (!d.ok() || *d < 0 || *d > kMaxLatency) {
-      parent.ErrorAtNode(
-          n, key,
-          d.ok() ? absl::StrCat("expected a delay between 0s and ", FormatDuration(kMaxLatency),
-                                  ", got ", DescribeValue(n))
-                 : std::string(d.status().message()));
+      parent.ErrorAtNode(n, key,
+                         d.ok()
+                             ? absl::StrCat("expected a delay between 0s and ",
+                                            FormatDuration(kMaxLatency), ", got ", DescribeValue(n))
+                             : std::string(d.status().message()));
       return;
     }
     l.value = *d;
@@ -119,10 +119,11 @@ void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
     return;
   }
   if (!n->is_table()) {
-    parent.ErrorAtNode(*n, key,
-                       absl::StrCat("expected a duration such as \"5ms\" or a table such as {kind = "
-                                    "\"uniform\", min = \"1ms\", max = \"10ms\"}, got ",
-                                    DescribeValue(*n)));
+    parent.ErrorAtNode(
+        *n, key,
+        absl::StrCat("expected a duration such as \"5ms\" or a table such as {kind = "
+                     "\"uniform\", min = \"1ms\", max = \"10ms\"}, got ",
+                     DescribeValue(*n)));
     return;
   }
   Section s(ctx, n->as_table(), path);

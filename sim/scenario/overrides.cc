@@ -15,8 +15,8 @@ absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.
 
 // One step of a key path: a table key, or an array index ("faults[2]", or "faults.2").
 struct Step {
-  std::string key;     // empty for an index
-  size_t index = 0;    // for an index
+  std::string key;       // empty for an index
+  size_t index = 0;      // for an index
   bool bracket = false;  // an index written [N]: the container is an array, made when missing
 };
 
@@ -37,8 +37,8 @@ absl::StatusOr<std::vector<Step>> ParsePath(std::string_view path, const std::st
       if (close == absl::string_view::npos ||
           !absl::SimpleAtoi(part.substr(open + 1, close - open - 1), &index)) {
         return absl::InvalidArgumentError(absl::StrCat(
-            source, ": expected an array index such as faults[0] in the key path, got \"",
-            part, "\""));
+            source, ": expected an array index such as faults[0] in the key path, got \"", part,
+            "\""));
       }
       steps.push_back(Step{"", index, true});
       open = close + 1 == part.size() ? absl::string_view::npos : close + 1;
@@ -100,9 +100,9 @@ absl::StatusOr<toml::node*> Place(toml::node* container, const Step& step, toml:
     }
     const std::string here = absl::StrCat(walked, "[", step.index, "]");
     if (step.index > arr->size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": ", here, ": no such element (", walked, " has ", arr->size(),
-          " elements, indexed from 0; ", walked, "[", arr->size(), "] appends one)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": ", here, ": no such element (", walked, " has ", arr->size(),
+                       " elements, indexed from 0; ", walked, "[", arr->size(), "] appends one)"));
     }
     if (value == nullptr && step.index < arr->size()) return arr->get(step.index);
     toml::node& v = value != nullptr ? *value : *Made(&made, next_is_index, source);

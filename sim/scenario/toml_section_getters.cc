@@ -230,7 +230,7 @@ void Section::Bandwidth(std::string_view key, uint64_t* out, std::string_view do
   if (!b.ok() || *b == 0) {
     ErrorAtNode(*n, key,
                 b.ok() ? absl::StrCat("expected a positive bandwidth, or \"unlimited\", got ",
-                                    DescribeValue(*n))
+                                      DescribeValue(*n))
                        : std::string(b.status().message()));
     return;
   }

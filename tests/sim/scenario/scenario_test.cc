@@ -206,7 +206,8 @@ TEST(Scenario, OverridesAreValidatedLikeFileKeys) {
 
   s = Load("[cluster]\nnodes = 3\n", {"cluster.nodes=lots"});
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(Message(s), HasSubstr("--set cluster.nodes=lots: cluster.nodes: expected an integer"));
+  EXPECT_THAT(Message(s),
+              HasSubstr("--set cluster.nodes=lots: cluster.nodes: expected an integer"));
 
   s = Load("[cluster]\nnodes = 3\n", {"cluster.nodez=4"});
   ASSERT_FALSE(s.ok());
