@@ -67,5 +67,15 @@ TEST(HelpCommandTest, UnknownTopicListsTopicsOnStderrAndExitsTwo) {
   EXPECT_THAT(r.err, StartsWith("dsim help: unexpected argument 'extra'\ntopics:\n"));
 }
 
+TEST(HelpCommandTest, RunHelpDocumentsSetIndicesAndAppending) {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  EXPECT_EQ(RunCommand({"--help"}, out, err), kExitOk);
+  const std::string text = ReadAll(out);
+  std::fclose(err);
+  EXPECT_THAT(text, HasSubstr("array elements by index, --set faults[0].at=3s; the index equal to "
+                              "the length appends an element"));
+}
+
 }  // namespace
 }  // namespace dsim::cli
