@@ -1,5 +1,7 @@
 // dsim help: the command overview, and `dsim help scenario`, the reference of every scenario key
 // (sim::ScenarioReference, produced by the loader's own key declarations).
+#include <cstdio>
+
 #include "analysis/cli/args.h"
 #include "analysis/cli/commands.h"
 #include "sim/scenario/scenario.h"
@@ -26,13 +28,28 @@ const char kOverview[] =
     "(dsim check), 2 usage or input error, 3 results not written, 4 simulation failed (dsim\n"
     "sweep: a run failed), 5 did not converge (metrics.require_convergence).\n";
 
-int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* /*err*/) {
-  if (!args.empty() && args[0] == "scenario") {
+// `dsim help` and `dsim help --help`: the overview. `dsim help scenario`: the key reference. Any
+// other topic (a typo such as "scenarios") is a usage error: the topics go to stderr, exit 2.
+int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kOverview, out);
+    return kExitOk;
+  }
+  if (args[0] == "scenario" && args.size() == 1) {
     std::fputs(sim::ScenarioReference().c_str(), out);
     return kExitOk;
   }
-  std::fputs(kOverview, out);
-  return kExitOk;
+  if (args[0] != "scenario") {
+    std::fprintf(err, "dsim help: unknown topic '%s'\n", args[0].c_str());
+  } else {
+    std::fprintf(err, "dsim help: unexpected argument '%s'\n", args[1].c_str());
+  }
+  std::fputs(
+      "topics:\n"
+      "  scenario   the reference of every scenario key\n"
+      "for the commands: dsim help; for a command's options: dsim COMMAND --help\n",
+      err);
+  return kExitUsage;
 }
 
 }  // namespace dsim::cli

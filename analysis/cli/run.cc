@@ -36,7 +36,10 @@ const ArgSpec& RunSpec() {
       "Runs a scenario file and writes DIR/results.json and DIR/timeseries.csv.",
       {{"seed", "N", "override [simulation] seed"},
        {"out", "DIR", "results directory (default: out/<scenario name>)"},
-       {"set", "KEY.PATH=VALUE", "override a scenario key, e.g. --set network.link.loss=0.05",
+       {"set", "KEY.PATH=VALUE",
+        "override a scenario key, e.g. --set network.link.loss=0.05; array elements by index, "
+        "--set faults[0].at=3s; the index equal to the length appends an element (--set "
+        "faults[2].action=crash --set faults[2].at=3s ... adds a third fault)",
         true},
        {"quiet", "", "print nothing but errors"},
        {"all-metrics", "", "print every metric, not only the headline ones"},

@@ -16,7 +16,11 @@ const ArgSpec& ValidateSpec() {
       "FILE",
       "Checks a scenario file (and overrides) without running it. Exit 0 when "
       "valid, 2 with every problem listed otherwise.",
-      {{"set", "KEY.PATH=VALUE", "override a scenario key before checking", true}, MaxMemoryFlag()},
+      {{"set", "KEY.PATH=VALUE",
+        "override a scenario key before checking (as dsim run --set: faults[0].at, "
+        "faults[N] with N the length appends)",
+        true},
+       MaxMemoryFlag()},
       1,
       1};
   return spec;

@@ -16,7 +16,8 @@ void ReadDatacenter(Section& d, DatacenterConfig* dc, absl::btree_set<std::strin
   d.Uint32("racks", &dc->racks, 1, kMaxNodes, "racks; nodes are dealt to racks round-robin");
   if (!d.reading()) return;
   if (dc->racks > dc->nodes)
-    d.ErrorAtKey("racks", absl::StrCat("more racks than nodes (", dc->nodes, ")"));
+    d.ErrorAtKeys("racks", {"nodes"},
+                  absl::StrCat("is ", dc->racks, ": more racks than nodes (", dc->nodes, ")"));
   if (!dc->name.empty() && !names->insert(dc->name).second) {
     d.ErrorAtKey("name", absl::StrCat("duplicate datacenter name \"", dc->name, "\""));
   }
@@ -28,8 +29,9 @@ void CheckNodeTotal(Section& s, ClusterConfig* c) {
   uint64_t total = 0;
   for (const DatacenterConfig& dc : c->datacenters) total += dc.nodes;
   if (s.Has("nodes") && total != c->nodes) {
-    s.ErrorAtKey("nodes", absl::StrCat("is ", c->nodes, " but the datacenters hold ", total,
-                                       " nodes; leave it out or make them agree"));
+    s.ErrorAtKeys("nodes", {"datacenters"},
+                  absl::StrCat("is ", c->nodes, " but the datacenters hold ", total,
+                               " nodes; leave it out or make them agree"));
   }
   if (total > kMaxNodes)
     s.ErrorAtKey("datacenters", absl::StrCat("more than ", kMaxNodes, " nodes"));

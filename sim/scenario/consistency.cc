@@ -17,10 +17,10 @@ namespace {
 
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-// A problem with the key at `path`, located at that key's line (or the deepest part of the path
-// in the file; for a value from --set, at "--set PATH").
-void ErrorAtPath(Section& top, const std::string& path, std::string_view message) {
-  top.ctx()->ErrorAt(top.WherePath(path), path, message);
+// A problem with the key at paths[0] that the other keys of `paths` take part in: located at
+// the first of them in the file, naming each that a --set gave (Context::ErrorAtPaths).
+void ErrorAtPath(Section& top, std::vector<std::string> paths, std::string_view message) {
+  top.ctx()->ErrorAtPaths(paths, message);
 }
 
 void CheckDcLinks(Section& top, const Scenario& sc) {
@@ -31,13 +31,17 @@ void CheckDcLinks(Section& top, const Scenario& sc) {
     const DcLinkConfig& l = sc.network.dc_links[i];
     for (const std::string* end : {&l.from, &l.to}) {
       if (!end->empty() && !dc_names.contains(*end)) {
-        ErrorAtPath(top, absl::StrCat("network.dc_links[", i, "]"),
+        ErrorAtPath(top,
+                    {absl::StrCat("network.dc_links[", i, "].", end == &l.from ? "from" : "to"),
+                     "cluster.datacenters"},
                     absl::StrCat("unknown datacenter \"", *end,
                                  "\" (known: ", absl::StrJoin(dc_names, ", "), ")"));
       }
     }
     if (l.from == l.to && !l.from.empty()) {
-      ErrorAtPath(top, absl::StrCat("network.dc_links[", i, "]"),
+      ErrorAtPath(top,
+                  {absl::StrCat("network.dc_links[", i, "].to"),
+                   absl::StrCat("network.dc_links[", i, "].from")},
                   "from and to are the same datacenter");
     }
   }
@@ -50,40 +54,41 @@ void CheckClockOverrides(Section& top, const Scenario& sc) {
     NodeId id = sc.clocks.nodes[i].node;
     std::string key = absl::StrCat("clocks.node[", i, "].node");
     if (id >= nodes) {
-      top.ctx()->ErrorAt(
-          top.Where(), key,
-          absl::StrCat("node ", id, " out of range: the cluster has nodes 0..", nodes - 1));
+      ErrorAtPath(top, {key, "cluster.nodes", "cluster.datacenters"},
+                  absl::StrCat("node ", id, " out of range: the cluster has nodes 0..", nodes - 1));
     } else if (!overridden.insert(id).second) {
-      ErrorAtPath(top, key, absl::StrCat("node ", id, " has two overrides"));
+      ErrorAtPath(top, {key}, absl::StrCat("node ", id, " has two overrides"));
     }
   }
 }
 
 // The kv workload places replication_factor replicas (per datacenter with network_topology).
 void CheckReplication(Section& top, const Scenario& sc) {
+  const std::vector<std::string> kRfKeys = {"cluster.replication_factor", "cluster.nodes",
+                                            "cluster.datacenters", "cluster.replication"};
   const ClusterConfig& c = sc.cluster;
   if (sc.workload.kind != WorkloadConfig::Kind::kKv) return;
   const uint32_t rf = c.replication_factor;
   if (c.replication == ClusterConfig::Replication::kSimple && rf > c.nodes) {
-    ErrorAtPath(top, "cluster.replication_factor",
+    ErrorAtPath(top, kRfKeys,
                 absl::StrCat("is ", rf, " but the cluster has only ", c.nodes, " nodes"));
   }
   if (c.replication == ClusterConfig::Replication::kNetworkTopology) {
     const uint64_t dcs = std::max<uint64_t>(1, c.datacenters.size());
     if (rf * dcs > kMaxReplicationFactor) {
-      ErrorAtPath(top, "cluster.replication_factor",
+      ErrorAtPath(top, kRfKeys,
                   absl::StrCat("is ", rf, " per datacenter in ", dcs, " datacenters: ", rf * dcs,
                                " replicas per partition; at most ", kMaxReplicationFactor));
     }
     for (const DatacenterConfig& dc : c.datacenters) {
       if (rf > dc.nodes) {
-        ErrorAtPath(top, "cluster.replication_factor",
+        ErrorAtPath(top, kRfKeys,
                     absl::StrCat("is ", rf, " per datacenter but \"", dc.name, "\" has only ",
                                  dc.nodes, " nodes"));
       }
     }
     if (c.datacenters.empty() && rf > c.nodes) {
-      ErrorAtPath(top, "cluster.replication_factor",
+      ErrorAtPath(top, kRfKeys,
                   absl::StrCat("is ", rf, " but the cluster has only ", c.nodes, " nodes"));
     }
   }
@@ -96,7 +101,7 @@ void CheckFaultsNeedStorage(Section& top, const Scenario& sc) {
     if (k == FaultConfig::Kind::kCrash || k == FaultConfig::Kind::kRestart ||
         k == FaultConfig::Kind::kReplace || k == FaultConfig::Kind::kDropMutations ||
         k == FaultConfig::Kind::kRepair) {
-      ErrorAtPath(top, absl::StrCat("faults[", i, "].action"),
+      ErrorAtPath(top, {absl::StrCat("faults[", i, "].action"), "workload.kind"},
                   absl::StrCat("\"", AV(FaultKindName(k)),
                                "\" needs a storage workload (workload.kind = \"kv\")"));
     }
@@ -106,10 +111,11 @@ void CheckFaultsNeedStorage(Section& top, const Scenario& sc) {
 void CheckRelay(Section& top, const Scenario& sc) {
   if (sc.workload.kind != WorkloadConfig::Kind::kRelay) return;
   if (sc.cluster.nodes < 2)
-    ErrorAtPath(top, "cluster.nodes", "the relay workload needs at least 2 nodes");
+    ErrorAtPath(top, {"cluster.nodes", "workload.kind"},
+                "the relay workload needs at least 2 nodes");
   if (sc.workload.relay.deliveries == 0 && sc.simulation.duration == 0 &&
       sc.simulation.max_events == 0) {
-    ErrorAtPath(top, "workload.relay.deliveries",
+    ErrorAtPath(top, {"workload.relay.deliveries", "simulation.duration", "simulation.max_events"},
                 "is 0 (unbounded) and neither simulation.duration nor simulation.max_events "
                 "is set: the run would never end");
   }
@@ -127,7 +133,7 @@ constexpr uint64_t kMaxSampleRows = 10'000'000;  // timeseries.csv rows (~100 B 
 void CheckRepair(Section& top, const Scenario& sc) {
   if (sc.repair.incremental && sc.repair.strategy != "merkle") {
     ErrorAtPath(
-        top, "repair.incremental",
+        top, {"repair.incremental", "repair.strategy"},
         absl::StrCat("incremental repair is Merkle repair's (repair.strategy = \"merkle\"); "
                      "this scenario's strategy is \"",
                      sc.repair.strategy, "\""));
@@ -140,7 +146,7 @@ void CheckSampleRows(Section& top, const Scenario& sc) {
   const Nanos horizon = RunHorizon(sc);
   if (horizon > 0 && static_cast<uint64_t>(horizon / interval) > kMaxSampleRows) {
     ErrorAtPath(
-        top, "metrics.sample_interval",
+        top, {"metrics.sample_interval", "simulation.duration"},
         absl::StrCat("is ", FormatDuration(interval), ": over ", FormatDuration(horizon),
                      " that is ", horizon / interval, " rows of timeseries.csv; at most ",
                      kMaxSampleRows, " (make it at least ",
@@ -154,7 +160,7 @@ void CheckResourceLimits(Section& top, const Scenario& sc) {
   const ClusterConfig& c = sc.cluster;
   const uint64_t tokens = uint64_t{c.nodes} * c.vnodes;
   if (sc.workload.kind == WorkloadConfig::Kind::kKv && tokens > kMaxRingTokens) {
-    ErrorAtPath(top, "cluster.vnodes",
+    ErrorAtPath(top, {"cluster.vnodes", "cluster.nodes", "cluster.datacenters"},
                 absl::StrCat("nodes (", c.nodes, ") x vnodes (", c.vnodes, ") = ", tokens,
                              " tokens on the ring; at most ", kMaxRingTokens));
   }
@@ -165,7 +171,7 @@ void CheckResourceLimits(Section& top, const Scenario& sc) {
         uint64_t{kv.columns} * (uint64_t{kv.value_bytes} + kCellOverheadBytes) + kKeyOverheadBytes;
     if (insert_bytes > engine::CommitLog::kMaxPayloadBytes) {
       ErrorAtPath(
-          top, "workload.kv.value_size",
+          top, {"workload.kv.value_size", "workload.kv.columns"},
           absl::StrCat("columns (", kv.columns, ") x value_size (", FormatSize(kv.value_bytes),
                        ") makes an insert of about ", FormatSize(insert_bytes),
                        ", above the commit log's ", FormatSize(engine::CommitLog::kMaxPayloadBytes),
@@ -176,7 +182,7 @@ void CheckResourceLimits(Section& top, const Scenario& sc) {
     const uint64_t messages = uint64_t{c.nodes} * sc.workload.relay.messages_per_node;
     if (messages > Scheduler::kMaxPending - kSchedulerHeadroom) {
       ErrorAtPath(
-          top, "workload.relay.messages_per_node",
+          top, {"workload.relay.messages_per_node", "cluster.nodes", "cluster.datacenters"},
           absl::StrCat("nodes (", c.nodes, ") x messages_per_node (",
                        sc.workload.relay.messages_per_node, ") = ", messages,
                        " messages in flight at once; at most ",

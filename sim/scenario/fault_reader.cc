@@ -71,7 +71,9 @@ bool ResolveGroupMember(Section& s, const toml::node& e, const Scenario& sc,
     return true;
   }
   if (!e.is_string()) {
-    s.ErrorAtNode(e, "groups", "expected node ids, \"a..b\" ranges or datacenter names");
+    s.ErrorAtNode(e, "groups",
+                  absl::StrCat("expected node ids, \"a..b\" ranges or datacenter names, got ",
+                               DescribeValue(e)));
     return false;
   }
   std::string_view text = *e.value<std::string_view>();
@@ -130,7 +132,9 @@ void ReadGroups(Section& f, const Scenario& sc, FaultConfig* c) {
   }
   if (!g->is_array() || g->as_array()->empty()) {
     f.ErrorAtNode(*g, "groups",
-                  "expected a non-empty array of node groups, e.g. [[0, 1], [2, 3, 4]]");
+                  absl::StrCat("expected a non-empty array of node groups, e.g. [[0, 1], [2, 3, "
+                               "4]], got ",
+                               DescribeValue(*g)));
     return;
   }
   absl::btree_set<NodeId> seen;
@@ -138,7 +142,9 @@ void ReadGroups(Section& f, const Scenario& sc, FaultConfig* c) {
     std::vector<NodeId> group;
     if (!ge.is_array()) {
       f.ErrorAtNode(ge, "groups",
-                    "each group must be an array, e.g. [0, 1] or [\"0..9\"] or [\"dc1\"]");
+                    absl::StrCat("each group must be an array, e.g. [0, 1] or [\"0..9\"] or "
+                                 "[\"dc1\"], got ",
+                                 DescribeValue(ge)));
       continue;
     }
     for (const toml::node& e : *ge.as_array()) ResolveGroupMember(f, e, sc, &group);
@@ -237,11 +243,16 @@ void ReadDropMutations(Section& f, const Scenario& sc, FaultConfig* c) {
   if (!f.reading()) return;
   if (keys != nullptr) {
     if (!keys->is_array()) {
-      f.ErrorAtNode(*keys, "keys", "expected an array of partition keys, e.g. [\"k1\", \"k42\"]");
+      f.ErrorAtNode(
+          *keys, "keys",
+          absl::StrCat("expected an array of partition keys, e.g. [\"k1\", \"k42\"], got ",
+                       DescribeValue(*keys)));
     } else {
       for (const toml::node& e : *keys->as_array()) {
         if (!e.is_string()) {
-          f.ErrorAtNode(e, "keys", "expected a partition key string, e.g. \"k42\"");
+          f.ErrorAtNode(e, "keys",
+                        absl::StrCat("expected a partition key string, e.g. \"k42\", got ",
+                                     DescribeValue(e)));
           continue;
         }
         c->keys.emplace_back(*e.value<std::string_view>());
@@ -289,15 +300,18 @@ void ReadCorrupt(Section& f, const Scenario&, FaultConfig* c) {
     if (cats == nullptr) {
       c->categories = {"stream", "chunk"};
     } else if (!cats->is_array() || cats->as_array()->empty()) {
-      f.ErrorAtNode(*cats, "categories", "expected a non-empty array, e.g. [\"chunk\"]");
+      f.ErrorAtNode(
+          *cats, "categories",
+          absl::StrCat("expected a non-empty array, e.g. [\"chunk\"], got ", DescribeValue(*cats)));
     } else {
       for (const toml::node& e : *cats->as_array()) {
         const std::optional<std::string_view> v = e.value<std::string_view>();
         if (!v || std::find(std::begin(kCorruptible), std::end(kCorruptible), *v) ==
                       std::end(kCorruptible)) {
           f.ErrorAtNode(e, "categories",
-                        "expected \"stream\" or \"chunk\" (the messages whose bytes the "
-                        "simulation carries)");
+                        absl::StrCat("expected \"stream\" or \"chunk\" (the messages whose bytes "
+                                     "the simulation carries), got ",
+                                     DescribeValue(e)));
           continue;
         }
         c->categories.emplace_back(*v);
@@ -363,8 +377,10 @@ void CheckFaultInSchedule(Section& f, const Scenario& sc, const FaultConfig& c,
     }
   }
   if (sc.simulation.duration > 0 && c.at > sc.simulation.duration) {
-    f.ErrorAtKey("at", absl::StrCat("is after the end of the run (simulation.duration = ",
-                                    FormatDuration(sc.simulation.duration), ")"));
+    f.ctx()->ErrorAtPaths({absl::StrCat(f.path(), ".at"), "simulation.duration"},
+                          absl::StrCat("is ", FormatDuration(c.at),
+                                       ", after the end of the run (simulation.duration = ",
+                                       FormatDuration(sc.simulation.duration), ")"));
   }
 }
 

@@ -37,6 +37,7 @@
 namespace dsim::sim::scenario_keys {
 
 using toml_section::Context;
+using toml_section::DescribeValue;
 using toml_section::DocEntry;
 using toml_section::Section;
 

@@ -51,7 +51,9 @@ void ReadLatencyTable(Section& s, LatencyConfig* l) {
     s.Duration("min", &l->min, 0, kMaxLatency, "uniform: lower bound (inclusive)");
     s.Duration("max", &l->max, 0, kMaxLatency, "uniform: upper bound (inclusive)");
     if (l->min > l->max) {
-      s.ErrorAtKey("max", absl::StrCat("must not be below min (", FormatDuration(l->min), ")"));
+      s.ErrorAtKeys("max", {"min"},
+                    absl::StrCat("is ", FormatDuration(l->max), ", below min (",
+                                 FormatDuration(l->min), ")"));
     }
   }
   if (wants(LatencyConfig::Kind::kNormal, {"mean", "stddev"})) {
@@ -70,15 +72,20 @@ void ReadConstantLatency(Section& parent, std::string_view key, const toml::node
                          LatencyConfig* out) {
   LatencyConfig l;
   if (n.is_integer() && *n.value<int64_t>() != 0) {
-    parent.ErrorAtNode(n, key, "expected a duration string such as \"5ms\" or a latency table");
+    parent.ErrorAtNode(n, key,
+                       absl::StrCat("expected a duration string such as \"5ms\" or a latency "
+                                    "table, got ",
+                                    DescribeValue(n)));
     return;
   }
   if (n.is_string()) {
     absl::StatusOr<Nanos> d = ParseDuration(*n.value<std::string_view>());
     if (!d.ok() || *d < 0 || *d > kMaxLatency) {
-      parent.ErrorAtNode(
-          n, key,
-          d.ok() ? "expected a delay between 0s and 1h" : std::string(d.status().message()));
+      parent.ErrorAtNode(n, key,
+                         d.ok()
+                             ? absl::StrCat("expected a delay between 0s and ",
+                                            FormatDuration(kMaxLatency), ", got ", DescribeValue(n))
+                             : std::string(d.status().message()));
       return;
     }
     l.value = *d;
@@ -112,9 +119,11 @@ void ReadLatency(Section& parent, std::string_view key, LatencyConfig* out) {
     return;
   }
   if (!n->is_table()) {
-    parent.ErrorAtNode(*n, key,
-                       "expected a duration such as \"5ms\" or a table such as {kind = "
-                       "\"uniform\", min = \"1ms\", max = \"10ms\"}");
+    parent.ErrorAtNode(
+        *n, key,
+        absl::StrCat("expected a duration such as \"5ms\" or a table such as {kind = "
+                     "\"uniform\", min = \"1ms\", max = \"10ms\"}, got ",
+                     DescribeValue(*n)));
     return;
   }
   Section s(ctx, n->as_table(), path);

@@ -26,9 +26,10 @@ void ReadStorage(Section s, Scenario* sc) {
   s.Duration("commitlog_sync_period", &st.commitlog_sync_period, 1, kHour,
              "periodic: time between syncs");
   if (st.compaction_min_threshold > st.compaction_max_threshold) {
-    s.ErrorAtKey("compaction_max_threshold",
-                 absl::StrCat("must not be below compaction_min_threshold (",
-                              st.compaction_min_threshold, ")"));
+    s.ErrorAtKeys(
+        "compaction_max_threshold", {"compaction_min_threshold"},
+        absl::StrCat("is ", st.compaction_max_threshold, ", below compaction_min_threshold (",
+                     st.compaction_min_threshold, ")"));
   }
   s.Finish();
 }
@@ -68,9 +69,13 @@ void ReadRepair(Section s, Scenario* sc) {
          engine::ChunkingOptions::kMaxChunkBytes, "sstable_dag, cdc: the largest chunk");
   if (r.chunking == "cdc") {
     if (r.chunk_min_bytes > r.chunk_bytes) {
-      s.ErrorAtKey("chunk_min", absl::StrCat("must not exceed chunk_size (", r.chunk_bytes, ")"));
+      s.ErrorAtKeys(
+          "chunk_min", {"chunk_size"},
+          absl::StrCat("is ", r.chunk_min_bytes, " bytes, above chunk_size (", r.chunk_bytes, ")"));
     } else if (r.chunk_bytes > r.chunk_max_bytes) {
-      s.ErrorAtKey("chunk_max", absl::StrCat("must not be below chunk_size (", r.chunk_bytes, ")"));
+      s.ErrorAtKeys(
+          "chunk_max", {"chunk_size"},
+          absl::StrCat("is ", r.chunk_max_bytes, " bytes, below chunk_size (", r.chunk_bytes, ")"));
     } else if ((r.chunk_bytes & (r.chunk_bytes - 1)) != 0) {
       s.ErrorAtKey("chunk_size",
                    absl::StrCat("cdc needs a power of two (got ", r.chunk_bytes, " bytes)"));

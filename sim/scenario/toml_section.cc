@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "engine/check.h"
 
 namespace dsim::sim::toml_section {
@@ -36,7 +37,7 @@ std::string DescribeValue(const toml::node& n) {
     case toml::node_type::table:
       return "a table";
     case toml::node_type::array:
-      return "an array";
+      return n.as_array()->empty() ? "an empty array" : "an array";
     case toml::node_type::string:
       return absl::StrCat("the string \"", AV(*n.value<std::string_view>()), "\"");
     case toml::node_type::integer:
@@ -63,6 +64,63 @@ std::string Context::Where(const toml::source_region& where) {
   return absl::StrCat(file, ":", where.begin.line, ":", where.begin.column);
 }
 
+bool Context::InFile(const toml::source_region& where) {
+  return where.path && where.path->rfind("--set ", 0) != 0 && where.begin.line > 0;
+}
+
+const toml::node* Context::Find(const toml::table& root, std::string_view path) {
+  const toml::node* node = &root;
+  for (absl::string_view piece : absl::StrSplit(AV(path), '.')) {
+    const std::string_view part(piece.data(), piece.size());
+    // "name[3]": the table key, then array indices.
+    const size_t bracket = part.find('[');
+    const toml::table* t = node->as_table();
+    node = t != nullptr ? t->get(part.substr(0, bracket)) : nullptr;
+    for (size_t open = bracket; node != nullptr && open != std::string_view::npos;
+         open = part.find('[', open + 1)) {
+      const size_t close = part.find(']', open);
+      size_t index = 0;
+      const toml::array* arr = node->as_array();
+      if (close == std::string_view::npos || arr == nullptr ||
+          !absl::SimpleAtoi(AV(part.substr(open + 1, close - open - 1)), &index) ||
+          index >= arr->size()) {
+        return nullptr;
+      }
+      node = arr->get(index);
+    }
+    if (node == nullptr) return nullptr;
+  }
+  return node;
+}
+
+void Context::ErrorAtPaths(const std::vector<std::string>& paths, std::string_view message) {
+  DSIM_CHECK(!paths.empty());
+  if (!reading() || root_ == nullptr) return;
+  std::string where;
+  std::vector<std::string> from_set;
+  for (const std::string& path : paths) {
+    const toml::node* n = Find(*root_, path);
+    if (n == nullptr) continue;
+    if (where.empty() && InFile(n->source())) where = Where(n->source());
+    const std::string origin = n->source().path ? *n->source().path : std::string();
+    if (origin.rfind("--set ", 0) == 0 &&
+        std::find(from_set.begin(), from_set.end(), origin) == from_set.end()) {
+      from_set.push_back(origin);
+    }
+  }
+  // None of the keys is in the file: the deepest table above the first that is, else the file.
+  for (std::string_view p = paths[0]; where.empty() && !p.empty();) {
+    const size_t cut = p.find_last_of(".[");
+    p = p.substr(0, cut == std::string_view::npos ? 0 : cut);
+    const toml::node* n = p.empty() ? nullptr : Find(*root_, p);
+    if (n != nullptr && InFile(n->source())) where = Where(n->source());
+  }
+  if (where.empty()) where = root_->source().path ? *root_->source().path : "<input>";
+  std::string text(message);
+  for (const std::string& origin : from_set) absl::StrAppend(&text, " (from ", origin, ")");
+  ErrorAt(where, paths[0], text);
+}
+
 void Context::Error(const toml::source_region& where, std::string_view key,
                     std::string_view message) {
   if (!reading()) return;
@@ -85,6 +143,7 @@ Section::Section(Context* ctx, const toml::table* table, std::string path, std::
       echo_(ctx->echoing() ? ctx->echo_root() : nullptr),
       path_(std::move(path)),
       doc_section_(doc_section.empty() ? path_ : std::move(doc_section)) {
+  if (ctx->reading() && path_.empty() && table_ != nullptr) ctx->SetRoot(table_);
   if (ctx->echoing()) {
     DSIM_CHECK_MSG(echo_ != nullptr && path_.empty(),
                    "an echo Section is constructed only for the top level");
@@ -114,39 +173,6 @@ std::string Section::WhereKey(std::string_view key) const {
     if (const toml::node* n = table_->get(key)) return Context::Where(n->source());
   }
   return Where();
-}
-
-std::string Section::WherePath(std::string_view path) const {
-  if (table_ == nullptr) return Where();
-  const toml::node* node = table_;
-  std::string best = Where();
-  size_t start = 0;
-  while (start <= path.size() && node != nullptr) {
-    size_t dot = path.find('.', start);
-    if (dot == std::string_view::npos) dot = path.size();
-    std::string_view part = path.substr(start, dot - start);
-    start = dot + 1;
-    // "name[3]": the table key, then an array index.
-    size_t bracket = part.find('[');
-    std::string_view key = part.substr(0, bracket);
-    const toml::table* t = node->as_table();
-    node = t != nullptr ? t->get(key) : nullptr;
-    while (node != nullptr && bracket != std::string_view::npos) {
-      best = Context::Where(node->source());
-      const size_t close = part.find(']', bracket);
-      size_t index = 0;
-      const std::string digits(part.substr(bracket + 1, close - bracket - 1));
-      const toml::array* arr = node->as_array();
-      if (close == std::string_view::npos || arr == nullptr || !absl::SimpleAtoi(digits, &index) ||
-          index >= arr->size()) {
-        return best;
-      }
-      node = arr->get(index);
-      bracket = part.find('[', close);
-    }
-    if (node != nullptr) best = Context::Where(node->source());
-  }
-  return best;
 }
 
 const toml::node* Section::Use(std::string_view key) {
@@ -182,6 +208,13 @@ void Section::Require(std::string_view key, std::string_view message) {
 
 void Section::ErrorAtKey(std::string_view key, std::string_view message) {
   ctx_->ErrorAt(WhereKey(key), KeyPath(key), message);
+}
+
+void Section::ErrorAtKeys(std::string_view key, const std::vector<std::string_view>& siblings,
+                          std::string_view message) {
+  std::vector<std::string> paths = {KeyPath(key)};
+  for (std::string_view s : siblings) paths.push_back(KeyPath(s));
+  ctx_->ErrorAtPaths(paths, message);
 }
 
 void Section::ErrorAtNode(const toml::node& node, std::string_view key, std::string_view message) {

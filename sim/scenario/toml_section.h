@@ -98,18 +98,32 @@ class Context {
   void Error(const toml::source_region& where, std::string_view key, std::string_view message);
   // For problems found after parsing, located by a remembered position string.
   void ErrorAt(std::string_view where, std::string_view key, std::string_view message);
+  // A problem spanning several keys (a check across keys), named by their dotted paths from the
+  // root ("cluster.replication_factor", "faults[2].at"), the key the message is about first.
+  // Records "where: paths[0]: message" located at the first of `paths` that the file holds (else
+  // the deepest table above paths[0] that it holds, else the file), and names after the message
+  // every `--set` that gave one of them: "... (from --set cluster.nodes=2)".
+  // REQUIRES: !paths.empty(); reading mode after SetRoot (otherwise nothing is recorded).
+  void ErrorAtPaths(const std::vector<std::string>& paths, std::string_view message);
+  // Reading: the root table that ErrorAtPaths resolves paths in (a top-level Section sets it).
+  void SetRoot(const toml::table* root) { root_ = root; }
 
   // At most kMaxErrors problems are kept; suppressed() counts the rest.
   const std::vector<std::string>& errors() const { return errors_; }
   size_t suppressed() const { return suppressed_; }
 
-  // "file:line:column" (or just the override text for `--set` values).
+  // "file:line:column" (or just the override text for `--set` values: "--set KEY=VALUE").
   static std::string Where(const toml::source_region& where);
+  // Whether the region is a position in the file (not a `--set` value or a made-up node).
+  static bool InFile(const toml::source_region& where);
+  // The node at a dotted path ("faults[2].at") below `root`, or null.
+  static const toml::node* Find(const toml::table& root, std::string_view path);
 
  private:
   Mode mode_ = Mode::kRead;
   std::vector<DocEntry>* docs_ = nullptr;
   nlohmann::json* echo_ = nullptr;
+  const toml::table* root_ = nullptr;
   std::vector<std::string> errors_;
   size_t suppressed_ = 0;
 };
@@ -132,9 +146,6 @@ class Section {
   bool Has(std::string_view key) const;               // reading, and the key is in the table
   std::string Where() const;                          // position of the table itself
   std::string WhereKey(std::string_view key) const;   // position of a key's value (or the table)
-  // Position of the value at a dotted path below this table ("cluster.replication_factor",
-  // "faults[2].at"), or of the deepest part of it that exists (at least the table itself).
-  std::string WherePath(std::string_view path) const;
 
   // The typed getters. `min`/`max` bound the value read; `doc` is the reference's description.
   void Uint(std::string_view key, uint64_t* out, uint64_t min, uint64_t max, std::string_view doc);
@@ -230,6 +241,11 @@ class Section {
   void Require(std::string_view key, std::string_view message);
   // Records an error at a key (or at the table when the key is absent).
   void ErrorAtKey(std::string_view key, std::string_view message);
+  // A problem of `key` that other keys of this table take part in (`siblings`):
+  // Context::ErrorAtPaths with their paths, KeyPath(key) first. For keys of other tables, call
+  // ctx()->ErrorAtPaths with absolute paths.
+  void ErrorAtKeys(std::string_view key, const std::vector<std::string_view>& siblings,
+                   std::string_view message);
   void ErrorAtNode(const toml::node& node, std::string_view key, std::string_view message);
 
   // Reports the keys nobody read. Call after every getter; later calls do nothing.

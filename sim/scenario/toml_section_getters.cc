@@ -229,7 +229,8 @@ void Section::Bandwidth(std::string_view key, uint64_t* out, std::string_view do
   absl::StatusOr<uint64_t> b = ParseBandwidth(s);
   if (!b.ok() || *b == 0) {
     ErrorAtNode(*n, key,
-                b.ok() ? "expected a positive bandwidth, or \"unlimited\""
+                b.ok() ? absl::StrCat("expected a positive bandwidth, or \"unlimited\", got ",
+                                      DescribeValue(*n))
                        : std::string(b.status().message()));
     return;
   }

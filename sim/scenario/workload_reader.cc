@@ -29,7 +29,9 @@ void ReadPhase(Section& d, KvPhaseConfig* ph) {
            "weight of deletes (a written partition, with tombstones)");
   d.Uint32("read", &ph->read, 0, 1'000'000, "weight of reads");
   if (ph->rate_per_sec > 0 && uint64_t{ph->insert} + ph->update + ph->remove + ph->read == 0) {
-    d.ErrorAtKey("read", "every operation weight is 0 but the rate is not");
+    d.ErrorAtKeys("read", {"insert", "update", "delete", "rate"},
+                  absl::StrCat("every operation weight is 0 but the rate is not (",
+                               ph->rate_per_sec, " per second)"));
   }
 }
 

@@ -39,8 +39,10 @@ std::string Error(const char* text, const std::vector<std::string>& overrides) {
 TEST(ResourceLimits, InsertLargerThanTheCommitLogTakesIsRefused) {
   // One 64 MiB column was accepted, and the commit log aborted on the first insert.
   EXPECT_THAT(Error(kKv, {"workload.kv.value_size=64MiB", "workload.kv.columns=1"}),
-              HasSubstr("--set workload.kv.value_size: workload.kv.value_size: columns (1) x "
-                        "value_size (64MiB) makes an insert of about"));
+              HasSubstr("test.toml:5:1: workload.kv.value_size: columns (1) x "
+                        "value_size (64MiB) makes an insert of about 67109952B, above the commit "
+                        "log's 64MiB limit per mutation (from --set workload.kv.value_size=64MiB) "
+                        "(from --set workload.kv.columns=1)"));
   EXPECT_THAT(Error(kKv, {"workload.kv.value_size=1MiB", "workload.kv.columns=100"}),
               HasSubstr("limit per mutation"));
   // Just below the limit is fine.
@@ -127,9 +129,11 @@ TEST(ResourceLimits, ChunkingKeysAreCheckedAgainstEachOther) {
   EXPECT_THAT(Error(kKv, {"repair.chunking=rabin"}),
               HasSubstr("repair.chunking: expected one of \"cdc\", \"fixed\""));
   EXPECT_THAT(Error(kKv, {"repair.chunk_min=16KiB"}),
-              HasSubstr("repair.chunk_min: must not exceed chunk_size (8192)"));
+              HasSubstr("test.toml: repair.chunk_min: is 16384 bytes, above chunk_size (8192) "
+                        "(from --set repair.chunk_min=16KiB)"));
   EXPECT_THAT(Error(kKv, {"repair.chunk_max=4KiB"}),
-              HasSubstr("repair.chunk_max: must not be below chunk_size (8192)"));
+              HasSubstr("test.toml: repair.chunk_max: is 4096 bytes, below chunk_size (8192) "
+                        "(from --set repair.chunk_max=4KiB)"));
   EXPECT_THAT(Error(kKv, {"repair.chunk_size=12KiB"}),
               HasSubstr("repair.chunk_size: cdc needs a power of two (got 12288 bytes)"));
   EXPECT_THAT(Error(kKv, {"repair.chunk_size=32B"}),

@@ -170,7 +170,7 @@ at = "2s"
 target = "nope"
 )");
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(Message(s), HasSubstr("network.link.latency.max: must not be below min"));
+  EXPECT_THAT(Message(s), HasSubstr("network.link.latency.max: is 1ms, below min (10ms)"));
   EXPECT_THAT(Message(s), HasSubstr("faults[0].groups: node id 7 out of range"));
   EXPECT_THAT(Message(s), HasSubstr("faults[0].groups: node 1 is in more than one group"));
   EXPECT_THAT(Message(s),
@@ -206,7 +206,8 @@ TEST(Scenario, OverridesAreValidatedLikeFileKeys) {
 
   s = Load("[cluster]\nnodes = 3\n", {"cluster.nodes=lots"});
   ASSERT_FALSE(s.ok());
-  EXPECT_THAT(Message(s), HasSubstr("--set cluster.nodes: cluster.nodes: expected an integer"));
+  EXPECT_THAT(Message(s),
+              HasSubstr("--set cluster.nodes=lots: cluster.nodes: expected an integer"));
 
   s = Load("[cluster]\nnodes = 3\n", {"cluster.nodez=4"});
   ASSERT_FALSE(s.ok());
@@ -380,7 +381,7 @@ node = 1
   EXPECT_THAT(m,
               HasSubstr("cluster.write_consistency: expected one of \"one\", \"quorum\", \"all\""));
   EXPECT_THAT(
-      m, HasSubstr("storage.compaction_max_threshold: must not be below compaction_min_threshold"));
+      m, HasSubstr("storage.compaction_max_threshold: is 4, below compaction_min_threshold (8)"));
   EXPECT_THAT(m, HasSubstr("storage.hll_precision: expected an integer in [4, 18]"));
   EXPECT_THAT(m, HasSubstr("cluster.replication_factor: is 3 but the cluster has only 2 nodes"));
   EXPECT_THAT(

@@ -1,0 +1,81 @@
+// dsim help: the overview, the scenario reference, and an unknown topic (a usage error, exit 2,
+// with the topics on stderr).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "analysis/cli/args.h"
+#include "analysis/cli/commands.h"
+
+namespace dsim::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct Captured {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadAll(std::FILE* f) {
+  std::rewind(f);
+  std::string s;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
+  std::fclose(f);
+  return s;
+}
+
+Captured Help(std::vector<std::string> args) {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  int code = HelpCommand(args, out, err);
+  return {code, ReadAll(out), ReadAll(err)};
+}
+
+constexpr char kTopics[] =
+    "topics:\n"
+    "  scenario   the reference of every scenario key\n"
+    "for the commands: dsim help; for a command's options: dsim COMMAND --help\n";
+
+TEST(HelpCommandTest, OverviewAndReferenceExitZero) {
+  Captured r = Help({});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_EQ(r.out, kOverview);
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(Help({"--help"}).out, kOverview);
+  r = Help({"scenario"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_THAT(r.out, HasSubstr("replication_factor"));
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(HelpCommandTest, UnknownTopicListsTopicsOnStderrAndExitsTwo) {
+  Captured r = Help({"scenarios"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, std::string("dsim help: unknown topic 'scenarios'\n") + kTopics);
+  r = Help({"scenario", "extra"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, StartsWith("dsim help: unexpected argument 'extra'\ntopics:\n"));
+}
+
+TEST(HelpCommandTest, RunHelpDocumentsSetIndicesAndAppending) {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  EXPECT_EQ(RunCommand({"--help"}, out, err), kExitOk);
+  const std::string text = ReadAll(out);
+  std::fclose(err);
+  EXPECT_THAT(text, HasSubstr("array elements by index, --set faults[0].at=3s; the index equal to "
+                              "the length appends an element"));
+}
+
+}  // namespace
+}  // namespace dsim::cli
