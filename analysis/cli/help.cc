@@ -14,7 +14,7 @@ const char kOverview[] =
     "dsim is a deterministic discrete-event simulator of a replicated, Cassandra-like database.\n"
     "\n"
     "commands:\n"
-    "  run FILE        run a scenario; writes results.json and timeseries.csv\n"
+    "  run FILE        run a scenario; writes results.json, timeseries.csv (and nodes.csv)\n"
     "  validate FILE   check a scenario file without running it\n"
     "  sweep FILE      run a scenario over seeds and parameter values in parallel; summarize\n"
     "  summarize DIR   recompute and print a sweep directory's summary\n"
@@ -22,14 +22,16 @@ const char kOverview[] =
     "  check RESULTS   compare a run or a sweep with a baseline (regression gate)\n"
     "  report RESULTS  plots (PNG, SVG), index.html and report.md of runs and sweeps\n"
     "  help scenario   print the reference of every scenario key\n"
+    "  help COMMAND    the same as 'dsim COMMAND --help'\n"
     "  version         print the dsim version\n"
     "\n"
     "'dsim COMMAND --help' describes a command's options. Exit codes: 0 ok, 1 regression\n"
     "(dsim check), 2 usage or input error, 3 results not written, 4 simulation failed (dsim\n"
     "sweep: a run failed), 5 did not converge (metrics.require_convergence).\n";
 
-// `dsim help` and `dsim help --help`: the overview. `dsim help scenario`: the key reference. Any
-// other topic (a typo such as "scenarios") is a usage error: the topics go to stderr, exit 2.
+// `dsim help` and `dsim help --help`: the overview. `dsim help scenario`: the key reference.
+// `dsim help COMMAND`: that command's --help. Any other topic (a typo such as "scenarios") is a
+// usage error: the topics go to stderr, exit 2.
 int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::fputs(kOverview, out);
@@ -39,6 +41,15 @@ int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE*
     std::fputs(sim::ScenarioReference().c_str(), out);
     return kExitOk;
   }
+  using Command = int (*)(const std::vector<std::string>&, std::FILE*, std::FILE*);
+  static const std::pair<const char*, Command> kCommands[] = {
+      {"run", &RunCommand},      {"validate", &ValidateCommand},
+      {"sweep", &SweepCommand},  {"summarize", &SummarizeCommand},
+      {"merge", &MergeCommand},  {"check", &CheckCommand},
+      {"report", &ReportCommand}};
+  for (const auto& [name, command] : kCommands) {
+    if (args[0] == name && args.size() == 1) return command({"--help"}, out, err);
+  }
   if (args[0] != "scenario") {
     std::fprintf(err, "dsim help: unknown topic '%s'\n", args[0].c_str());
   } else {
@@ -47,6 +58,7 @@ int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE*
   std::fputs(
       "topics:\n"
       "  scenario   the reference of every scenario key\n"
+      "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check, report\n"
       "for the commands: dsim help; for a command's options: dsim COMMAND --help\n",
       err);
   return kExitUsage;

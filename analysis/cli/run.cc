@@ -33,7 +33,8 @@ const ArgSpec& RunSpec() {
   static const ArgSpec spec{
       "run",
       "FILE",
-      "Runs a scenario file and writes DIR/results.json and DIR/timeseries.csv.",
+      "Runs a scenario file and writes DIR/results.json, DIR/timeseries.csv and (kv runs) "
+      "DIR/nodes.csv.",
       {{"seed", "N", "override [simulation] seed"},
        {"out", "DIR", "results directory (default: out/<scenario name>)"},
        {"set", "KEY.PATH=VALUE",

@@ -42,6 +42,7 @@ Captured Help(std::vector<std::string> args) {
 constexpr char kTopics[] =
     "topics:\n"
     "  scenario   the reference of every scenario key\n"
+    "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check, report\n"
     "for the commands: dsim help; for a command's options: dsim COMMAND --help\n";
 
 TEST(HelpCommandTest, OverviewAndReferenceExitZero) {
@@ -65,6 +66,18 @@ TEST(HelpCommandTest, UnknownTopicListsTopicsOnStderrAndExitsTwo) {
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_EQ(r.out, "");
   EXPECT_THAT(r.err, StartsWith("dsim help: unexpected argument 'extra'\ntopics:\n"));
+}
+
+TEST(HelpCommandTest, ACommandAsTopicPrintsItsHelp) {
+  Captured r = Help({"check"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_THAT(r.out, HasSubstr("--write-baseline"));
+  EXPECT_THAT(r.out, HasSubstr("--all"));
+  r = Help({"run"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_THAT(r.out, HasSubstr("--all-metrics"));
+  r = Help({"run", "extra"});
+  EXPECT_EQ(r.code, kExitUsage);
 }
 
 TEST(HelpCommandTest, RunHelpDocumentsSetIndicesAndAppending) {
