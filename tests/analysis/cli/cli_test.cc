@@ -11,6 +11,7 @@
 
 #include "analysis/cli/args.h"
 #include "analysis/cli/commands.h"
+#include "tests/analysis/cli/capture.h"
 
 namespace dsim::cli {
 namespace {
@@ -18,29 +19,8 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-struct Captured {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(std::FILE* f) {
-  std::rewind(f);
-  std::string s;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
-  std::fclose(f);
-  return s;
-}
-
-Captured Call(int (*cmd)(const std::vector<std::string>&, std::FILE*, std::FILE*),
-              std::vector<std::string> args) {
-  std::FILE* out = std::tmpfile();
-  std::FILE* err = std::tmpfile();
-  int code = cmd(args, out, err);
-  return {code, ReadAll(out), ReadAll(err)};
-}
+using testing::Call;
+using testing::Captured;
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

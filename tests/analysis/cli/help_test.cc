@@ -5,10 +5,12 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/cli/args.h"
 #include "analysis/cli/commands.h"
+#include "tests/analysis/cli/capture.h"
 
 namespace dsim::cli {
 namespace {
@@ -16,27 +18,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-struct Captured {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(std::FILE* f) {
-  std::rewind(f);
-  std::string s;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
-  std::fclose(f);
-  return s;
-}
+using testing::Captured;
+using testing::ReadAll;
 
 Captured Help(std::vector<std::string> args) {
-  std::FILE* out = std::tmpfile();
-  std::FILE* err = std::tmpfile();
-  int code = HelpCommand(args, out, err);
-  return {code, ReadAll(out), ReadAll(err)};
+  return testing::Call(&HelpCommand, std::move(args));
 }
 
 constexpr char kTopics[] =
