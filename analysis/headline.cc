@@ -64,6 +64,7 @@ Direction InferDirection(const std::string& path) {
 const std::vector<HeadlineMetric>& HeadlineMetrics() {
   static const std::vector<HeadlineMetric> list = {
       {"convergence.time", kLower, true},
+      {"replication_lag.p99", kLower, false},
       {"convergence.divergent_cells_max", kLower, false},
       {"convergence.divergent_cells_end", kLower, true},
       {"ops.write.availability", kHigher, true},

@@ -12,7 +12,9 @@ namespace {
 // Per-item costs, measured on the Release build (bytes).
 constexpr uint64_t kProcessBaseBytes = 13 << 19;  // 6.5 MiB: the binary, libraries, arenas
 constexpr uint64_t kStoredCellOverhead = 56;      // key, column, timestamp, index, Bloom bits
-constexpr uint64_t kOracleBytesPerCell = 64;      // winner record and per-replica state
+// The winner record and per-replica state, and up to one replication record per cell (an
+// obligation, or a write on its way: sim/oracle/replication_tracker.h) with its map slot.
+constexpr uint64_t kOracleBytesPerCell = 160;
 constexpr uint64_t kOracleBytesPerKey = 64;       // the partition's map entry
 constexpr uint64_t kNodeBaseBytes = 48 << 10;     // a kv node: store, coordinator, repair state
 constexpr uint64_t kLogEntryOverhead = 60;        // a commit-log entry beyond its values

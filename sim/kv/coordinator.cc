@@ -120,7 +120,7 @@ void Coordinator::Write(NodeId coordinator, uint64_t key, uint32_t first_column,
   for (uint32_t c = first_column; c < first_column + count; ++c) {
     engine::Cell cell = remove ? engine::Cell::Tombstone(ts, ldt)
                                : engine::Cell::Live(KvValue(next_write_id_++, value_bytes_), ts);
-    oracle.OnWriteIssued(key, c, VersionOf(cell));
+    oracle.OnWriteIssued(key, c, VersionOf(cell), scheduler_->now());
     op.mutation.partition.Put(KvColumn(c), cell);
   }
   op.digest = KvTraceDigest(op.mutation.partition);

@@ -11,10 +11,18 @@
 
 namespace dsim::sim {
 
+namespace {
+
+uint16_t FullMaskOf(const Ring* ring) {
+  DSIM_CHECK(ring != nullptr && ring->replicas_per_segment() <= 16);
+  return static_cast<uint16_t>((1u << ring->replicas_per_segment()) - 1);
+}
+
+}  // namespace
+
 Oracle::Oracle(uint64_t keys, uint32_t columns, const Ring* ring)
-    : keys_(keys), columns_(columns), ring_(ring) {
-  DSIM_CHECK(ring_ != nullptr && columns_ > 0);
-  DSIM_CHECK(ring_->replicas_per_segment() <= 16);
+    : keys_(keys), columns_(columns), ring_(ring), tracker_(FullMaskOf(ring)) {
+  DSIM_CHECK(columns_ > 0);
   key_segment_.resize(keys_);
   for (uint64_t k = 0; k < keys_; ++k) {
     key_segment_[k] = ring_->SegmentOf(engine::Token(KvKey(k)));
@@ -82,18 +90,22 @@ int Oracle::PositionOf(NodeId node, uint64_t key) const {
   return pos;
 }
 
-void Oracle::OnWriteIssued(uint64_t key, uint32_t column, const CellVersion& v) {
+void Oracle::OnWriteIssued(uint64_t key, uint32_t column, const CellVersion& v, Nanos now) {
+  if (tap_ != nullptr) tap_->Issued(key, column, v, now);
   DSIM_CHECK(key < keys_ && column < columns_);
   CellState& s = cells_[key * columns_ + column];
   ++writes_issued_;
   if ((s.flags & kIssued) && v.timestamp_us < s.issued_max_ts) ++lost_updates_;
   if (!(s.flags & kIssued) || v.timestamp_us > s.issued_max_ts) s.issued_max_ts = v.timestamp_us;
   s.flags |= kIssued;
+  tracker_.AddWrite(key * columns_ + column, v, HeldAtLeast(key, column, v), now);
 }
 
 void Oracle::OnWriteAcked(uint64_t key, uint32_t column, const CellVersion& v) {
+  if (tap_ != nullptr) tap_->Acked(key, column, v);
   DSIM_CHECK(key < keys_ && column < columns_);
   CellState& s = cells_[key * columns_ + column];
+  tracker_.AckWrite(key * columns_ + column, v);
   const CellVersion acked{s.acked_ts, (s.flags & kAckedTomb) != 0, s.acked_tag};
   if (!(s.flags & kAcked) || VersionLess(acked, v)) {
     if (!(s.flags & kAcked)) ++acked_cells_;
@@ -105,12 +117,13 @@ void Oracle::OnWriteAcked(uint64_t key, uint32_t column, const CellVersion& v) {
 }
 
 void Oracle::OnApplied(NodeId node, const engine::Partition& incoming, Nanos now) {
+  if (tap_ != nullptr) tap_->Applied(node, incoming, now);
+  MaybeRebase(now);
   const std::optional<uint64_t> key = ParseKvKey(incoming.key());
   if (!key || *key >= keys_) {
     untracked_cells_ += incoming.cell_count();
     return;
   }
-  const uint16_t full = FullMask();
   const uint16_t bit = static_cast<uint16_t>(1u << PositionOf(node, *key));
   for (const auto& [name, cell] : incoming.cells()) {
     const std::optional<uint32_t> column = ParseKvColumn(name);
@@ -118,45 +131,63 @@ void Oracle::OnApplied(NodeId node, const engine::Partition& incoming, Nanos now
       ++untracked_cells_;
       continue;
     }
-    CellState& s = cells_[*key * columns_ + *column];
+    const uint64_t index = *key * columns_ + *column;
     const CellVersion v = VersionOf(cell);
-    if (!(s.flags & kExists)) {
-      // The first version anywhere: it is the winner; replicas without a cell hold it only if
-      // it is a tombstone.
-      s.winner_ts = v.timestamp_us;
-      s.winner_tag = v.tag;
-      if (v.tombstone) s.flags |= kWinnerTomb;
-      s.present = bit;
-      s.mask = v.tombstone ? full : bit;
-      s.flags |= kExists;
-      UpdateLagging(&s, 0, LaggingBits(s));
-      ++tracked_;
-      if (Divergent(s)) {
-        Advance(now);
-        ++divergent_;
-        divergent_max_ = std::max(divergent_max_, divergent_);
-        span_max_ = std::max(span_max_, divergent_);
-      }
-      continue;
+    const bool was_absent = !(cells_[index].present & bit);
+    const uint16_t also = ApplyToRecord(&cells_[index], bit, v, now);
+    if (!tracker_.Tracks(index)) continue;
+    const ReplicationTracker::FirstApplication first =
+        tracker_.OnMerged(index, bit, v, was_absent, also, now);
+    // A write issued by R that first lands after it: the cell owes it too.
+    if (first.first && !rebase_pending_ && first.issued <= reference_) {
+      tracker_.Owe(index, v, first.held, now);
     }
-    const CellVersion w = Winner(s);
-    const uint16_t absent = static_cast<uint16_t>(full & ~s.present);
-    s.present = static_cast<uint16_t>(s.present | bit);
-    if (VersionLess(w, v)) {
-      s.winner_ts = v.timestamp_us;
-      s.winner_tag = v.tag;
-      s.flags = static_cast<uint8_t>((s.flags & ~kWinnerTomb) | (v.tombstone ? kWinnerTomb : 0));
-      // This replica holds the new winner; so does every replica with no cell when it is a
-      // tombstone.
-      SetMask(&s, static_cast<uint16_t>(bit | (v.tombstone ? (absent & ~bit) : 0)), now);
-    } else if (v == w) {
-      SetMask(&s, static_cast<uint16_t>(s.mask | bit), now);
-    } else if (w.tombstone && (absent & bit)) {
-      // The replica held the winning tombstone by absence; now it holds an older version.
-      SetMask(&s, static_cast<uint16_t>(s.mask & ~bit), now);
-    }
-    // Otherwise the merge on the replica kept what it had relative to the winner.
   }
+}
+
+uint16_t Oracle::ApplyToRecord(CellState* sp, uint16_t bit, const CellVersion& v, Nanos now) {
+  CellState& s = *sp;
+  const uint16_t full = FullMask();
+  if (!(s.flags & kExists)) {
+    // The first version anywhere: it is the winner; replicas without a cell hold it only if
+    // it is a tombstone.
+    s.winner_ts = v.timestamp_us;
+    s.winner_tag = v.tag;
+    if (v.tombstone) s.flags |= kWinnerTomb;
+    s.present = bit;
+    s.mask = v.tombstone ? full : bit;
+    s.flags |= kExists;
+    UpdateLagging(&s, 0, LaggingBits(s));
+    ++tracked_;
+    if (Divergent(s)) {
+      Advance(now);
+      ++divergent_;
+      divergent_max_ = std::max(divergent_max_, divergent_);
+      span_max_ = std::max(span_max_, divergent_);
+    }
+    return v.tombstone ? static_cast<uint16_t>(full & ~bit) : uint16_t{0};
+  }
+  const CellVersion w = Winner(s);
+  const uint16_t absent = static_cast<uint16_t>(full & ~s.present);
+  s.present = static_cast<uint16_t>(s.present | bit);
+  if (VersionLess(w, v)) {
+    s.winner_ts = v.timestamp_us;
+    s.winner_tag = v.tag;
+    s.flags = static_cast<uint8_t>((s.flags & ~kWinnerTomb) | (v.tombstone ? kWinnerTomb : 0));
+    // This replica holds the new winner; so does every replica with no cell when it is a
+    // tombstone.
+    const uint16_t also = v.tombstone ? static_cast<uint16_t>(absent & ~bit) : uint16_t{0};
+    SetMask(&s, static_cast<uint16_t>(bit | also), now);
+    return also;
+  }
+  if (v == w) {
+    SetMask(&s, static_cast<uint16_t>(s.mask | bit), now);
+  } else if (w.tombstone && (absent & bit)) {
+    // The replica held the winning tombstone by absence; now it holds an older version.
+    SetMask(&s, static_cast<uint16_t>(s.mask & ~bit), now);
+  }
+  // Otherwise the merge on the replica kept what it had relative to the winner.
+  return 0;
 }
 
 bool Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current,
@@ -170,18 +201,19 @@ bool Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition
     if (!(s.flags & kExists)) continue;
     const CellVersion w = Winner(s);
     bool holds = w.tombstone;  // absent cell
-    bool present = false;
+    std::optional<CellVersion> held;
     if (current != nullptr) {
       auto it = current->cells().find(KvColumn(c));
       if (it != current->cells().end()) {
-        present = true;
-        holds = VersionOf(it->second) == w;
+        held = VersionOf(it->second);
+        holds = *held == w;
       }
     }
     s.present =
-        present ? static_cast<uint16_t>(s.present | bit) : static_cast<uint16_t>(s.present & ~bit);
+        held ? static_cast<uint16_t>(s.present | bit) : static_cast<uint16_t>(s.present & ~bit);
     SetMask(&s, holds ? static_cast<uint16_t>(s.mask | bit) : static_cast<uint16_t>(s.mask & ~bit),
             now);
+    TellHeld(key * columns_ + c, bit, held, now);
     lost |= s.mask == 0;
   }
   return lost;
@@ -218,6 +250,9 @@ void Oracle::RederiveWinners(uint64_t key,
       s.flags = static_cast<uint8_t>(s.flags & ~(kExists | kWinnerTomb));
       s.mask = 0;
       s.present = 0;
+      for (size_t pos = 0; pos < views.size(); ++pos) {
+        TellHeld(key * columns_ + c, static_cast<uint16_t>(1u << pos), std::nullopt, now);
+      }
       continue;
     }
     s.winner_ts = best->timestamp_us;
@@ -231,10 +266,16 @@ void Oracle::RederiveWinners(uint64_t key,
     }
     DSIM_CHECK((mask & full) != 0);
     SetMask(&s, mask, now);
+    // Absence may stand for something else now that the winner changed.
+    for (size_t pos = 0; pos < views.size(); ++pos) {
+      TellHeld(key * columns_ + c, static_cast<uint16_t>(1u << pos), held[pos], now);
+    }
   }
 }
 
 void Oracle::OnReplicaWiped(NodeId node, Nanos now) {
+  if (tap_ != nullptr) tap_->Wiped(node, now);
+  MaybeRebase(now);
   std::vector<uint64_t> lost;
   for (uint64_t key = 0; key < keys_; ++key) {
     const int pos = ring_->Position(key_segment_[key], node);
@@ -248,6 +289,7 @@ void Oracle::OnReplicaWiped(NodeId node, Nanos now) {
               (s.flags & kWinnerTomb) ? static_cast<uint16_t>(s.mask | bit)
                                       : static_cast<uint16_t>(s.mask & ~bit),
               now);
+      TellHeld(key * columns_ + c, bit, std::nullopt, now);
       if (s.mask == 0 && (lost.empty() || lost.back() != key)) lost.push_back(key);
     }
   }
@@ -273,12 +315,16 @@ void Oracle::Reread(NodeId node, const std::string& key, Nanos now) {
 }
 
 void Oracle::OnReplicaLost(NodeId node, std::vector<std::string> keys, Nanos now) {
+  if (tap_ != nullptr) tap_->Lost(node, keys, now);
+  MaybeRebase(now);
   std::sort(keys.begin(), keys.end());
   for (const std::string& key : keys) Reread(node, key, now);
 }
 
 void Oracle::OnCompaction(NodeId node, const engine::CompactionRecord& record, Nanos now) {
   DSIM_CHECK(record.purged_cells.size() == record.tombstones_purged);
+  if (tap_ != nullptr) tap_->Compacted(node, record, now);
+  MaybeRebase(now);
   // A compaction keeps the merged view, except for what it purged.
   if (record.purged_cells.empty()) return;
   // Every key some input held with an expired tombstone is reread, not only the purged cells'
@@ -286,15 +332,6 @@ void Oracle::OnCompaction(NodeId node, const engine::CompactionRecord& record, N
   // reread can re-derive a winner no replica holds, so narrowing it would change
   // oracle.replica_rereads and, in rare cases, the divergence counts.
   for (const std::string& key : record.expired_tombstone_keys) Reread(node, key, now);
-}
-
-void Oracle::NoteFault(Nanos now) {
-  if (!marked_) reference_ = std::max(reference_, now);
-}
-
-void Oracle::Mark(Nanos now) {
-  marked_ = true;
-  reference_ = now;
 }
 
 namespace {
@@ -306,7 +343,9 @@ enum class EndCheck { kNone, kDecided, kRead };
 
 void Oracle::Finish(Nanos end) {
   DSIM_CHECK(!finished_);
+  if (tap_ != nullptr) tap_->Finished(end);
   finished_ = true;
+  if (rebase_pending_) Rebase();  // the reference is the end itself, or nothing changed since
   Advance(end);
   end_ = end;
   const uint16_t full = FullMask();
@@ -368,16 +407,7 @@ void Oracle::Finish(Nanos end) {
 
 void Oracle::ExportTo(MetricSet* metrics) const {
   DSIM_CHECK(finished_);
-  metrics->Set("convergence.divergent_cells_end", divergent_, "cells");
-  metrics->Set("convergence.divergent_cells_max", divergent_max_, "cells");
-  metrics->Set("convergence.tracked_cells", tracked_, "cells");
-  metrics->Set("convergence.divergence_area", area_cell_ns_ / 1e9, "cell*s");
-  metrics->Set("convergence.reference_time", ToSeconds(reference_), "s");
-  if (divergent_ == 0) {
-    metrics->Set("convergence.time", ToSeconds(std::max<Nanos>(0, zero_since_ - reference_)), "s");
-  } else {
-    metrics->SetNull("convergence.time", "s");
-  }
+  ExportConvergence(metrics);
   metrics->Set("lww.writes", writes_issued_, "cells");
   metrics->Set("lww.lost_updates", lost_updates_, "cells");
   metrics->Set("zombies.cells", zombies_, "cells");

@@ -29,12 +29,20 @@
 // the affected keys only. The divergent-cell count is a counter: a sample costs O(1), never a
 // scan.
 //
-// Convergence: the reference instant is the last `mark` if there was one, otherwise the last
+// Convergence: the reference instant R is the last `mark` if there was one, otherwise the last
 // fault event (a fault applied or undone, a heal, a crash/restart/replace, the end of a
-// drop_mutations window; repairs are not faults). convergence.time = max(0, Z - reference)
-// where Z is the instant the divergent count last became 0 (0 if it never was non-zero); null
-// when cells are still divergent at the end. The divergence area integrates the divergent
-// count over true time (cells x seconds).
+// drop_mutations window; repairs are not faults). At R (after everything that happened at R)
+// every divergent cell owes its winner; so does every cell whose write was issued at or before
+// R but first reached a replica after it (the write's version, if larger). A cell's obligation
+// is met while every replica holds its target or a version that supersedes it. convergence.time
+// = the instant the last unmet obligation was met, minus R (0 when nothing was owed); null when
+// some obligation is unmet at the end. Writes issued after R owe nothing, so the workload's own
+// in-flight writes do not hold convergence back: they show in the replication lag instead (for
+// every acknowledged cell write, the time from its issue until every replica holds it or
+// something newer; replication_tracker.h). convergence.quiescence_time is the older, coarser
+// figure: max(0, Z - R) where Z is the instant the divergent count last became 0 (the
+// workload's in-flight writes included). The divergence area integrates the divergent count
+// over true time (cells x seconds).
 //
 // End-of-run checks (Finish) read replicas only for the cells whose record cannot decide alone
 // (no replica holds the winner, or the winner is a tombstone not held everywhere). For such a
@@ -46,6 +54,7 @@
 //
 //   Oracle oracle(kv.keys, kv.columns, &ring);
 //   oracle.SetReplicaReader(&cluster);
+//   oracle.OnWriteIssued(key, column, version, now);
 //   oracle.OnApplied(node, partition, now);   // after the store merged it
 //   uint64_t d = oracle.divergent_cells();
 #ifndef DSIM_SIM_ORACLE_H_
@@ -63,7 +72,9 @@
 #include "sim/core/time.h"
 #include "sim/kv/kv_data.h"
 #include "sim/kv/ring.h"
+#include "sim/oracle/oracle_tap.h"
 #include "sim/oracle/replica_reader.h"
+#include "sim/oracle/replication_tracker.h"
 
 namespace dsim::sim {
 
@@ -80,10 +91,14 @@ class Oracle {
   // Where the oracle reads replicas (the hooks after a loss, and Finish). REQUIRES: set before
   // the first of those; the reader outlives the oracle's use of it.
   void SetReplicaReader(ReplicaReader* reader) { reader_ = reader; }
+  // Where the oracle copies every hook (oracle_tap.h); nullptr: none. For tests.
+  void SetTap(OracleTap* tap) { tap_ = tap; }
 
   // A client write of (key, column) with version v was issued at true time `now`. Counts a lost
-  // update when an earlier-issued write of the cell had a strictly larger timestamp.
-  void OnWriteIssued(uint64_t key, uint32_t column, const CellVersion& v);
+  // update when an earlier-issued write of the cell had a strictly larger timestamp; starts the
+  // write's replication lag (reads the replicas when the write is older than the winner and a
+  // replica lacking the winner may hold something between the two).
+  void OnWriteIssued(uint64_t key, uint32_t column, const CellVersion& v, Nanos now);
   // A replica acknowledged a write of (key, column) that then met its consistency level.
   void OnWriteAcked(uint64_t key, uint32_t column, const CellVersion& v);
 
@@ -100,7 +115,8 @@ class Oracle {
   // holds; after one, rereads the partitions the record lists (see OnCompaction in oracle.cc).
   void OnCompaction(NodeId node, const engine::CompactionRecord& record, Nanos now);
 
-  // Reference instants for convergence.
+  // Reference instants for convergence. The cells owed at the new instant are taken when the
+  // next change at a later instant arrives (or at Finish): O(cells) per reference instant.
   void NoteFault(Nanos now);
   void Mark(Nanos now);
 
@@ -119,6 +135,12 @@ class Oracle {
     span_max_ = divergent_;
     return m;
   }
+
+  // The cells the reference instant owes that some replica still lacks, and the acknowledged
+  // writes whose replication lag is known: the run so far (for tests).
+  uint64_t owed_cells() const { return tracker_.obligations(); }
+  uint64_t owed_cells_unmet() const { return tracker_.unmet(); }
+  uint64_t replication_lags_known() const { return tracker_.lag().count(); }
 
   // Per replica: the cells of its keys it does not hold the winner of (a cell is divergent when
   // some replica lags on it), now and at its own worst moment. O(1) to read, kept with the masks
@@ -167,6 +189,22 @@ class Oracle {
   }
   // Moves the per-replica lagging counts of the cell *s from bits `before` to `after`.
   void UpdateLagging(const CellState* s, uint16_t before, uint16_t after);
+  // Whether a replica whose cell is `held` (nullopt: none) holds v or something newer.
+  bool HoldsAtLeast(const CellState& s, const std::optional<CellVersion>& held,
+                    const CellVersion& v) const;
+  // The replicas of `key` holding >= v in cell s (reads them only when the record cannot tell).
+  uint16_t HeldAtLeast(uint64_t key, uint32_t column, const CellVersion& v);
+  // Tells the tracker that replica `bit` of cell `index` now holds `held` (nullopt: none).
+  void TellHeld(uint64_t index, uint16_t bit, const std::optional<CellVersion>& held, Nanos now);
+  // Takes the cells owed at the reference instant, if it moved and `now` is past it.
+  void MaybeRebase(Nanos now) {
+    if (rebase_pending_ && now > reference_) Rebase();
+  }
+  void Rebase();
+  void ExportConvergence(MetricSet* metrics) const;  // convergence.*, replication_lag.*
+  // Merges version v, just applied to replica `bit`, into the record *s (winner, masks, counts).
+  // Returns the other replicas that now hold v by absence (v became a tombstone winner).
+  uint16_t ApplyToRecord(CellState* s, uint16_t bit, const CellVersion& v, Nanos now);
   // Sets s's mask, keeping the divergent count and area exact.
   void SetMask(CellState* s, uint16_t mask, Nanos now);
   void Advance(Nanos now);
@@ -188,8 +226,10 @@ class Oracle {
   uint32_t columns_;
   const Ring* ring_;
   ReplicaReader* reader_ = nullptr;
+  OracleTap* tap_ = nullptr;
   std::vector<uint32_t> key_segment_;
   std::vector<CellState> cells_;
+  ReplicationTracker tracker_;
 
   std::vector<uint64_t> lagging_;      // by NodeId
   std::vector<uint64_t> lagging_max_;  // by NodeId
@@ -201,6 +241,7 @@ class Oracle {
   Nanos last_change_ = 0;
   Nanos zero_since_ = 0;  // when divergent_ last became 0
   Nanos reference_ = 0;
+  bool rebase_pending_ = false;  // reference_ moved; the owed cells are not taken yet
   bool marked_ = false;
   Nanos end_ = 0;
   bool finished_ = false;

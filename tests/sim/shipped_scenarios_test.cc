@@ -15,40 +15,10 @@
 namespace dsim::sim {
 namespace {
 
-struct Case {
-  std::string name;
-  std::vector<std::string> overrides;  // reductions for the test suite (empty: as shipped)
-};
-
-std::vector<Case> Cases() {
-  return {
-      {"quickstart", {}},
-      {"relay-quickstart", {}},
-      {"relay-100", {"workload.relay.deliveries=20000"}},   // shipped: 1,000,000 deliveries
-      {"relay-1000", {"workload.relay.deliveries=20000"}},  // shipped: 1,000,000 deliveries
-      {"partition-heal", {}},
-      {"crash-periodic-commitlog", {}},
-      {"clock-skew-lww", {}},
-      {"incremental-repair", {}},
-      {"sstable-dag", {}},
-      // shipped: 0.8 s; here with half the new data (the zombies still appear).
-      {"gc-grace-zombie", {"workload.kv.phases.3.rate=50"}},
-      // shipped: 655,360 partitions (4 s); here 65,536 with the same per-leaf arithmetic at
-      // depth 12 instead of 15.
-      {"merkle-depth",
-       {"workload.kv.keys=65536", "workload.kv.phases.0.rate=13107", "repair.merkle_depth=12"}},
-      // shipped: 1,000,000 partitions at 100,000 writes/s (~30 s); here 20,000 at 2,000/s on
-      // the same 1,000 nodes, with the same faults and full repair.
-      {"large",
-       {"workload.kv.keys=20000", "workload.kv.phases.0.rate=2000",
-        "workload.kv.phases.1.rate=400"}},
-  };
-}
-
-class ShippedScenarioTest : public ::testing::TestWithParam<Case> {};
+class ShippedScenarioTest : public ::testing::TestWithParam<testing::ShippedCase> {};
 
 TEST_P(ShippedScenarioTest, SameSeedGivesIdenticalResults) {
-  const Case& c = GetParam();
+  const testing::ShippedCase& c = GetParam();
   // Shrunk builds use the (smaller) shrinking overrides instead of the reductions above.
   const bool shrunk = !testing::ShrinkOverrides(c.name).empty();
   const Scenario s =
@@ -73,15 +43,15 @@ TEST_P(ShippedScenarioTest, SameSeedGivesIdenticalResults) {
 
 TEST(ShippedScenarioListTest, EveryScenarioFileIsCovered) {
   std::set<std::string> covered;
-  for (const Case& c : Cases()) covered.insert(c.name);
+  for (const testing::ShippedCase& c : testing::ShippedCases()) covered.insert(c.name);
   for (const auto& entry : std::filesystem::directory_iterator(DSIM_SOURCE_DIR "/scenarios")) {
     if (entry.path().extension() != ".toml") continue;
     EXPECT_TRUE(covered.contains(entry.path().stem().string())) << entry.path();
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, ShippedScenarioTest, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
+INSTANTIATE_TEST_SUITE_P(All, ShippedScenarioTest, ::testing::ValuesIn(testing::ShippedCases()),
+                         [](const ::testing::TestParamInfo<testing::ShippedCase>& info) {
                            std::string name = info.param.name;
                            for (char& ch : name) {
                              if (ch == '-') ch = '_';

@@ -204,11 +204,11 @@ TEST_F(OracleTest, ReplaceRederivesWinnersOnlyTheWipedNodeHeld) {
 TEST_F(OracleTest, LostUpdatesCountLaterWritesWithLowerTimestamps) {
   Oracle& o = *oracle_;
   auto v = [](int64_t ts) { return CellVersion{ts, false, static_cast<uint64_t>(ts)}; };
-  o.OnWriteIssued(5, 0, v(100));
-  o.OnWriteIssued(5, 0, v(150));
-  o.OnWriteIssued(5, 0, v(120));  // issued later, loses to 150
-  o.OnWriteIssued(5, 0, v(150));  // a tie is not a skew loss
-  o.OnWriteIssued(5, 1, v(10));   // another cell
+  o.OnWriteIssued(5, 0, v(100), 0);
+  o.OnWriteIssued(5, 0, v(150), 0);
+  o.OnWriteIssued(5, 0, v(120), 0);  // issued later, loses to 150
+  o.OnWriteIssued(5, 0, v(150), 0);  // a tie is not a skew loss
+  o.OnWriteIssued(5, 1, v(10), 0);   // another cell
   Finish(1, {});
   EXPECT_EQ(Metric("lww.lost_updates"), 1u);
   EXPECT_EQ(Metric("lww.writes"), 5u);
@@ -224,7 +224,10 @@ TEST_F(OracleTest, ConvergenceTimeAreaAndReference) {
   Finish(12 * kSecond, {});
   MetricSet m;
   o.ExportTo(&m);
+  // Both cells were divergent at the reference (5 s): the last is repaired at 9 s.
   EXPECT_DOUBLE_EQ(m.Get("convergence.time")["value"].get<double>(), 4.0);  // 9 s - 5 s
+  EXPECT_DOUBLE_EQ(m.Get("convergence.quiescence_time")["value"].get<double>(), 4.0);
+  EXPECT_EQ(m.Get("convergence.owed_cells")["value"].get<uint64_t>(), 2u);
   // 1 cell x 2 s + 2 cells x 2 s + 1 cell x 3 s = 9 cell-seconds.
   EXPECT_DOUBLE_EQ(m.Get("convergence.divergence_area")["value"].get<double>(), 9.0);
   EXPECT_EQ(m.Get("convergence.divergent_cells_max")["value"].get<uint64_t>(), 2u);
@@ -232,6 +235,7 @@ TEST_F(OracleTest, ConvergenceTimeAreaAndReference) {
 
 TEST_F(OracleTest, NotConvergedIsNullAndMarkOverridesFaults) {
   Oracle& o = *oracle_;
+  o.OnApplied(0, Live(9, 0, 3, 1), kSecond / 2);  // divergent at the mark
   o.Mark(kSecond);
   o.NoteFault(3 * kSecond);  // after a mark, faults no longer move the reference
   o.OnApplied(0, Live(8, 0, 1, 1), 2 * kSecond);
@@ -239,7 +243,60 @@ TEST_F(OracleTest, NotConvergedIsNullAndMarkOverridesFaults) {
   MetricSet m;
   o.ExportTo(&m);
   EXPECT_TRUE(m.Get("convergence.time")["value"].is_null());
+  EXPECT_TRUE(m.Get("convergence.quiescence_time")["value"].is_null());
+  EXPECT_EQ(m.Get("convergence.owed_cells_end")["value"].get<uint64_t>(), 1u);
   EXPECT_DOUBLE_EQ(m.Get("convergence.reference_time")["value"].get<double>(), 1.0);
+}
+
+// What the reference owes: the cells divergent at it, and the writes issued by it that land
+// after it. A write issued after it owes nothing, even while it is still on its way.
+TEST_F(OracleTest, ConvergenceCountsWhatTheReferenceOwedNotLaterWrites) {
+  Oracle& o = *oracle_;
+  const CellVersion before{1, false, 1}, after{2, false, 2};
+  o.OnWriteIssued(4, 0, before, 900 * kMillisecond);  // in flight at the fault (1 s)
+  o.NoteFault(kSecond);
+  for (NodeId n = 0; n < 3; ++n) o.OnApplied(n, Live(4, 0, 1, 1), 1500 * kMillisecond);
+  o.OnWriteIssued(4, 1, after, 2 * kSecond);  // after the reference
+  o.OnApplied(0, Live(4, 1, 2, 2), 2 * kSecond);
+  o.OnApplied(1, Live(4, 1, 2, 2), 3 * kSecond);  // replica 2 never gets it
+  Finish(4 * kSecond, {});
+  MetricSet m;
+  o.ExportTo(&m);
+  EXPECT_EQ(m.Get("convergence.owed_cells")["value"].get<uint64_t>(), 1u);  // (4, c0) only
+  EXPECT_DOUBLE_EQ(m.Get("convergence.time")["value"].get<double>(), 0.5);  // 1.5 s - 1 s
+  EXPECT_TRUE(m.Get("convergence.quiescence_time")["value"].is_null());     // (4, c1) lags
+  EXPECT_EQ(m.Get("convergence.divergent_cells_end")["value"].get<uint64_t>(), 1u);
+}
+
+// Replication lag: from issue until every replica holds the write or something newer; only
+// acknowledged writes count, in either order of acknowledgement and completion.
+TEST_F(OracleTest, ReplicationLagOfAcknowledgedWrites) {
+  Oracle& o = *oracle_;
+  auto at = [](int ms) { return ms * kMillisecond; };
+  o.OnWriteIssued(1, 0, CellVersion{10, false, 1}, at(0));
+  for (NodeId n = 0; n < 2; ++n) o.OnApplied(n, Live(1, 0, 1, 10), at(2));
+  o.OnWriteAcked(1, 0, CellVersion{10, false, 1});  // acknowledged before it is everywhere
+  o.OnApplied(2, Live(1, 0, 1, 10), at(7));         // lag 7 ms
+  o.OnWriteIssued(2, 0, CellVersion{10, false, 2}, at(10));
+  o.OnWriteIssued(2, 0, CellVersion{20, false, 3}, at(11));
+  for (NodeId n = 0; n < 3; ++n) o.OnApplied(n, Live(2, 0, 3, 20), at(14));  // supersedes id 2
+  o.OnWriteAcked(2, 0, CellVersion{20, false, 3});  // after completion: lag 3 ms
+  o.OnWriteAcked(2, 0, CellVersion{10, false, 2});  // superseded everywhere at 14 ms: lag 4 ms
+  o.OnWriteIssued(3, 0, CellVersion{30, false, 4}, at(20));
+  o.OnApplied(0, Live(3, 0, 4, 30), at(21));
+  o.OnWriteAcked(3, 0, CellVersion{30, false, 4});           // never reaches replicas 1 and 2
+  o.OnWriteIssued(3, 1, CellVersion{30, false, 5}, at(20));  // never acknowledged
+  for (NodeId n = 0; n < 3; ++n) o.OnApplied(n, Live(3, 1, 5, 30), at(40));
+  Finish(at(50), {});
+  MetricSet m;
+  o.ExportTo(&m);
+  EXPECT_EQ(m.Get("replication_lag.writes")["value"].get<uint64_t>(), 3u);
+  EXPECT_EQ(m.Get("replication_lag.unreplicated")["value"].get<uint64_t>(), 1u);
+  EXPECT_DOUBLE_EQ(m.Get("replication_lag.max")["value"].get<double>(), 0.007);
+  // The median of {3, 4, 7} ms, to the histogram's resolution (1/1024 above 1024 ns, upward).
+  const double p50 = m.Get("replication_lag.p50")["value"].get<double>();
+  EXPECT_GE(p50, 0.004);
+  EXPECT_LE(p50, 0.004 * (1 + 1.0 / 1024));
 }
 
 }  // namespace
