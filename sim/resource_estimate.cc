@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/merkle_tree.h"
+#include "sim/kv/phi_accrual.h"
 
 namespace dsim::sim {
 namespace {
@@ -20,9 +21,10 @@ constexpr uint64_t kNodeBaseBytes = 48 << 10;     // a kv node: store, coordinat
 constexpr uint64_t kLogEntryOverhead = 60;        // a commit-log entry beyond its values
 constexpr uint64_t kLinkStateBytes = 8;           // per ordered node pair: the FIFO horizon
 constexpr uint64_t kEventBytes = 48;              // a pending event: heap entry and slot
-constexpr uint64_t kTreeNodeBytes = 16;           // one Merkle tree node (XXH3-128)
-constexpr uint64_t kRingBytesPerToken = 12;       // token and owner, plus 4 B per replica
-constexpr uint64_t kRowValueBytes = 8;            // one timeseries value
+constexpr double kPairBytes = 96;        // a failure detector pair: window header, version, state
+constexpr uint64_t kTreeNodeBytes = 16;  // one Merkle tree node (XXH3-128)
+constexpr uint64_t kRingBytesPerToken = 12;  // token and owner, plus 4 B per replica
+constexpr uint64_t kRowValueBytes = 8;       // one timeseries value
 
 uint64_t Ceil(double x) { return x <= 0 ? 0 : static_cast<uint64_t>(x) + 1; }
 
@@ -49,6 +51,22 @@ KvCounts CountKv(const KvWorkloadConfig& kv) {
     k.horizon += p.duration;
   }
   return k;
+}
+
+// The phi failure detector (sim/kv/failure_detector.h): a window per (observer, peer) pair,
+// growing by one interval a heartbeat up to ArrivalWindow::kSampleSize, and at most one
+// heartbeat per pair in flight (latencies below the interval) plus a tick per node.
+void AddFailureDetector(const Scenario& sc, std::vector<ResourceEstimate::Part>* parts,
+                        uint64_t* pending) {
+  const double nodes = sc.cluster.nodes;
+  const double beats = std::min<double>(
+      ArrivalWindow::kSampleSize, static_cast<double>(RunHorizon(sc)) /
+                                          static_cast<double>(std::max<Nanos>(
+                                              1, sc.cluster.heartbeat_interval.value_or(kSecond))) +
+                                      1);
+  parts->push_back({"failure detector", Ceil(nodes * nodes * (kPairBytes + beats * sizeof(Nanos))),
+                    "cluster.nodes squared x simulation.duration / cluster.heartbeat_interval"});
+  *pending += Ceil(nodes * nodes);
 }
 
 void AddKvParts(const Scenario& sc, std::vector<ResourceEstimate::Part>* parts, uint64_t* pending) {
@@ -114,6 +132,8 @@ void AddKvParts(const Scenario& sc, std::vector<ResourceEstimate::Part>* parts, 
   *pending = Ceil(std::min(k.ops, static_cast<double>(max_rate) * ToSeconds(c.request_timeout)) *
                   (1 + replicas)) +
              c.nodes * 4 + sc.faults.size() + 16;
+  if (c.failure_detector == ClusterConfig::FailureDetector::kPhi)
+    AddFailureDetector(sc, parts, pending);
 }
 
 }  // namespace

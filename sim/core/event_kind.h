@@ -32,6 +32,7 @@ enum class EventKind : uint8_t {
   kStreamSend = 39,       // repair: a = stream batch reference; the throttle lets it go
   kRepairResend = 40,     // repair: node = from, a = payload, b = to, c = bytes, aux = category
   kRepairStart = 41,      // repair: a = job reference; the job starts its sessions
+  kHeartbeatTick = 42,    // failure detector: node = the node that heartbeats and checks (daemon)
 };
 
 // Handler tables are this large; every kind must be below it.

@@ -273,6 +273,7 @@ void Cluster::Restart(NodeId id) {
   ++restarts_;
   --nodes_down_;
   n.Restart();
+  for (NodeStateListener* l : listeners_) l->OnNodeUp(id);
 }
 
 void Cluster::Replace(NodeId id) {
@@ -282,6 +283,7 @@ void Cluster::Replace(NodeId id) {
   --nodes_down_;
   n.Replace();
   oracle_->OnReplicaWiped(id, scheduler_->now());
+  for (NodeStateListener* l : listeners_) l->OnNodeUp(id);
 }
 
 namespace {

@@ -60,6 +60,8 @@ class NodeStateListener {
  public:
   virtual ~NodeStateListener() = default;
   virtual void OnNodeDown(NodeId node) = 0;
+  // The node serves again (a restart, or the end of a replace); default: nothing.
+  virtual void OnNodeUp(NodeId /*node*/) {}
 };
 
 // StoreOptions for every node from [storage] and [repair].

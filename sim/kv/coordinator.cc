@@ -56,7 +56,10 @@ bool Coordinator::Available(NodeId coordinator, const Op& op) const {
   uint32_t alive = 0;
   for (uint32_t i = 0; i < op.replicas_n; ++i) {
     const NodeId r = op.replicas[i];
-    if (cluster_->node(r).up() && network_->Reachable(coordinator, r)) ++alive;
+    const bool believed = detector_ != nullptr
+                              ? detector_->BelievesAlive(coordinator, r)
+                              : cluster_->node(r).up() && network_->Reachable(coordinator, r);
+    if (believed) ++alive;
   }
   return alive >= op.quorum.required();
 }

@@ -9,9 +9,12 @@
 // `read_consistency` responses arrived; its result is their CRDT merge. Both count replies with
 // a QuorumTracker (quorum.h: ONE = 1, QUORUM = floor(R / 2) + 1, ALL = R, with R the replicas
 // per partition). An operation fails
-//   - at once ("unavailable") when fewer replicas than its consistency level are up and
-//     reachable from the coordinator at the start (Cassandra's UnavailableException; liveness
-//     comes from the simulator, standing in for gossip), or
+//   - at once ("unavailable") when fewer replicas than its consistency level are alive at the
+//     start (Cassandra's UnavailableException). Alive: with cluster.failure_detector =
+//     "perfect", up and reachable from the coordinator (the simulator's truth, standing in for
+//     gossip); with "phi", the coordinator itself while up, or a replica its own failure
+//     detector (failure_detector.h) has not convicted: an unconvicted replica that is down or
+//     unreachable is sent to, and the operation times out; or
 //   - after request_timeout without enough replies ("timeout"); a write that timed out leaves a
 //     hint for each replica that did not acknowledge (cluster.hinted_handoff).
 // Latency is from issue to the reply that met the consistency level. Replicas that are down,
@@ -45,6 +48,7 @@
 #include "sim/core/payload_pool.h"
 #include "sim/core/scheduler.h"
 #include "sim/kv/cluster.h"
+#include "sim/kv/failure_detector.h"
 #include "sim/kv/hints.h"
 #include "sim/kv/quorum.h"
 #include "sim/kv/read_repair.h"
@@ -70,6 +74,13 @@ class Coordinator : public EventHandler, public MessageSink {
 
   void OnMessage(const Delivery& delivery) override;
   void OnEvent(const Event& event) override;
+
+  // Liveness from `detector` (cluster.failure_detector = "phi"; null: the simulator's truth),
+  // for the operations and for hint replay. It must outlive the coordinator.
+  void set_failure_detector(const FailureDetector* detector) {
+    detector_ = detector;
+    hints_.set_failure_detector(detector);
+  }
 
   uint64_t writes_succeeded() const { return write_.succeeded; }
   uint64_t writes_failed() const { return write_.failed_timeout + write_.failed_unavailable; }
@@ -125,7 +136,7 @@ class Coordinator : public EventHandler, public MessageSink {
 
   // Allocates an operation for `key` with its replica list, needing `required` replies.
   PoolRef NewOp(OpKind kind, NodeId coordinator, uint64_t key, uint32_t required);
-  // Whether enough replicas are up and reachable from the coordinator for the level.
+  // Whether enough replicas are alive for the level (see the header comment).
   bool Available(NodeId coordinator, const Op& op) const;
   // Arms the request timeout and sends op's request to every replica.
   void Issue(PoolRef ref, MessageCategory category, uint32_t bytes);
@@ -158,6 +169,7 @@ class Coordinator : public EventHandler, public MessageSink {
   Cluster* cluster_;
   Network* network_;
   Scheduler* scheduler_;
+  const FailureDetector* detector_ = nullptr;
   uint32_t value_bytes_;
   uint32_t columns_;
   uint32_t write_required_;

@@ -64,7 +64,10 @@ void HintedHandoff::Replay(NodeId coordinator) {
     for (PoolRef ref : list) {
       Hint& h = hints_[ref];
       if (h.sent_at >= 0 && now - h.sent_at < config_.request_timeout) continue;
-      if (!cluster_->node(h.target).up() || !network_->Reachable(coordinator, h.target)) continue;
+      const bool alive = detector_ != nullptr ? detector_->BelievesAlive(coordinator, h.target)
+                                              : cluster_->node(h.target).up() &&
+                                                    network_->Reachable(coordinator, h.target);
+      if (!alive) continue;
       h.sent_at = now;
       ++sent_;
       network_->Send({.from = coordinator,

@@ -8,7 +8,8 @@
 // disk in Cassandra).
 //
 // Replay: every kReplayInterval a coordinator with hints sends each one whose target is up and
-// reachable (kHint, lane 0); the target applies it (unless it is down or drops the mutation) and
+// reachable (with a failure detector, set_failure_detector: whose target it believes alive)
+// (kHint, lane 0); the target applies it (unless it is down or drops the mutation) and
 // acknowledges (kHint back, lane 1), which deletes the hint; a hint unacknowledged for
 // request_timeout is resent. Replay ticks are daemon events: pending hints do not keep a run
 // alive on their own. Each hint delivery folds the write's digest into the trace hash.
@@ -32,6 +33,7 @@
 #include "sim/core/payload_pool.h"
 #include "sim/core/scheduler.h"
 #include "sim/kv/cluster.h"
+#include "sim/kv/failure_detector.h"
 #include "sim/net/message.h"
 #include "sim/net/network.h"
 #include "sim/scenario/config.h"
@@ -47,6 +49,8 @@ class HintedHandoff : public EventHandler {
                 Scheduler* scheduler);
 
   bool enabled() const { return config_.hinted_handoff; }
+  // Whom replay believes alive (null: up and reachable, the simulator's truth).
+  void set_failure_detector(const FailureDetector* detector) { detector_ = detector; }
 
   // `node` sent a reply that reached its coordinator now (the max_hint_window rule measures
   // silence from the last one).
@@ -82,6 +86,7 @@ class HintedHandoff : public EventHandler {
   Cluster* cluster_;
   Network* network_;
   Scheduler* scheduler_;
+  const FailureDetector* detector_ = nullptr;
 
   PayloadPool<Hint> hints_;
   std::vector<std::vector<PoolRef>> by_coordinator_;  // in creation order

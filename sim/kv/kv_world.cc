@@ -35,6 +35,11 @@ absl::StatusOr<std::unique_ptr<KvWorld>> KvWorld::Create(const Scenario& scenari
       std::make_unique<Cluster>(s, &w->scheduler_, &w->clocks_, &*w->ring_, w->oracle_.get());
   w->coordinator_ =
       std::make_unique<Coordinator>(s, w->cluster_.get(), w->network_.get(), &w->scheduler_);
+  if (s.cluster.failure_detector == ClusterConfig::FailureDetector::kPhi) {
+    w->failure_detector_ = std::make_unique<FailureDetector>(s.cluster, w->cluster_.get(),
+                                                             w->network_.get(), &w->scheduler_);
+    w->coordinator_->set_failure_detector(w->failure_detector_.get());
+  }
   w->repair_ =
       std::make_unique<RepairService>(s, w->cluster_.get(), w->network_.get(), &w->scheduler_);
   w->workload_ = std::make_unique<KvWorkload>(s.workload.kv, seed, w->cluster_.get(),
@@ -89,6 +94,7 @@ absl::Status KvWorld::Start() {
   cluster_->Start();
   repair_->Start(scenario_.simulation.duration);
   workload_->Start(0);
+  if (failure_detector_) failure_detector_->Start();
   return absl::OkStatus();
 }
 
@@ -101,6 +107,7 @@ void KvWorld::Finish(RunOutput* out) {
   MetricSet* m = &out->metrics;
   oracle_->ExportTo(m);
   coordinator_->ExportTo(m);
+  if (failure_detector_) failure_detector_->ExportTo(m);
   repair_->ExportTo(m);
   cluster_->ExportTo(m);
   workload_->ExportTo(m);
@@ -115,11 +122,19 @@ void KvWorld::Finish(RunOutput* out) {
 void KvWorld::FillNodeTable(NodeTable* t) const {
   t->columns = {"ops_coordinated",    "ops_succeeded",       "ops_failed_unavailable",
                 "ops_failed_timeout", "divergent_cells_max", "divergent_cells_end"};
+  if (failure_detector_) {
+    t->columns.push_back("fd_convictions_by");
+    t->columns.push_back("fd_convictions_of");
+  }
   const std::vector<Coordinator::NodeOps>& ops = coordinator_->per_node();
   for (NodeId n = 0; n < ops.size(); ++n) {
     t->rows.push_back({ops[n].coordinated, ops[n].succeeded, ops[n].failed_unavailable,
                        ops[n].failed_timeout, oracle_->lagging_cells_max(n),
                        oracle_->lagging_cells(n)});
+    if (failure_detector_) {
+      t->rows.back().push_back(failure_detector_->convictions_by(n));
+      t->rows.back().push_back(failure_detector_->convictions_of(n));
+    }
   }
 }
 

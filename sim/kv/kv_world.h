@@ -1,6 +1,7 @@
 // KvWorld: one simulated key-value cluster, assembled from a Scenario with workload.kind = "kv"
 // — scheduler, network, clocks, ring, replicas (Cluster), coordinator, repair service, workload,
-// fault schedule and oracle — plus its timeseries sampler. RunScenario drives it; tests build
+// fault schedule and oracle, and with cluster.failure_detector = "phi" the failure detector —
+// plus its timeseries sampler. RunScenario drives it; tests build
 // one to run part of a scenario, look inside (the oracle, a replica's data), and carry on.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<KvWorld> world, KvWorld::Create(scenario));
@@ -18,7 +19,8 @@
 // Node table (nodes.csv, one row per node, at the end): ops_coordinated, ops_succeeded,
 // ops_failed_unavailable, ops_failed_timeout (client operations the node coordinated), and
 // divergent_cells_max, divergent_cells_end (cells of its keys it lacked the winner of, at its
-// own worst moment and at the end: Oracle::lagging_cells).
+// own worst moment and at the end: Oracle::lagging_cells), and with the phi failure detector
+// fd_convictions_by, fd_convictions_of (convictions the node made, and of it).
 #ifndef DSIM_SIM_KV_WORLD_H_
 #define DSIM_SIM_KV_WORLD_H_
 
@@ -33,6 +35,7 @@
 #include "sim/fault_schedule.h"
 #include "sim/kv/cluster.h"
 #include "sim/kv/coordinator.h"
+#include "sim/kv/failure_detector.h"
 #include "sim/kv/kv_workload.h"
 #include "sim/kv/node_faults.h"
 #include "sim/kv/ring.h"
@@ -55,7 +58,8 @@ class KvWorld {
   ~KvWorld();
 
   // Schedules the time-0 events, in this order: samples, faults, commit-log syncs, periodic
-  // repairs, the workload. Errors: InvalidArgument from the fault schedule's checks.
+  // repairs, the workload, then (phi failure detector) heartbeat ticks. Errors: InvalidArgument
+  // from the fault schedule's checks.
   [[nodiscard]] absl::Status Start();
 
   // The final sample, the oracle's end-of-run checks, and every metric into out->metrics and
@@ -71,6 +75,8 @@ class KvWorld {
   Coordinator& coordinator() { return *coordinator_; }
   RepairService& repair() { return *repair_; }
   KvWorkload& workload() { return *workload_; }
+  // The phi failure detector; null with cluster.failure_detector = "perfect".
+  FailureDetector* failure_detector() { return failure_detector_.get(); }
 
  private:
   explicit KvWorld(const Scenario& scenario);
@@ -83,6 +89,7 @@ class KvWorld {
   std::optional<Ring> ring_;
   std::unique_ptr<Oracle> oracle_;
   std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<FailureDetector> failure_detector_;
   std::unique_ptr<Coordinator> coordinator_;
   std::unique_ptr<RepairService> repair_;
   std::unique_ptr<KvWorkload> workload_;

@@ -26,6 +26,8 @@ std::string_view MessageCategoryName(MessageCategory category) {
       return "control";
     case MessageCategory::kChunk:
       return "chunk";
+    case MessageCategory::kGossip:
+      return "gossip";
   }
   DSIM_CHECK_MSG(false, "unknown message category");
   return "";

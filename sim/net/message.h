@@ -25,10 +25,11 @@ enum class MessageCategory : uint8_t {
   kHint = 5,          // hinted handoff replay
   kMerkleTree = 6,    // repair: validation trees
   kStream = 7,        // repair: streamed partitions / SSTable pieces
-  kControl = 8,       // everything else (repair session control, gossip)
+  kControl = 8,       // everything else (repair session control)
   kChunk = 9,         // repair: content-addressed SSTable chunks (sstable_dag)
+  kGossip = 10,       // failure detector heartbeats (cluster.failure_detector = "phi")
 };
-inline constexpr int kMessageCategoryCount = 10;
+inline constexpr int kMessageCategoryCount = 11;
 
 // The name used in metric paths ("network.relay.sent.messages").
 std::string_view MessageCategoryName(MessageCategory category);

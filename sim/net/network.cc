@@ -171,6 +171,7 @@ Network::FaultHandle Network::AddFault(Fault fault) {
   const FaultHandle handle = next_handle_++;
   faults_.emplace(handle, std::move(fault));
   Recompute();
+  if (on_fault_change_) on_fault_change_();
   return handle;
 }
 
@@ -228,12 +229,14 @@ Network::FaultHandle Network::DegradeDcLink(uint32_t from_dc, uint32_t to_dc,
 bool Network::Heal(FaultHandle handle) {
   if (faults_.erase(handle) == 0) return false;
   Recompute();
+  if (on_fault_change_) on_fault_change_();
   return true;
 }
 
 void Network::HealAll() {
   faults_.clear();
   Recompute();
+  if (on_fault_change_) on_fault_change_();
 }
 
 // One partition fault into the lookup state: a one-way partition sets its bit on every node of

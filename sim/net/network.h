@@ -43,6 +43,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -117,6 +118,10 @@ class Network : public EventHandler {
   // Removes one fault; false if it is not active.
   bool Heal(FaultHandle handle);
   void HealAll();
+  // Called after every change of the fault set (a fault added, healed, all healed), once the
+  // reachability state above is recompiled, so Reachable() gives the new answer; empty: none.
+  // For bookkeeping (the failure detector's metrics): it must not send.
+  void set_fault_change_observer(std::function<void()> f) { on_fault_change_ = std::move(f); }
   size_t active_faults() const { return faults_.size(); }
 
   const NetworkStats& stats() const { return stats_; }
@@ -176,6 +181,7 @@ class Network : public EventHandler {
   absl::flat_hash_map<uint64_t, uint32_t> cut_pairs_;       // pair -> number of cuts
   absl::flat_hash_map<uint64_t, uint32_t> degraded_pairs_;  // pair -> model index
   bool dc_routes_dirty_ = false;  // DC-level faults were active at the last Recompute
+  std::function<void()> on_fault_change_;
 };
 
 }  // namespace dsim::sim

@@ -3,6 +3,7 @@
 
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
+#include "sim/core/units.h"
 #include "sim/scenario/key_table.h"
 
 namespace dsim::sim::scenario_keys {
@@ -47,6 +48,41 @@ void ReadConsistencyLevel(Section& s, std::string_view key, ConsistencyLevel* ou
          doc);
 }
 
+// cluster.failure_detector and its two phi keys: given without phi they are an error (never
+// silently ignored); with phi, the unset ones get their defaults (so the echo shows them).
+void ReadFailureDetector(Section& s, ClusterConfig* c) {
+  s.Enum("failure_detector", &c->failure_detector,
+         {{"perfect", ClusterConfig::FailureDetector::kPerfect},
+          {"phi", ClusterConfig::FailureDetector::kPhi}},
+         "whom coordinators and hint replay believe alive: \"perfect\" reads the simulator's "
+         "truth (up and reachable; no heartbeat traffic, the behaviour of every earlier run); "
+         "\"phi\" sends heartbeats and runs a phi-accrual failure detector per node");
+  s.OptionalDuration("heartbeat_interval", &c->heartbeat_interval, kMillisecond, kHour,
+                     "failure_detector = \"phi\" only (default then 1s): every up node sends a "
+                     "heartbeat to every other node, and checks its peers' phi, this often");
+  s.OptionalDouble("phi_convict_threshold", &c->phi_convict_threshold, 1, 100,
+                   "failure_detector = \"phi\" only (default then 8): a peer is convicted "
+                   "(believed down) when its phi exceeds this (Cassandra's phi_convict_threshold)");
+  if (!s.reading()) return;
+  if (c->failure_detector == ClusterConfig::FailureDetector::kPerfect) {
+    const std::string rest =
+        ": only applies to failure_detector = \"phi\" (this scenario's is \"perfect\")";
+    if (s.Has("heartbeat_interval")) {
+      s.ErrorAtKeys("heartbeat_interval", {"failure_detector"},
+                    absl::StrCat("is ", FormatDuration(c->heartbeat_interval.value_or(0)), rest));
+    }
+    if (s.Has("phi_convict_threshold")) {
+      s.ErrorAtKeys("phi_convict_threshold", {"failure_detector"},
+                    absl::StrCat("is ", c->phi_convict_threshold.value_or(0), rest));
+    }
+    return;
+  }
+  if (!c->heartbeat_interval) c->heartbeat_interval = ClusterConfig::kDefaultHeartbeatInterval;
+  if (!c->phi_convict_threshold) {
+    c->phi_convict_threshold = ClusterConfig::kDefaultPhiConvictThreshold;
+  }
+}
+
 }  // namespace
 
 void ReadSimulation(Section s, Scenario* sc) {
@@ -85,6 +121,7 @@ void ReadCluster(Section s, Scenario* sc) {
              "hints are kept only for replicas unreachable for less than this");
   s.Bool("read_repair", &c.read_repair,
          "a read whose responses disagree writes the merged result back");
+  ReadFailureDetector(s, &c);
   absl::btree_set<std::string> names;
   s.Array("datacenters", "datacenters and racks; default: one datacenter \"dc1\" with one rack",
           &c.datacenters, DatacenterConfig{},

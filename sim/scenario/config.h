@@ -68,6 +68,18 @@ struct ClusterConfig {
   Nanos max_hint_window = 3 * kHour;
   // Read repair: a read whose replica responses disagree writes the merged result back.
   bool read_repair = false;
+  // Whom a coordinator (and hint replay) believes alive. kPerfect: the simulator's truth (the
+  // replica is up and the network passes coordinator -> replica), no heartbeat traffic. kPhi:
+  // every node heartbeats every other each heartbeat_interval and runs Cassandra's phi-accrual
+  // failure detector on what arrives (sim/kv/failure_detector.h).
+  enum class FailureDetector { kPerfect, kPhi };
+  FailureDetector failure_detector = FailureDetector::kPerfect;
+  // kPhi only: unset with kPerfect (setting them is an error), filled with the defaults when
+  // kPhi (Cassandra: gossip every second, phi_convict_threshold 8).
+  std::optional<Nanos> heartbeat_interval;
+  std::optional<double> phi_convict_threshold;
+  static constexpr Nanos kDefaultHeartbeatInterval = kSecond;
+  static constexpr double kDefaultPhiConvictThreshold = 8;
 };
 
 // [storage]: every node's storage engine (engine/store_options.h). The defaults are the

@@ -224,7 +224,8 @@ void CheckWorkloadSpecificKeys(Context* ctx, const toml::table& root, const Scen
   if (const toml::table* c = root.get_as<toml::table>("cluster")) {
     for (const char* key :
          {"vnodes", "replication_factor", "replication", "write_consistency", "read_consistency",
-          "request_timeout", "hinted_handoff", "max_hint_window", "read_repair"}) {
+          "request_timeout", "hinted_handoff", "max_hint_window", "read_repair", "failure_detector",
+          "heartbeat_interval", "phi_convict_threshold"}) {
       if (const toml::node* n = c->get(key)) reject(*n, absl::StrCat("cluster.", key), "kv");
     }
   }

@@ -74,6 +74,7 @@ inline std::vector<ShippedCase> ShippedCases() {
       {"clock-skew-lww", {}},
       {"incremental-repair", {}},
       {"sstable-dag", {}},
+      {"one-way-partition-phi", {}},
       // shipped: 0.8 s; here with half the new data (the zombies still appear).
       {"gc-grace-zombie", {"workload.kv.phases.3.rate=50"}},
       // shipped: 655,360 partitions (4 s); here 65,536 with the same per-leaf arithmetic at

@@ -94,7 +94,7 @@ void Flatten(const nlohmann::json& node, const std::string& prefix, std::vector<
 TEST(ReadmeMetricsTest, EveryMetricOfEveryWorkloadIsDocumented) {
   const std::vector<std::regex> patterns = DocumentedPatterns();
   ASSERT_GT(patterns.size(), 20u);
-  for (const char* name : {"quickstart", "relay-quickstart"}) {
+  for (const char* name : {"quickstart", "relay-quickstart", "one-way-partition-phi"}) {
     const RunOutput out = testing::RunOk(testing::LoadShipped(name));
     std::vector<std::string> paths;
     Flatten(out.metrics.json(), "", &paths);
@@ -112,7 +112,7 @@ TEST(ReadmeMetricsTest, EveryTimeseriesAndNodeColumnIsDocumentedAndNoOther) {
   const std::set<std::string> documented(names.begin(), names.end());
   ASSERT_GT(documented.size(), 10u);
   std::set<std::string> seen;
-  for (const char* name : {"quickstart", "relay-quickstart"}) {
+  for (const char* name : {"quickstart", "relay-quickstart", "one-way-partition-phi"}) {
     const RunOutput out = testing::RunOk(testing::LoadShipped(name));
     std::vector<std::string> columns = out.timeseries.columns();
     columns.insert(columns.begin(), "time_s");                  // written first by sim/results

@@ -47,6 +47,9 @@ request_timeout = "1s"
 hinted_handoff = true
 max_hint_window = "1h"
 read_repair = true
+failure_detector = "phi"
+heartbeat_interval = "250ms"
+phi_convict_threshold = 10
 [[cluster.datacenters]]
 name = "east"
 nodes = 4
