@@ -67,6 +67,8 @@ const std::vector<HeadlineMetric>& HeadlineMetrics() {
       {"replication_lag.p99", kLower, false},
       {"convergence.divergent_cells_max", kLower, false},
       {"convergence.divergent_cells_end", kLower, true},
+      {"failure_detector.convict_time.max", kLower, false},
+      {"failure_detector.false_convictions", kLower, false},
       {"ops.write.availability", kHigher, true},
       {"ops.read.availability", kHigher, true},
       {"ops.write.latency.p99", kLower, true},
