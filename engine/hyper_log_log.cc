@@ -1,5 +1,6 @@
 #include "engine/hyper_log_log.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -53,11 +54,54 @@ HyperLogLog::HyperLogLog(int precision) : precision_(precision) {
 
 void HyperLogLog::Add(std::string_view key) { AddHash(Token(key)); }
 
-void HyperLogLog::AddSparse(uint64_t hash) {
+uint32_t HyperLogLog::SparseEntryOf(uint64_t hash) {
   const uint32_t index = static_cast<uint32_t>(hash >> (64 - kSparsePrecision));
   const uint64_t rest = hash << kSparsePrecision;
   const uint32_t rank = rest == 0 ? 65 - kSparsePrecision : std::countl_zero(rest) + 1;
-  InsertSparse(index << 6 | rank);
+  return index << 6 | rank;
+}
+
+void HyperLogLog::AddSparse(uint64_t hash) { InsertSparse(SparseEntryOf(hash)); }
+
+void HyperLogLog::AddHashes(absl::Span<const uint64_t> hashes) {
+  if (!sparse_) {
+    for (uint64_t h : hashes) AddHash(h);
+    return;
+  }
+  std::vector<uint32_t> entries;
+  entries.reserve(hashes.size());
+  for (uint64_t h : hashes) entries.push_back(SparseEntryOf(h));
+  // Ascending by index, then rank: the last entry of each index has the largest rank.
+  std::sort(entries.begin(), entries.end());
+  size_t kept = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i + 1 < entries.size() && (entries[i + 1] >> 6) == (entries[i] >> 6)) continue;
+    entries[kept++] = entries[i];
+  }
+  entries.resize(kept);
+  MergeSparseSorted(entries);
+}
+
+void HyperLogLog::MergeSparseSorted(const std::vector<uint32_t>& entries) {
+  DSIM_CHECK(sparse_);
+  if (entries.empty()) return;
+  std::vector<uint32_t> out;
+  out.reserve(sparse_entries_.size() + entries.size());
+  size_t i = 0, j = 0;
+  while (i < sparse_entries_.size() || j < entries.size()) {
+    if (j == entries.size() ||
+        (i < sparse_entries_.size() && (sparse_entries_[i] >> 6) < (entries[j] >> 6))) {
+      out.push_back(sparse_entries_[i++]);
+    } else if (i == sparse_entries_.size() || (entries[j] >> 6) < (sparse_entries_[i] >> 6)) {
+      out.push_back(entries[j++]);
+    } else {
+      out.push_back(std::max(sparse_entries_[i++], entries[j++]));  // same index
+    }
+  }
+  sparse_entries_.swap(out);
+  // Past the limit the dense form holds the same registers as converting part-way would have:
+  // a register is the max over every entry, whenever it was added.
+  if (sparse_entries_.size() > SparseLimit()) ToDense();
 }
 
 void HyperLogLog::InsertSparse(uint32_t entry) {
@@ -104,12 +148,8 @@ std::vector<uint8_t> HyperLogLog::registers() const {
 void HyperLogLog::Merge(const HyperLogLog& other) {
   DSIM_CHECK_MSG(other.precision_ == precision_, "merging HLL sketches of different precision");
   if (sparse_ && other.sparse_) {
-    for (uint32_t e : other.sparse_entries_) {
-      InsertSparse(e);
-      if (!sparse_) break;
-    }
-    if (sparse_) return;
-    // Converted part-way: fall through and merge the rest densely (max is idempotent).
+    MergeSparseSorted(other.sparse_entries_);
+    return;
   }
   ToDense();
   if (other.sparse_) {

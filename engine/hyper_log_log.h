@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 namespace dsim::engine {
 
@@ -83,6 +84,10 @@ class HyperLogLog {
     reg = std::max(reg, rank);
   }
   void Add(std::string_view key);
+  // AddHash of each, in one pass: the same sketch as adding them one by one, in any order (a
+  // sparse sketch sorts the batch and merges it in O(n log n + entries) instead of inserting
+  // each into its sorted entries).
+  void AddHashes(absl::Span<const uint64_t> hashes);
 
   // Register-wise max. REQUIRES: other.precision() == precision().
   void Merge(const HyperLogLog& other);
@@ -103,7 +108,11 @@ class HyperLogLog {
 
  private:
   void AddSparse(uint64_t hash);
+  static uint32_t SparseEntryOf(uint64_t hash);
   void InsertSparse(uint32_t entry);
+  // Merges `entries` (ascending, one per index) into the sparse entries in one linear pass,
+  // keeping the larger rank per index; converts to dense past the limit. REQUIRES: sparse.
+  void MergeSparseSorted(const std::vector<uint32_t>& entries);
   // Converts to the dense form (no-op when dense).
   void ToDense();
   size_t SparseLimit() const { return (size_t{1} << precision_) / 4; }

@@ -71,6 +71,7 @@ std::string Store::NextSSTableName() {
 absl::StatusOr<RecoveryReport> Store::Recover() {
   DSIM_CHECK_MSG(!up_, "Recover on a store that is up");
   RecoveryReport report;
+  DataChanged();
   memtable_.Clear();
   sstables_.clear();
   next_sstable_id_ = 0;
@@ -91,8 +92,11 @@ absl::StatusOr<RecoveryReport> Store::Recover() {
 
   if (absl::Status s = LoadRepairMarkers(); !s.ok()) return s;
 
-  absl::StatusOr<ReplayResult> replay = CommitLog::Replay(
-      disk_, options_.commitlog_prefix, [this](Mutation&& m) { memtable_.Apply(m.partition); });
+  absl::StatusOr<ReplayResult> replay =
+      CommitLog::Replay(disk_, options_.commitlog_prefix, [this](Mutation&& m) {
+        memtable_.Apply(m.partition);
+        DataChanged();
+      });
   if (!replay.ok()) return replay.status();
   report.replay = *replay;
 
@@ -117,6 +121,7 @@ absl::StatusOr<RecoveryReport> Store::Recover() {
 void Store::Crash() {
   DSIM_CHECK_MSG(up_, "Crash on a store that is down");
   up_ = false;
+  DataChanged();
   memtable_.Clear();
   sstables_.clear();
   commit_log_.reset();
@@ -133,6 +138,7 @@ absl::StatusOr<ApplyResult> Store::Apply(const Mutation& mutation, int64_t now_u
   stats_.commitlog_bytes_written += commit_log_->bytes_written() - log_bytes;
   stats_.commitlog_syncs += commit_log_->syncs() - syncs;
   memtable_.Apply(mutation.partition);
+  DataChanged();
   ++stats_.mutations_applied;
   ApplyResult result{*durable, false};
   if (memtable_.ApproximateBytes() >= options_.memtable_flush_threshold_bytes) {
@@ -226,9 +232,11 @@ absl::Status Store::Flush() {
   absl::StatusOr<std::unique_ptr<SSTable>> table = WriteSSTable(builder.Finish());
   if (!table.ok()) return table.status();
   sstables_.push_back(*std::move(table));
+  DataChanged();
   // The SSTable is synced, so the commit log's content is no longer needed.
   if (absl::Status s = commit_log_->DiscardAndRoll(); !s.ok()) return s;
   memtable_.Clear();
+  DataChanged();
   ++stats_.flushes;
   return absl::OkStatus();
 }
@@ -353,6 +361,7 @@ absl::StatusOr<std::optional<CompactionRecord>> Store::Compact(const std::vector
   }
   if (output != nullptr) kept.push_back(std::move(output));
   sstables_ = std::move(kept);
+  DataChanged();
 
   CompactionRecord& r = out->record;
   ++stats_.compactions;
@@ -414,6 +423,14 @@ absl::StatusOr<MerkleTree> Store::BuildMerkleTree(const TokenRange& range, int d
 }
 
 double Store::EstimatePartitions(const TokenRange& range) const {
+  if (estimate_generation_ != data_generation_) {
+    estimate_ = EstimateAllPartitions();
+    estimate_generation_ = data_generation_;
+  }
+  return estimate_ * range.RingFraction();
+}
+
+double Store::EstimateAllPartitions() const {
   HyperLogLog merged(options_.hll_precision);
   // Tables sketched at another precision (options changed across a restart) cannot merge;
   // their exact counts are added instead (an overestimate if their keys overlap).
@@ -425,9 +442,13 @@ double Store::EstimatePartitions(const TokenRange& range) const {
       unmergeable += static_cast<double>(t->metadata().partition_count);
     }
   }
-  for (const auto& [key, p] : memtable_.partitions())
-    merged.AddHash(HyperLogLog::SpreadToken(p.token()));
-  return (merged.Estimate() + unmergeable) * range.RingFraction();
+  std::vector<uint64_t> hashes;
+  hashes.reserve(memtable_.partitions().size());
+  for (const auto& [key, p] : memtable_.partitions()) {
+    hashes.push_back(HyperLogLog::SpreadToken(p.token()));
+  }
+  merged.AddHashes(hashes);
+  return merged.Estimate() + unmergeable;
 }
 
 int Store::MerkleDepthForRange(const TokenRange& range) const {
@@ -457,6 +478,7 @@ absl::Status Store::IngestPartitions(std::vector<Partition> partitions, SSTableR
   if (!table.ok()) return table.status();
   (*table)->set_repair_state(state);
   sstables_.push_back(*std::move(table));
+  DataChanged();
   ++stats_.ingests;
   stats_.partitions_ingested += merged.size();
   return absl::OkStatus();
@@ -468,6 +490,7 @@ absl::Status Store::IngestSSTableFile(const std::string& file) {
   if (!table.ok()) return table.status();
   stats_.partitions_ingested += (*table)->metadata().partition_count;
   sstables_.push_back(*std::move(table));
+  DataChanged();
   ++stats_.ingests;
   return absl::OkStatus();
 }

@@ -168,7 +168,8 @@ class Store {
   // and MerkleDepthForRange). REQUIRES: up().
   [[nodiscard]] absl::StatusOr<MerkleTree> BuildMerkleTree(const TokenRange& range, int depth);
   // Estimated partitions in `range`: the merged HLL of the SSTables and the memtable keys,
-  // times the range's ring fraction.
+  // times the range's ring fraction. The merged sketch's estimate is cached until the memtable
+  // or the SSTable set changes (repair asks once per session, and sessions are many).
   double EstimatePartitions(const TokenRange& range) const;
   // Cassandra's depth rule over EstimatePartitions(range), capped at merkle_max_depth.
   int MerkleDepthForRange(const TokenRange& range) const;
@@ -237,6 +238,8 @@ class Store {
   [[nodiscard]] absl::Status DeleteSSTableFiles(const SSTable& table);
   // Reads each loaded SSTable's marker (Recover) and deletes markers of missing SSTables.
   [[nodiscard]] absl::Status LoadRepairMarkers();
+  // EstimatePartitions over the whole ring, uncached.
+  double EstimateAllPartitions() const;
   // Compacts sstables_[i] for i in `indices` (all of one repair group).
   [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> Compact(
       const std::vector<size_t>& indices, int64_t now_us);
@@ -249,6 +252,11 @@ class Store {
   std::vector<std::unique_ptr<SSTable>> sstables_;
   uint64_t next_sstable_id_ = 0;
   StoreStats stats_;
+  // Bumped by every change of memtable_ or sstables_ (DataChanged), for the estimate's cache.
+  void DataChanged() { ++data_generation_; }
+  uint64_t data_generation_ = 0;
+  mutable uint64_t estimate_generation_ = UINT64_MAX;  // UINT64_MAX: nothing cached
+  mutable double estimate_ = 0;                        // the whole ring's, at estimate_generation_
 };
 
 }  // namespace dsim::engine

@@ -67,6 +67,7 @@ absl::StatusOr<Store::PrepareReport> Store::PrepareIncrementalRepair(const Token
     ++report.sstables_claimed;
   }
   sstables_ = std::move(next);
+  DataChanged();
   stats_.anticompactions += report.anticompactions;
   stats_.anticompaction_bytes_read += report.bytes_read;
   stats_.incremental_sstables_claimed += report.sstables_claimed;

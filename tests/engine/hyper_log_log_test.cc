@@ -153,6 +153,30 @@ TEST(HyperLogLogTest, MergeAcrossSparseAndDenseForms) {
   EXPECT_EQ(c, cd);
 }
 
+// A batch equals adding its hashes one by one: onto an empty, a partly filled sparse and a
+// dense sketch, with repeated hashes and indexes shared with different ranks, and batches that
+// stay sparse or cross the conversion limit (2048 entries at p = 13).
+TEST(HyperLogLogTest, AddHashesEqualsAddingOneByOne) {
+  for (uint64_t before : {0u, 700u, 30000u}) {
+    for (uint64_t n : {0u, 1u, 900u, 1300u, 5000u}) {
+      HyperLogLog one(13), batch(13);
+      for (uint64_t i = 0; i < before; ++i) {
+        one.AddHash(KeyHash(21, i));
+        batch.AddHash(KeyHash(21, i));
+      }
+      std::vector<uint64_t> hashes;
+      for (uint64_t i = 0; i < n; ++i) {
+        hashes.push_back(KeyHash(22, i % 800));     // repeats past 800
+        hashes.push_back(KeyHash(22, i) ^ 0xFFFF);  // same 25-bit index as some, another rank
+      }
+      for (uint64_t h : hashes) one.AddHash(h);
+      batch.AddHashes(hashes);
+      EXPECT_EQ(batch, one) << before << " then " << n;
+      EXPECT_EQ(batch.Serialize(), one.Serialize());
+    }
+  }
+}
+
 TEST(HyperLogLogTest, SparseSerializeRoundTrip) {
   HyperLogLog h(13);
   for (uint64_t i = 0; i < 700; ++i) h.AddHash(KeyHash(4, i));
