@@ -28,7 +28,8 @@ Captured Help(std::vector<std::string> args) {
 constexpr char kTopics[] =
     "topics:\n"
     "  scenario   the reference of every scenario key\n"
-    "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check, report\n"
+    "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check,\n"
+    "             report, attribute\n"
     "for the commands: dsim help; for a command's options: dsim COMMAND --help\n";
 
 TEST(HelpCommandTest, OverviewAndReferenceExitZero) {
