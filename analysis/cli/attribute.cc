@@ -42,17 +42,20 @@ const ArgSpec& AttributeSpec() {
       "fault schedule, and prints each unit's contribution to one metric: the metric without it,\n"
       "the change against the baseline, the share of the baseline it accounts for ((baseline -\n"
       "without) / (baseline - good value), or / baseline when the metric has no good value), and\n"
-      "the effect: 'clears it' (without it the metric is at its good value: 0 when lower is\n"
-      "better, 1 for a ratio where higher is better), better, worse (the unit helped: a repair),\n"
-      "no effect, changes. Largest change first; a null against a number first of all. A unit is\n"
-      "one fault (--group each), labelled by its name or as 'faults[i] ACTION at T [node N]';\n"
-      "removing a crash also removes the restart or replace that brings its node back, and\n"
-      "removing a named network fault the heals that target it ('with faults[5] (restart)').\n"
-      "With --group each, when no single unit clears the metric, every fault of one action is\n"
-      "also removed at once (a second table): faults that cause an effect only together, such as\n"
-      "five crashes that each hold one replica, show there. Runs are deterministic: the same\n"
-      "arguments print the same output. Exit 2 on a bad flag, scenario, metric, or a scenario\n"
-      "without faults; 4 when a run fails; 3 when --out cannot be written.",
+      "the effect of removing it: 'clears it' (the metric is then at its good value: 0 when\n"
+      "lower is better, 1 for a ratio where higher is better), 'better without', 'worse\n"
+      "without' (the unit helped, e.g. a repair), 'no effect', 'changes' (a metric with no\n"
+      "better direction). Largest change first; a null against a number first of all; nulls\n"
+      "print with their meaning ('null (never converged)'). A unit is one fault (--group each),\n"
+      "labelled by its name or as 'faults[i] ACTION at T [node N]'; removing a crash also\n"
+      "removes the restart or replace that brings its node back, and removing a named network\n"
+      "fault the heals that target it ('with faults[5] (restart)'). With --group each, when no\n"
+      "single unit clears the metric, every fault of one action that has several is also\n"
+      "removed at once (a second table): faults that cause an effect only together, such as\n"
+      "crashes of every replica, show there, and their single shares add up past 100 %. Runs\n"
+      "are deterministic: the same arguments print the same output, whatever --jobs. Exit 2 on\n"
+      "a bad flag, scenario or metric, or a scenario without faults; 4 when a run fails; 3 when\n"
+      "--out cannot be written.",
       {{"metric", "PATH",
         "the metric to attribute, a results.json path such as data_loss.cells (required)"},
        {"set", "KEY.PATH=VALUE", "override a scenario key, as for dsim run", true},

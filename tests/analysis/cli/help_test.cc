@@ -63,6 +63,10 @@ TEST(HelpCommandTest, ACommandAsTopicPrintsItsHelp) {
   r = Help({"run"});
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_THAT(r.out, HasSubstr("--all-metrics"));
+  r = Help({"attribute"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_THAT(r.out, HasSubstr("--group each|kind|name"));
+  EXPECT_THAT(r.out, HasSubstr("usage: dsim attribute FILE"));
   r = Help({"run", "extra"});
   EXPECT_EQ(r.code, kExitUsage);
 }
