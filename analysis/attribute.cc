@@ -406,6 +406,7 @@ absl::StatusOr<std::vector<sim::RunOutput>> RunAll(const std::vector<sim::Scenar
     std::unique_lock<std::mutex> lock(mu);
     while (finished < scenarios.size()) {
       progress->Update(finished, 0, running);
+      // wall-clock ok: only how often the progress line is redrawn
       done_cv.wait_for(lock, std::chrono::milliseconds(500));
     }
   }
