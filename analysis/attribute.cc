@@ -57,27 +57,41 @@ std::vector<size_t> ScheduleOrder(const sim::Scenario& sc) {
   return order;
 }
 
-// The faults that removing fault `i` takes along (see attribute.h).
-std::vector<size_t> CompanionsOf(const sim::Scenario& sc, size_t i) {
-  const sim::FaultConfig& f = sc.faults[i];
+// The restarts and replaces that bring a down node back once the faults at `removed`
+// (ascending) are gone: the nodes' up/down state replayed in schedule order. A crash of a down
+// node does nothing (the simulator ignores and counts it), and so does a restart of an up one.
+absl::btree_set<size_t> Returns(const sim::Scenario& sc, const std::vector<size_t>& removed) {
+  absl::btree_set<size_t> out;
+  absl::btree_set<sim::NodeId> down;
+  for (size_t i : ScheduleOrder(sc)) {
+    if (std::binary_search(removed.begin(), removed.end(), i)) continue;
+    const sim::FaultConfig& f = sc.faults[i];
+    if (f.kind == Kind::kCrash) down.insert(f.node);
+    const bool back = f.kind == Kind::kRestart || f.kind == Kind::kReplace;
+    if (back && down.erase(f.node) > 0) out.insert(i);
+  }
+  return out;
+}
+
+// The faults that removing `faults` (ascending) takes along (see attribute.h): the restarts and
+// replaces that would find their node up, and the heals of removed named network faults.
+std::vector<size_t> CompanionsOf(const sim::Scenario& sc, const std::vector<size_t>& faults) {
+  auto removed = [&](size_t i) { return std::binary_search(faults.begin(), faults.end(), i); };
   std::vector<size_t> out;
-  if (f.kind == Kind::kCrash) {
-    const std::vector<size_t> order = ScheduleOrder(sc);
-    auto it = std::find(order.begin(), order.end(), i);
-    for (++it; it != order.end(); ++it) {
-      const sim::FaultConfig& g = sc.faults[*it];
-      if (!HasNode(g) || g.node != f.node) continue;
-      if (g.kind == Kind::kCrash) break;
-      if (g.kind == Kind::kRestart || g.kind == Kind::kReplace) {
-        out.push_back(*it);
-        break;
-      }
-    }
-  } else if (IsNetworkFault(f.kind) && !f.name.empty()) {
+  const absl::btree_set<size_t> after = Returns(sc, faults);
+  for (size_t i : Returns(sc, {})) {
+    if (!after.contains(i) && !removed(i)) out.push_back(i);
+  }
+  for (size_t i : faults) {
+    const sim::FaultConfig& f = sc.faults[i];
+    if (!IsNetworkFault(f.kind) || f.name.empty()) continue;
     for (size_t j = 0; j < sc.faults.size(); ++j) {
-      if (sc.faults[j].kind == Kind::kHeal && sc.faults[j].target == f.name) out.push_back(j);
+      const sim::FaultConfig& h = sc.faults[j];
+      if (h.kind == Kind::kHeal && h.target == f.name && !removed(j)) out.push_back(j);
     }
   }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -101,13 +115,7 @@ std::vector<AttributionUnit> MakeUnits(const sim::Scenario& sc,
     AttributionUnit u;
     u.label = labels[g];
     u.faults = groups[g];
-    for (size_t i : u.faults) {
-      for (size_t c : CompanionsOf(sc, i)) {
-        if (!std::binary_search(u.faults.begin(), u.faults.end(), c)) u.companions.push_back(c);
-      }
-    }
-    std::sort(u.companions.begin(), u.companions.end());
-    u.companions.erase(std::unique(u.companions.begin(), u.companions.end()), u.companions.end());
+    u.companions = CompanionsOf(sc, u.faults);
     if (!u.companions.empty()) {
       absl::btree_set<std::string> kinds;
       for (size_t c : u.companions) kinds.insert(KindName(sc.faults[c].kind));
@@ -378,7 +386,7 @@ bool AnyClears(const std::vector<UnitResult>& results) {
                      [](const UnitResult& r) { return r.effect == Effect::kClears; });
 }
 
-absl::StatusOr<std::vector<sim::RunOutput>> RunAll(const std::vector<sim::Scenario>& scenarios,
+std::vector<absl::StatusOr<sim::RunOutput>> RunAll(const std::vector<sim::Scenario>& scenarios,
                                                    size_t jobs, Progress* progress) {
   DSIM_CHECK(jobs >= 1);
   std::vector<absl::StatusOr<sim::RunOutput>> outputs(scenarios.size(),
@@ -413,15 +421,7 @@ absl::StatusOr<std::vector<sim::RunOutput>> RunAll(const std::vector<sim::Scenar
   for (std::thread& t : threads) t.join();
   progress->Update(finished, 0, 0);
   progress->Finish();
-  std::vector<sim::RunOutput> result;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    if (!outputs[i].ok()) {
-      return absl::Status(outputs[i].status().code(),
-                          absl::StrCat("run ", i, " failed: ", outputs[i].status().message()));
-    }
-    result.push_back(*std::move(outputs[i]));
-  }
-  return result;
+  return outputs;
 }
 
 }  // namespace dsim::analysis

@@ -7,10 +7,13 @@
 // Units (BuildUnits). By default (Grouping::kEach) every entry of `faults` is one unit, labelled
 // by its `name`, else "faults[i] ACTION at TIME [node N]". Removing a fault also removes the
 // faults that only make sense with it, which the unit lists as `companions`:
-//   - a crash takes the restart or replace that brings its node back (the first one of the same
-//     node after it in schedule order, (at, index), before the node's next crash): a restart of
-//     a node that is up does nothing but count as an ignored fault, so removing the crash alone
-//     would leave a meaningless restart behind;
+//   - the restarts and replaces that would find their node up: the nodes' up/down state is
+//     replayed in schedule order, (at, index), with and without the unit's faults; a restart
+//     that brought a node back and would then find it up is removed with them (a restart of an
+//     up node does nothing but count as an ignored fault; a replace of an up node would crash
+//     and wipe it anew, another fault). So a crash takes the restart that undoes it, and a
+//     second crash of a node that is already down takes nothing, since the first one still
+//     takes the node down;
 //   - a network fault with a name takes the heals whose `target` names it (the loader refuses a
 //     heal of a fault that does not exist).
 // A restart, a heal, a repair or a mark is a unit of its own too: removing a restart leaves its
@@ -134,10 +137,10 @@ void SortResults(std::vector<UnitResult>* results);
 // Whether a unit or group reaches the good value.
 bool AnyClears(const std::vector<UnitResult>& results);
 
-// Runs `scenarios` in `jobs` threads; outputs by index. Reports each finished run to `progress`.
-// Errors: the first failed run's status, naming its index.
-[[nodiscard]] absl::StatusOr<std::vector<sim::RunOutput>> RunAll(
-    const std::vector<sim::Scenario>& scenarios, size_t jobs, Progress* progress);
+// Runs `scenarios` in `jobs` threads; outputs (or each run's error) by index. Reports each
+// finished run to `progress`, and finishes it.
+std::vector<absl::StatusOr<sim::RunOutput>> RunAll(const std::vector<sim::Scenario>& scenarios,
+                                                   size_t jobs, Progress* progress);
 
 }  // namespace dsim::analysis
 

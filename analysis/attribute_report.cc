@@ -1,5 +1,6 @@
 #include "analysis/attribute_report.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/match.h"
@@ -71,8 +72,14 @@ std::string Notes(const Attribution& a, const AttributionInfo& info) {
   }
   const std::vector<std::string> group_clear = Labels(a.groups, Effect::kClears);
   if (clear.empty() && !group_clear.empty()) {
-    absl::StrAppend(&out, "no single fault explains it; together they do: removing ",
-                    absl::StrJoin(group_clear, "; "), " brings ", a.metric, " to ", good, "\n");
+    const bool singles_inert = std::all_of(a.units.begin(), a.units.end(), [](const UnitResult& r) {
+      return r.effect == Effect::kNone;
+    });
+    absl::StrAppend(&out,
+                    singles_inert ? "removing any single fault changes nothing; together they do"
+                                  : "no single fault explains it; together they do",
+                    ": removing ", absl::StrJoin(group_clear, "; "), " brings ", a.metric, " to ",
+                    good, "\n");
   }
   double positive = 0;
   for (const UnitResult& r : a.units) {

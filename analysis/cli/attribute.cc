@@ -158,14 +158,19 @@ absl::StatusOr<std::vector<analysis::UnitResult>> RunUnits(
   for (const analysis::AttributionUnit& u : units) {
     variants.push_back(analysis::WithoutFaults(sc, u.Removed()));
   }
-  absl::StatusOr<std::vector<sim::RunOutput>> outputs = analysis::RunAll(variants, jobs, progress);
-  if (!outputs.ok()) return outputs.status();
+  const std::vector<absl::StatusOr<sim::RunOutput>> outputs =
+      analysis::RunAll(variants, jobs, progress);
   std::vector<analysis::UnitResult> results;
   for (size_t i = 0; i < units.size(); ++i) {
+    if (!outputs[i].ok()) {
+      return absl::Status(outputs[i].status().code(),
+                          absl::StrCat("the run without ", units[i].label,
+                                       " failed: ", outputs[i].status().message()));
+    }
     analysis::UnitResult r;
     r.unit = units[i];
-    r.reading = analysis::ReadMetric((*outputs)[i], a.metric);
-    r.end_time = (*outputs)[i].end_time;
+    r.reading = analysis::ReadMetric(*outputs[i], a.metric);
+    r.end_time = outputs[i]->end_time;
     analysis::Evaluate(a, &r);
     results.push_back(std::move(r));
   }
@@ -211,11 +216,14 @@ int AttributeCommand(const std::vector<std::string>& args, std::FILE* out, std::
   const std::vector<analysis::AttributionUnit> units =
       analysis::BuildUnits(s->scenario, s->info.grouping);
   analysis::Progress base_progress(err, tty, show, 1, 0, "attribute: baseline");
-  absl::StatusOr<std::vector<sim::RunOutput>> base =
+  const std::vector<absl::StatusOr<sim::RunOutput>> base =
       analysis::RunAll({s->scenario}, 1, &base_progress);
-  if (!base.ok()) return fail(kExitRunFailed, absl::StrCat("baseline ", base.status().message()));
+  if (!base[0].ok()) {
+    return fail(kExitRunFailed,
+                absl::StrCat("the baseline run failed: ", base[0].status().message()));
+  }
   analysis::Attribution attribution;
-  if (absl::Status st = ReadBaseline(base->front(), *a->Get("metric"), &attribution); !st.ok()) {
+  if (absl::Status st = ReadBaseline(*base[0], *a->Get("metric"), &attribution); !st.ok()) {
     return fail(kExitUsage, st.message());
   }
   analysis::Progress progress(err, tty, show, units.size(), 0, "attribute: units");

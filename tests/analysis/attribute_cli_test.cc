@@ -101,6 +101,27 @@ TEST(AttributeCommand, QuickstartPartitionCausesTheDivergenceAndTheRepairEndsIt)
   EXPECT_THAT(time.out, HasSubstr("removing this unit alone brings convergence.time to 0: split"));
 }
 
+// gc-grace-zombie (shrunk as tests/sim/kv_test_util.h does) with its crash of node 2 listed
+// twice: without either one the other still takes the node down, so no single fault changes
+// the zombies; both crashes together (with the restart) clear them.
+TEST(AttributeCommand, SaysWhenOnlyAGroupChangesAnything) {
+  TestDir tmp("attribute_duplicate");
+  CommandResult r =
+      Dsim({"attribute", DSIM_SOURCE_DIR "/scenarios/gc-grace-zombie.toml", "--metric",
+            "zombies.cells", "--quiet", "--jobs", "2", "--set", "workload.kv.phases.0.rate=250",
+            "--set", "workload.kv.phases.2.rate=25", "--set", "workload.kv.phases.3.rate=40",
+            "--set", "storage.memtable_flush_threshold=8KiB", "--set",
+            "faults[3]={action = \"crash\", at = \"3s\", node = 2}"},
+           tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, ContainsRegex("\nfaults\\[0\\] crash at 3s node 2 +faults\\[0\\] .* no "
+                                   "effect\n"));
+  EXPECT_THAT(r.out, ContainsRegex("\nevery crash \\(2\\) with faults\\[1\\] \\(restart\\) .* "
+                                   "clears it\n"));
+  EXPECT_THAT(r.out, HasSubstr("removing any single fault changes nothing; together they do: "
+                               "removing every crash (2) brings zombies.cells to 0"));
+}
+
 TEST(AttributeCommand, SameArgumentsSameBytesWhateverTheJobs) {
   TestDir tmp("attribute_determinism");
   const std::string dir = tmp.path();

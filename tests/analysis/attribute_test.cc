@@ -106,6 +106,32 @@ node = 1
   EXPECT_EQ(FaultLabel(sc, 0), "faults[0] replace at 4s node 0");
 }
 
+TEST(AttributeUnits, ASecondCrashOfADownNodeTakesNothingAndTheGroupTakesTheRestart) {
+  const sim::Scenario sc = Load(R"(
+[[faults]]
+action = "crash"
+at = "1s"
+node = 0
+[[faults]]
+action = "crash"
+at = "1s"
+node = 0
+[[faults]]
+action = "restart"
+at = "2s"
+node = 0
+)");
+  const std::vector<AttributionUnit> units = BuildUnits(sc, Grouping::kEach);
+  ASSERT_EQ(units.size(), 3u);
+  // Without either crash the other still takes node 0 down, and the restart brings it back.
+  EXPECT_THAT(units[0].companions, IsEmpty());
+  EXPECT_THAT(units[1].companions, IsEmpty());
+  const std::vector<AttributionUnit> groups = KindGroups(sc);
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].label, "every crash (2)");
+  EXPECT_THAT(groups[0].companions, ElementsAre(2u));
+}
+
 TEST(AttributeUnits, NamedNetworkFaultTakesItsHealsAndNamesGroupByStem) {
   const sim::Scenario sc = Load(R"(
 [[faults]]
