@@ -351,7 +351,8 @@ void Evaluate(const Attribution& a, UnitResult* r) {
   if (base.has_value() && now.has_value()) {
     r->change = *now - *base;
     const double reference = a.good.value_or(0.0);
-    if (*base != reference) r->share = (*base - *now) / (*base - reference);
+    // No change is a share of 0, never -0 (a higher-is-better metric divides by a negative).
+    if (*base != reference) r->share = *now == *base ? 0.0 : (*base - *now) / (*base - reference);
   }
   const bool now_good = now.has_value() && a.good.has_value() && *now == *a.good;
   const bool base_good = base.has_value() && a.good.has_value() && *base == *a.good;

@@ -22,13 +22,18 @@
 // Grouping::kName one unit per name stem (the name without its trailing digits and '-', '_',
 // '.': "crash-1" and "crash-2" are "crash"), an unnamed fault being a unit of its own.
 //
-// Contract: units, their faults and the results are in schedule-file order (fault index), never
-// in an order that depends on threads or hashing; RunAttribution runs the variants in `jobs`
-// threads in this process (the simulator keeps no global state: every run owns its world), each
-// result stored by unit index.
+// Contract: units and their faults are in scenario-file order (fault index); results are sorted
+// by SortResults, ties by fault index, never in an order that depends on threads or hashing.
+// RunAll runs the variants in `jobs` threads of this process (the simulator keeps no global
+// state: every run owns its world) and stores each output by index. A variant is not validated
+// again: removing a unit's companions keeps it what the loader would accept.
 //
 //   std::vector<AttributionUnit> units = BuildUnits(scenario, Grouping::kEach);
-//   absl::StatusOr<Attribution> a = RunAttribution(scenario, "data_loss.cells", units, 2, &p);
+//   std::vector<sim::Scenario> variants;
+//   for (const AttributionUnit& u : units) variants.push_back(WithoutFaults(scenario,
+//   u.Removed())); std::vector<absl::StatusOr<sim::RunOutput>> outputs = RunAll(variants, jobs,
+//   &progress); UnitResult r{units[0], ReadMetric(*outputs[0], attribution.metric)};
+//   Evaluate(attribution, &r);
 #ifndef DSIM_ANALYSIS_ATTRIBUTE_H_
 #define DSIM_ANALYSIS_ATTRIBUTE_H_
 

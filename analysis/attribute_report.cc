@@ -107,6 +107,20 @@ std::string Notes(const Attribution& a, const AttributionInfo& info) {
     }
     absl::StrAppend(&out, "\n");
   }
+  std::vector<std::string> other_end;
+  for (const std::vector<UnitResult>* results : {&a.units, &a.groups}) {
+    for (const UnitResult& r : *results) {
+      if (r.end_time == a.baseline_end_time) continue;
+      other_end.push_back(
+          absl::StrCat(r.unit.label, " (", FormatNumber(sim::ToSeconds(r.end_time)), " s)"));
+    }
+  }
+  if (!other_end.empty()) {
+    absl::StrAppend(&out, "these runs ended at another simulated time than the baseline (",
+                    FormatNumber(sim::ToSeconds(a.baseline_end_time)),
+                    " s), so a metric summed over the run covers another span: ",
+                    absl::StrJoin(other_end, "; "), "\n");
+  }
   if (baseline_good) {
     absl::StrAppend(&out, "the baseline is already at the good value ", good, "\n");
   }

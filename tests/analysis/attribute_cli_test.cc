@@ -99,6 +99,17 @@ TEST(AttributeCommand, QuickstartPartitionCausesTheDivergenceAndTheRepairEndsIt)
   EXPECT_THAT(time.out, ContainsRegex("-\nrepair +faults\\[1\\] +null \\(never converged\\) +- +- "
                                       "+worse without\nsplit +faults\\[0\\] +0 s .* clears it\n"));
   EXPECT_THAT(time.out, HasSubstr("removing this unit alone brings convergence.time to 0: split"));
+
+  // A repair after the workload's end is the run's last event: without it the run ends at the
+  // workload's end (12 s), and the output says that a summed metric then covers another span.
+  CommandResult late = Dsim({"attribute", kQuickstart, "--metric", "convergence.divergence_area",
+                             "--quiet", "--set", "faults[1].at=15s"},
+                            tmp.path());
+  ASSERT_EQ(late.exit_code, 0) << late.err;
+  EXPECT_THAT(late.out,
+              ContainsRegex("these runs ended at another simulated time than the "
+                            "baseline \\(15\\.[0-9]+ s\\), so a metric summed over the run "
+                            "covers another span: .*repair \\(12 s\\)\n"));
 }
 
 // gc-grace-zombie (shrunk as tests/sim/kv_test_util.h does) with its crash of node 2 listed
