@@ -1,5 +1,7 @@
 #include "analysis/progress.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -10,8 +12,10 @@ constexpr int kBarWidth = 30;
 
 }  // namespace
 
-Progress::Progress(std::FILE* err, bool tty, bool enabled, uint64_t total, uint64_t resumed)
+Progress::Progress(std::FILE* err, bool tty, bool enabled, uint64_t total, uint64_t resumed,
+                   std::string label)
     : err_(err),
+      label_(std::move(label)),
       tty_(tty),
       enabled_(enabled),
       total_(total),
@@ -19,7 +23,7 @@ Progress::Progress(std::FILE* err, bool tty, bool enabled, uint64_t total, uint6
       start_(std::chrono::steady_clock::now()),  // wall-clock ok: progress display only
       last_line_(start_) {
   if (!enabled_) return;
-  std::fprintf(err_, "sweep: %llu runs, %llu already complete, %llu to run\n",
+  std::fprintf(err_, "%s: %llu runs, %llu already complete, %llu to run\n", label_.c_str(),
                static_cast<unsigned long long>(total_), static_cast<unsigned long long>(resumed_),
                static_cast<unsigned long long>(total_ - resumed_));
   std::fflush(err_);
@@ -67,7 +71,7 @@ void Progress::Update(uint64_t finished, uint64_t failed, size_t running) {
   if (done < total_ && (tenth > last_tenth_ || now - last_line_ >= kPlainInterval)) {
     last_tenth_ = tenth;
     last_line_ = now;
-    std::fprintf(err_, "sweep: %s\n", Line().c_str());
+    std::fprintf(err_, "%s: %s\n", label_.c_str(), Line().c_str());
     std::fflush(err_);
   }
 }
@@ -75,7 +79,7 @@ void Progress::Update(uint64_t finished, uint64_t failed, size_t running) {
 void Progress::Finish() {
   if (!enabled_) return;
   if (tty_) std::fputs("\r\033[K", err_);
-  std::fprintf(err_, "sweep: %s\n", Line().c_str());
+  std::fprintf(err_, "%s: %s\n", label_.c_str(), Line().c_str());
   std::fflush(err_);
 }
 

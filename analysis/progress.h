@@ -1,6 +1,6 @@
-// Progress of a sweep on stderr. On a terminal: one line redrawn in place, with a bar, counts and
-// an ETA. Otherwise (a log file, CI): a plain line each time another tenth of the runs is done or
-// kPlainInterval passed, and a last line at the end.
+// Progress of a sweep (or of dsim attribute's runs) on stderr. On a terminal: one line redrawn in
+// place, with a bar, counts and an ETA. Otherwise (a log file, CI): a plain line each time another
+// tenth of the runs is done or kPlainInterval passed, and a last line at the end.
 //
 // The elapsed time and ETA come from the wall clock; they are shown, never written to a file.
 #ifndef DSIM_ANALYSIS_PROGRESS_H_
@@ -18,8 +18,9 @@ class Progress {
   static constexpr std::chrono::seconds kPlainInterval{30};
 
   // `total`: runs this invocation is responsible for; `resumed`: how many of them were already
-  // complete. `enabled` false: prints nothing.
-  Progress(std::FILE* err, bool tty, bool enabled, uint64_t total, uint64_t resumed);
+  // complete. `enabled` false: prints nothing. `label` starts every plain line ("sweep: ...").
+  Progress(std::FILE* err, bool tty, bool enabled, uint64_t total, uint64_t resumed,
+           std::string label = "sweep");
 
   // Reports the current counts (runs finished in this invocation, failures among them, children
   // running). Cheap; call after every event and periodically.
@@ -34,6 +35,7 @@ class Progress {
   std::string Line() const;
 
   std::FILE* err_;
+  std::string label_;
   bool tty_;
   bool enabled_;
   uint64_t total_;

@@ -30,6 +30,9 @@ int SummarizeCommand(const std::vector<std::string>& args, std::FILE* out, std::
 int MergeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 // dsim check RESULTS --baseline FILE [--write-baseline FILE]
 int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+// dsim attribute FILE --metric PATH [--set K=V]... [--seed N] [--group each|kind|name] [--jobs N]
+// [--out DIR]
+int AttributeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 // dsim report RESULTS... --out DIR
 int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 

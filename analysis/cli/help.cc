@@ -21,6 +21,7 @@ const char kOverview[] =
     "  merge DIR...    combine the shards of a sweep into one sweep directory\n"
     "  check RESULTS   compare a run or a sweep with a baseline (regression gate)\n"
     "  report RESULTS  plots (PNG, SVG), index.html and report.md of runs and sweeps\n"
+    "  attribute FILE  which fault causes a metric: the scenario rerun without each fault\n"
     "  help scenario   print the reference of every scenario key\n"
     "  help COMMAND    the same as 'dsim COMMAND --help'\n"
     "  version         print the dsim version\n"
@@ -43,10 +44,10 @@ int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE*
   }
   using Command = int (*)(const std::vector<std::string>&, std::FILE*, std::FILE*);
   static const std::pair<const char*, Command> kCommands[] = {
-      {"run", &RunCommand},      {"validate", &ValidateCommand},
-      {"sweep", &SweepCommand},  {"summarize", &SummarizeCommand},
-      {"merge", &MergeCommand},  {"check", &CheckCommand},
-      {"report", &ReportCommand}};
+      {"run", &RunCommand},       {"validate", &ValidateCommand},
+      {"sweep", &SweepCommand},   {"summarize", &SummarizeCommand},
+      {"merge", &MergeCommand},   {"check", &CheckCommand},
+      {"report", &ReportCommand}, {"attribute", &AttributeCommand}};
   for (const auto& [name, command] : kCommands) {
     if (args[0] == name && args.size() == 1) return command({"--help"}, out, err);
   }
@@ -58,7 +59,8 @@ int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE*
   std::fputs(
       "topics:\n"
       "  scenario   the reference of every scenario key\n"
-      "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check, report\n"
+      "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check,\n"
+      "             report, attribute\n"
       "for the commands: dsim help; for a command's options: dsim COMMAND --help\n",
       err);
   return kExitUsage;

@@ -19,8 +19,9 @@ constexpr NamedCommand kCommands[] = {
     {"run", &dsim::cli::RunCommand},       {"validate", &dsim::cli::ValidateCommand},
     {"sweep", &dsim::cli::SweepCommand},   {"summarize", &dsim::cli::SummarizeCommand},
     {"merge", &dsim::cli::MergeCommand},   {"check", &dsim::cli::CheckCommand},
-    {"report", &dsim::cli::ReportCommand}, {"help", &dsim::cli::HelpCommand},
-    {"--help", &dsim::cli::HelpCommand},   {"-h", &dsim::cli::HelpCommand},
+    {"report", &dsim::cli::ReportCommand}, {"attribute", &dsim::cli::AttributeCommand},
+    {"help", &dsim::cli::HelpCommand},     {"--help", &dsim::cli::HelpCommand},
+    {"-h", &dsim::cli::HelpCommand},
 };
 
 }  // namespace

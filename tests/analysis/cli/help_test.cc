@@ -28,7 +28,8 @@ Captured Help(std::vector<std::string> args) {
 constexpr char kTopics[] =
     "topics:\n"
     "  scenario   the reference of every scenario key\n"
-    "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check, report\n"
+    "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check,\n"
+    "             report, attribute\n"
     "for the commands: dsim help; for a command's options: dsim COMMAND --help\n";
 
 TEST(HelpCommandTest, OverviewAndReferenceExitZero) {
@@ -62,6 +63,10 @@ TEST(HelpCommandTest, ACommandAsTopicPrintsItsHelp) {
   r = Help({"run"});
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_THAT(r.out, HasSubstr("--all-metrics"));
+  r = Help({"attribute"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_THAT(r.out, HasSubstr("--group each|kind|name"));
+  EXPECT_THAT(r.out, HasSubstr("usage: dsim attribute FILE"));
   r = Help({"run", "extra"});
   EXPECT_EQ(r.code, kExitUsage);
 }
