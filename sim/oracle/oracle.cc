@@ -95,7 +95,9 @@ void Oracle::OnWriteIssued(uint64_t key, uint32_t column, const CellVersion& v, 
   DSIM_CHECK(key < keys_ && column < columns_);
   CellState& s = cells_[key * columns_ + column];
   ++writes_issued_;
-  if ((s.flags & kIssued) && v.timestamp_us < s.issued_max_ts) ++lost_updates_;
+  if ((s.flags & kIssued) && v.timestamp_us < s.issued_max_ts) {
+    shadowed_unacked_.insert({key * columns_ + column, v.timestamp_us, v.tag, v.tombstone});
+  }
   if (!(s.flags & kIssued) || v.timestamp_us > s.issued_max_ts) s.issued_max_ts = v.timestamp_us;
   s.flags |= kIssued;
   tracker_.AddWrite(key * columns_ + column, v, HeldAtLeast(key, column, v), now);
@@ -106,6 +108,9 @@ void Oracle::OnWriteAcked(uint64_t key, uint32_t column, const CellVersion& v) {
   DSIM_CHECK(key < keys_ && column < columns_);
   CellState& s = cells_[key * columns_ + column];
   tracker_.AckWrite(key * columns_ + column, v);
+  // A write shadowed at its issue is a lost update once it is acknowledged.
+  lost_updates_ +=
+      shadowed_unacked_.erase({key * columns_ + column, v.timestamp_us, v.tag, v.tombstone});
   const CellVersion acked{s.acked_ts, (s.flags & kAckedTomb) != 0, s.acked_tag};
   if (!(s.flags & kAcked) || VersionLess(acked, v)) {
     if (!(s.flags & kAcked)) ++acked_cells_;

@@ -63,8 +63,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "engine/compaction.h"
 #include "engine/partition.h"
 #include "engine/token.h"
@@ -94,8 +96,9 @@ class Oracle {
   // Where the oracle copies every hook (oracle_tap.h); nullptr: none. For tests.
   void SetTap(OracleTap* tap) { tap_ = tap; }
 
-  // A client write of (key, column) with version v was issued at true time `now`. Counts a lost
-  // update when an earlier-issued write of the cell had a strictly larger timestamp; starts the
+  // A client write of (key, column) with version v was issued at true time `now`. Notes a lost
+  // update, counted when the write is acknowledged (OnWriteAcked), when an earlier-issued write
+  // of the cell had a strictly larger timestamp; starts the
   // write's replication lag (reads the replicas when the write is older than the winner and a
   // replica lacking the winner may hold something between the two).
   void OnWriteIssued(uint64_t key, uint32_t column, const CellVersion& v, Nanos now);
@@ -249,6 +252,9 @@ class Oracle {
   uint64_t untracked_cells_ = 0;  // applied cells outside the key space (not checked)
   uint64_t writes_issued_ = 0;
   uint64_t lost_updates_ = 0;
+  // Writes issued with a timestamp below an earlier-issued write of their cell, not yet
+  // acknowledged: (cell index, timestamp, tag, tombstone). One becomes a lost update at its ack.
+  absl::btree_set<std::tuple<uint64_t, int64_t, uint64_t, bool>> shadowed_unacked_;
   uint64_t recomputes_ = 0;
   uint64_t winners_lost_ = 0;
   uint64_t zombies_ = 0;

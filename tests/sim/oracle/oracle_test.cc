@@ -201,17 +201,23 @@ TEST_F(OracleTest, ReplaceRederivesWinnersOnlyTheWipedNodeHeld) {
   EXPECT_EQ(Metric("oracle.winners_lost"), 1u);
 }
 
-TEST_F(OracleTest, LostUpdatesCountLaterWritesWithLowerTimestamps) {
+// A lost update is an acknowledged write that an earlier-issued write of its cell shadows by a
+// larger timestamp; a shadowed write that never meets its consistency level is no loss.
+TEST_F(OracleTest, LostUpdatesCountAcknowledgedLaterWritesWithLowerTimestamps) {
   Oracle& o = *oracle_;
   auto v = [](int64_t ts) { return CellVersion{ts, false, static_cast<uint64_t>(ts)}; };
   o.OnWriteIssued(5, 0, v(100), 0);
   o.OnWriteIssued(5, 0, v(150), 0);
   o.OnWriteIssued(5, 0, v(120), 0);  // issued later, loses to 150
+  o.OnWriteIssued(5, 0, v(130), 0);  // loses to 150 too, but is never acknowledged
   o.OnWriteIssued(5, 0, v(150), 0);  // a tie is not a skew loss
   o.OnWriteIssued(5, 1, v(10), 0);   // another cell
+  for (int64_t ts : {100, 150, 120, 150}) o.OnWriteAcked(5, 0, v(ts));
+  o.OnWriteAcked(5, 0, v(120));  // a second report of the same write counts once
+  o.OnWriteAcked(5, 1, v(10));
   Finish(1, {});
   EXPECT_EQ(Metric("lww.lost_updates"), 1u);
-  EXPECT_EQ(Metric("lww.writes"), 5u);
+  EXPECT_EQ(Metric("lww.writes"), 6u);
 }
 
 TEST_F(OracleTest, ConvergenceTimeAreaAndReference) {
