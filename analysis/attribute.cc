@@ -37,6 +37,7 @@ bool HasNode(const sim::FaultConfig& f) {
     case Kind::kClockJump:
     case Kind::kDriftChange:
     case Kind::kCrash:
+    case Kind::kPowerLoss:
     case Kind::kRestart:
     case Kind::kReplace:
     case Kind::kDropMutations:
@@ -66,7 +67,7 @@ absl::btree_set<size_t> Returns(const sim::Scenario& sc, const std::vector<size_
   for (size_t i : ScheduleOrder(sc)) {
     if (std::binary_search(removed.begin(), removed.end(), i)) continue;
     const sim::FaultConfig& f = sc.faults[i];
-    if (f.kind == Kind::kCrash) down.insert(f.node);
+    if (f.kind == Kind::kCrash || f.kind == Kind::kPowerLoss) down.insert(f.node);
     const bool back = f.kind == Kind::kRestart || f.kind == Kind::kReplace;
     if (back && down.erase(f.node) > 0) out.insert(i);
   }

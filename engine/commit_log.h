@@ -46,6 +46,9 @@ struct CommitLogOptions {
   CommitLogSync sync = CommitLogSync::kPeriodic;
   int64_t sync_period_us = 10'000'000;  // Cassandra's commitlog_sync_period default: 10 s
   std::string file_prefix = "commitlog-";
+  // Test only: a deliberate defect for testing the checkers (sim/check/), never on in a real
+  // configuration. kBatch then acknowledges a record as durable without syncing it.
+  bool defect_batch_skips_sync = false;
 };
 
 struct ReplayResult {

@@ -101,8 +101,9 @@ absl::StatusOr<RecoveryReport> Store::Recover() {
   report.replay = *replay;
 
   commit_log_ = std::make_unique<CommitLog>(
-      disk_, CommitLogOptions{options_.commitlog_sync, options_.commitlog_sync_period_us,
-                              options_.commitlog_prefix});
+      disk_,
+      CommitLogOptions{options_.commitlog_sync, options_.commitlog_sync_period_us,
+                       options_.commitlog_prefix, options_.commitlog_defect_batch_skips_sync});
   if (absl::Status s = commit_log_->Open(); !s.ok()) return s;
   up_ = true;
   // Like Cassandra after replay: flush, then drop the replayed segments, so a later recovery
@@ -118,14 +119,14 @@ absl::StatusOr<RecoveryReport> Store::Recover() {
   return report;
 }
 
-void Store::Crash() {
+void Store::Crash(CrashKind kind) {
   DSIM_CHECK_MSG(up_, "Crash on a store that is down");
   up_ = false;
   DataChanged();
   memtable_.Clear();
   sstables_.clear();
   commit_log_.reset();
-  disk_->DropUnsyncedData();
+  if (kind == CrashKind::kPowerLoss) disk_->DropUnsyncedData();
 }
 
 absl::StatusOr<ApplyResult> Store::Apply(const Mutation& mutation, int64_t now_us) {

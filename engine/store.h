@@ -5,12 +5,14 @@
 // Time (microseconds) comes in as arguments: the store never reads a clock.
 //
 // Lifecycle: a Store starts down; Recover() brings it up (on an empty disk too; Open() does
-// both). Crash() models a process crash with power loss: the memtable is lost and the disk
-// drops every unsynced byte (so under periodic sync the commit-log records since the last
-// Sync are gone); the store is down until Recover(), which loads the SSTables, replays the
-// commit log (stopping at a torn or corrupt tail, counting what it drops), flushes the
-// replayed data to an SSTable and starts a fresh commit log. Statistics are cumulative across
-// crashes (they describe the node, not the process).
+// both). Crash(kind) models a failure: the memtable is always lost. A process crash
+// (CrashKind::kProcess) keeps every byte written to the disk, synced or not (the OS holds the
+// unsynced pages and writes them later), so replay restores every acknowledged write; a power
+// loss (CrashKind::kPowerLoss) also drops every unsynced byte (under periodic sync the commit-log
+// records since the last Sync are gone). The store is down until Recover(), which loads the
+// SSTables, replays the commit log (stopping at a torn or corrupt tail, counting what it drops),
+// flushes the replayed data to an SSTable and starts a fresh commit log. Statistics are cumulative
+// across crashes (they describe the node, not the process).
 //
 // Writes: Apply appends to the commit log and merges into the memtable; once the memtable
 // reaches memtable_flush_threshold_bytes it is flushed to a new SSTable (synced), which makes
@@ -50,6 +52,9 @@
 namespace dsim::engine {
 
 // What one Read did.
+// What a crash takes (see the header comment): the process only, or the machine's power too.
+enum class CrashKind { kProcess, kPowerLoss };
+
 struct ReadStats {
   bool memtable_hit = false;
   uint64_t sstables_consulted = 0;     // filter said "maybe", so the data block was read
@@ -126,9 +131,9 @@ class Store {
   // Brings the store up from what is on the disk. REQUIRES: !up().
   [[nodiscard]] absl::StatusOr<RecoveryReport> Recover();
 
-  // Loses the memtable and drops the disk's unsynced bytes; the store goes down.
+  // Loses the memtable and, for a power loss, the disk's unsynced bytes; the store goes down.
   // REQUIRES: up().
-  void Crash();
+  void Crash(CrashKind kind);
   bool up() const { return up_; }
 
   // Appends to the commit log, merges into the memtable, flushes at the threshold.

@@ -36,6 +36,8 @@ struct StoreOptions {
   // Commit log durability: periodic (Cassandra's default) or batch.
   CommitLogSync commitlog_sync = CommitLogSync::kPeriodic;
   int64_t commitlog_sync_period_us = kDefaultCommitlogSyncPeriodUs;
+  // Test only (CommitLogOptions::defect_batch_skips_sync): a deliberate durability bug.
+  bool commitlog_defect_batch_skips_sync = false;
   // Target payload size of an SSTable data block.
   uint64_t sstable_block_size_bytes = 4096;
   // Cap of the Merkle depth rule (Cassandra: 20).

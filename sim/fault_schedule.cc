@@ -74,6 +74,7 @@ absl::Status FaultSchedule::Check(size_t index) const {
       if (f.node >= n) return bad_node(f.node);
       break;
     case FaultConfig::Kind::kCrash:
+    case FaultConfig::Kind::kPowerLoss:
     case FaultConfig::Kind::kRestart:
     case FaultConfig::Kind::kReplace:
     case FaultConfig::Kind::kDropMutations:
@@ -170,6 +171,7 @@ void FaultSchedule::Apply(size_t index) {
       (*clocks_)[f.node].SetDriftPpb(now, PpmToPpb(f.drift_ppm));
       break;
     case FaultConfig::Kind::kCrash:
+    case FaultConfig::Kind::kPowerLoss:
     case FaultConfig::Kind::kRestart:
     case FaultConfig::Kind::kReplace:
     case FaultConfig::Kind::kDropMutations:
@@ -233,6 +235,7 @@ void FaultSchedule::RecordApplied(size_t index, Nanos now) {
     case FaultConfig::Kind::kClockJump:
     case FaultConfig::Kind::kDriftChange:
     case FaultConfig::Kind::kCrash:
+    case FaultConfig::Kind::kPowerLoss:
     case FaultConfig::Kind::kRestart:
     case FaultConfig::Kind::kReplace:
       r.node = f.node;

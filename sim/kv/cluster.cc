@@ -39,6 +39,7 @@ engine::StoreOptions StoreOptionsFor(const Scenario& scenario) {
                          ? engine::CommitLogSync::kBatch
                          : engine::CommitLogSync::kPeriodic;
   o.commitlog_sync_period_us = std::max<int64_t>(1, s.commitlog_sync_period / kMicrosecond);
+  o.commitlog_defect_batch_skips_sync = s.test_defect == StorageConfig::TestDefect::kBatchSkipsSync;
   o.merkle_max_depth = static_cast<int>(
       std::min<uint32_t>(scenario.repair.merkle_max_depth, engine::MerkleTree::kMaxDepth));
   return o;
@@ -252,15 +253,16 @@ void Cluster::Compact(NodeId id) {
   }
 }
 
-void Cluster::Crash(NodeId id) {
+void Cluster::Crash(NodeId id, engine::CrashKind kind) {
   Node& n = node(id);
   if (!n.up()) {
     ++ignored_node_faults_;
     return;
   }
   ++crashes_;
+  power_losses_ += kind == engine::CrashKind::kPowerLoss;
   ++nodes_down_;
-  oracle_->OnReplicaLost(id, n.Crash(), scheduler_->now());
+  oracle_->OnReplicaLost(id, n.Crash(kind), scheduler_->now());
   for (NodeStateListener* l : listeners_) l->OnNodeDown(id);
 }
 
@@ -278,7 +280,7 @@ void Cluster::Restart(NodeId id) {
 
 void Cluster::Replace(NodeId id) {
   Node& n = node(id);
-  if (n.up()) Crash(id);
+  if (n.up()) Crash(id, engine::CrashKind::kProcess);
   ++replaces_;
   --nodes_down_;
   n.Replace();
@@ -395,6 +397,7 @@ void Cluster::ExportTo(MetricSet* metrics) const {
   ExportBloomAndHll(t, store_options_.bloom_fp_chance, metrics);
 
   metrics->Set("nodes.crashes", crashes_, "count");
+  metrics->Set("nodes.power_losses", power_losses_, "count");
   metrics->Set("nodes.restarts", restarts_, "count");
   metrics->Set("nodes.replaces", replaces_, "count");
   metrics->Set("nodes.ignored_faults", ignored_node_faults_, "count");

@@ -141,8 +141,8 @@ class Cluster : public EventHandler, public ReplicaReader {
   }
 
   // Node faults. Crash of a down node and Restart of an up node are no-ops (counted); Replace
-  // of an up node crashes it first.
-  void Crash(NodeId id);
+  // of an up node crashes it first (its disk is wiped anyway).
+  void Crash(NodeId id, engine::CrashKind kind);
   void Restart(NodeId id);
   void Replace(NodeId id);
 
@@ -171,6 +171,7 @@ class Cluster : public EventHandler, public ReplicaReader {
   int64_t min_tombstone_ldt_us_ = INT64_MAX;
 
   uint64_t crashes_ = 0;
+  uint64_t power_losses_ = 0;  // of the crashes
   uint64_t restarts_ = 0;
   uint64_t replaces_ = 0;
   uint64_t ignored_node_faults_ = 0;

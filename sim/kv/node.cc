@@ -26,14 +26,14 @@ Node::Node(NodeId id, const engine::StoreOptions& options, uint64_t root_seed)
   store_ = OpenStore(options_, disk_.get());
 }
 
-std::vector<std::string> Node::Crash() {
+std::vector<std::string> Node::Crash(engine::CrashKind kind) {
   DSIM_CHECK_MSG(up_, "crash of a node that is down");
   std::vector<std::string> keys;
   keys.reserve(store_->memtable().partition_count());
   for (const auto& [token_key, partition] : store_->memtable().partitions()) {
     keys.push_back(token_key.second);
   }
-  store_->Crash();
+  store_->Crash(kind);
   absl::StatusOr<engine::RecoveryReport> report = store_->Recover();
   DSIM_CHECK_MSG(report.ok(), "recovering a crashed store failed");
   up_ = false;

@@ -2,11 +2,13 @@
 // is up, and the per-node state the cluster layer keeps (hybrid logical clock, repair and
 // streaming busy clocks, active drop_mutations windows).
 //
-// Crash model: Crash() is a process crash with power loss. The store loses its memtable and the
-// disk drops every unsynced byte (engine::Store::Crash); the node then stays down until
+// Crash model: Crash(kind) is a process crash (engine::CrashKind::kProcess: the store loses its
+// memtable, the OS keeps every written byte, so replay loses nothing acknowledged) or a power
+// loss (kPowerLoss: the disk also drops every unsynced byte; engine::Store::Crash); the node
+// then stays down until
 // Restart() or Replace(). Because nothing touches a down node's disk, replaying the commit log
 // at the crash instant gives exactly the state a replay at restart would give, so Crash()
-// recovers the store at once (the engine's Recover: load SSTables, replay the synced log, flush)
+// recovers the store at once (the engine's Recover: load SSTables, replay the log, flush)
 // and the down node keeps that durable state, readable by the oracle and the repair accounting
 // but serving nobody. Restart() marks it up. Replace() gives it a fresh, empty disk and store
 // (same tokens: the replacement takes over the ring position, as replace_address does).
@@ -15,7 +17,8 @@
 //
 //   Node node(3, store_options);
 //   node.store().Apply(mutation, now_us);
-//   std::vector<uint64_t> keys = node.Crash();  // memtable keys whose data may be gone
+//   std::vector<std::string> keys = node.Crash(engine::CrashKind::kPowerLoss);  // memtable keys
+//                                                                // whose data may be gone
 #ifndef DSIM_SIM_NODE_H_
 #define DSIM_SIM_NODE_H_
 
@@ -49,7 +52,7 @@ class Node {
   // Crashes the process and recovers the durable state (see the header comment). Returns the
   // keys that were in the memtable (the only ones whose data the crash can have changed).
   // REQUIRES: up().
-  std::vector<std::string> Crash();
+  std::vector<std::string> Crash(engine::CrashKind kind);
   // REQUIRES: !up().
   void Restart();
   // A fresh disk and store; the node is up. REQUIRES: !up().

@@ -31,7 +31,10 @@ absl::Status NodeFaults::Validate() const {
 void NodeFaults::ApplyNodeFault(size_t index, const FaultConfig& f) {
   switch (f.kind) {
     case FaultConfig::Kind::kCrash:
-      cluster_->Crash(f.node);
+      cluster_->Crash(f.node, engine::CrashKind::kProcess);
+      break;
+    case FaultConfig::Kind::kPowerLoss:
+      cluster_->Crash(f.node, engine::CrashKind::kPowerLoss);
       break;
     case FaultConfig::Kind::kRestart:
       cluster_->Restart(f.node);

@@ -96,6 +96,9 @@ struct StorageConfig {
   CommitlogSync commitlog_sync = CommitlogSync::kPeriodic;  // the engine's default too
   // kPeriodic: a sync every period.
   Nanos commitlog_sync_period = engine::StoreOptions::kDefaultCommitlogSyncPeriodUs * kMicrosecond;
+  // Test only: a deliberate defect that the checkers (sim/check/) and `dsim swarm` must find.
+  enum class TestDefect { kNone, kBatchSkipsSync };
+  TestDefect test_defect = TestDefect::kNone;
 };
 
 // [repair]: Cassandra-style Merkle-tree anti-entropy.
@@ -258,7 +261,7 @@ struct FaultConfig {
     kHeal,           // undo the named fault, or every network fault when `target` is empty
     kClockJump,      // step a node's clock by `jump` (may be negative)
     kDriftChange,    // set a node's drift to `drift_ppm`
-    kCrash,          // the node's process dies: memtable and unsynced commit log lost
+    kCrash,          // the node's process dies: memtable lost; the OS keeps unsynced writes
     kRestart,        // a crashed node comes back and replays its commit log
     kReplace,        // a crashed node comes back with an empty disk
     kDropMutations,  // the node silently drops incoming mutations (a fraction, or named keys)
@@ -266,6 +269,7 @@ struct FaultConfig {
     kRepair,         // a full Merkle repair (of every range, or of `node`'s ranges if set)
     kMark,           // marks the instant convergence time is measured from
     kCorrupt,        // flips a byte in a fraction of the messages of some categories (network)
+    kPowerLoss,      // the node loses power: memtable and every unsynced byte lost
   };
   Kind kind = Kind::kPartition;
   std::string name;               // optional id, for `heal` and reports
@@ -290,7 +294,7 @@ struct FaultConfig {
   // kHeal
   std::string target;
 
-  // kClockJump, kDriftChange, kCrash, kRestart, kReplace, kDropMutations; kRepair when
+  // kClockJump, kDriftChange, kCrash, kPowerLoss, kRestart, kReplace, kDropMutations; kRepair when
   // has_node (repair only that node's ranges)
   NodeId node = 0;
   bool has_node = false;

@@ -98,9 +98,9 @@ void CheckFaultsNeedStorage(Section& top, const Scenario& sc) {
   if (sc.workload.kind == WorkloadConfig::Kind::kKv) return;
   for (size_t i = 0; i < sc.faults.size(); ++i) {
     const FaultConfig::Kind k = sc.faults[i].kind;
-    if (k == FaultConfig::Kind::kCrash || k == FaultConfig::Kind::kRestart ||
-        k == FaultConfig::Kind::kReplace || k == FaultConfig::Kind::kDropMutations ||
-        k == FaultConfig::Kind::kRepair) {
+    if (k == FaultConfig::Kind::kCrash || k == FaultConfig::Kind::kPowerLoss ||
+        k == FaultConfig::Kind::kRestart || k == FaultConfig::Kind::kReplace ||
+        k == FaultConfig::Kind::kDropMutations || k == FaultConfig::Kind::kRepair) {
       ErrorAtPath(top, {absl::StrCat("faults[", i, "].action"), "workload.kind"},
                   absl::StrCat("\"", AV(FaultKindName(k)),
                                "\" needs a storage workload (workload.kind = \"kv\")"));

@@ -31,6 +31,7 @@ const std::initializer_list<std::pair<std::string_view, Kind>> kFaultKinds = {
     {"clock_jump", Kind::kClockJump},
     {"drift_change", Kind::kDriftChange},
     {"crash", Kind::kCrash},
+    {"power_loss", Kind::kPowerLoss},
     {"restart", Kind::kRestart},
     {"replace", Kind::kReplace},
     {"drop_mutations", Kind::kDropMutations},
@@ -47,7 +48,8 @@ constexpr char kOneWayDoc[] =
     "partition: only messages from groups[0] to the others are dropped; cut_link, degrade_link: "
     "only from -> to";
 constexpr char kNodeDoc[] =
-    "clock_jump, drift_change, crash, restart, replace, drop_mutations: the node (required); "
+    "clock_jump, drift_change, crash, power_loss, restart, replace, drop_mutations: the node "
+    "(required); "
     "repair: repair only this node's ranges (optional)";
 
 bool IsNetworkFault(Kind k) {
@@ -334,14 +336,15 @@ constexpr Action kActions[] = {
     {Kind::kReplace, ReadNodeFault},        {Kind::kDropMutations, ReadDropMutations},
     {Kind::kClockJump, ReadClockJump},      {Kind::kDriftChange, ReadDriftChange},
     {Kind::kRepair, ReadRepairFault},       {Kind::kMark, ReadMark},
-    {Kind::kCorrupt, ReadCorrupt},
+    {Kind::kCorrupt, ReadCorrupt},          {Kind::kPowerLoss, ReadNodeFault},
 };
 
 void ReadFault(Section& f, const Scenario& sc, FaultConfig* c) {
-  f.Require("action",
-            "missing: every fault needs an action (partition, cut_link, degrade_link, heal, "
-            "clock_jump, drift_change, crash, restart, replace, drop_mutations, repair, mark, "
-            "corrupt)");
+  f.Require(
+      "action",
+      "missing: every fault needs an action (partition, cut_link, degrade_link, heal, "
+      "clock_jump, drift_change, crash, power_loss, restart, replace, drop_mutations, repair, "
+      "mark, corrupt)");
   f.Enum("action", &c->kind, kFaultKinds, "what happens (required)");
   f.Require("at", "missing: when the fault happens");
   f.Duration("at", &c->at, 0, kYear, "when it happens, in simulated time (required)");

@@ -25,6 +25,11 @@ void ReadStorage(Section s, Scenario* sc) {
          "\"batch\": acknowledge a write only once synced");
   s.Duration("commitlog_sync_period", &st.commitlog_sync_period, 1, kHour,
              "periodic: time between syncs");
+  s.Enum("test_defect", &st.test_defect,
+         {{"none", StorageConfig::TestDefect::kNone},
+          {"batch_skips_sync", StorageConfig::TestDefect::kBatchSkipsSync}},
+         "test only, a deliberate bug for testing the checkers: \"batch_skips_sync\": the batch "
+         "commit log acknowledges writes without syncing them");
   if (st.compaction_min_threshold > st.compaction_max_threshold) {
     s.ErrorAtKeys(
         "compaction_max_threshold", {"compaction_min_threshold"},

@@ -45,10 +45,10 @@ TEST(AttributeCommand, CrashesTogetherCauseTheDataLossRestartsAndRepairDoNot) {
   CommandResult r = Dsim(CrashArgs({"--jobs", "2", "--out", tmp.path() + "/out"}), tmp.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("baseline, every fault: 793 cells"));
-  EXPECT_THAT(r.out, ContainsRegex("every crash \\(5\\) with faults\\[5-9\\] \\(restart\\) +"
+  EXPECT_THAT(r.out, ContainsRegex("every power_loss \\(5\\) with faults\\[5-9\\] \\(restart\\) +"
                                    "faults\\[0-9\\] +0 cells +-793 +100.0 % +clears it"));
   EXPECT_THAT(r.out, HasSubstr("no single fault explains it; together they do: removing every "
-                               "crash (5) brings data_loss.cells to 0"));
+                               "power_loss (5) brings data_loss.cells to 0"));
   EXPECT_THAT(r.out, HasSubstr("the units' shares add up to 300 %"));
   absl::StatusOr<nlohmann::json> j = LoadJsonFile(tmp.path() + "/out/attribution.json");
   ASSERT_TRUE(j.ok()) << j.status();
@@ -68,11 +68,12 @@ TEST(AttributeCommand, CrashesTogetherCauseTheDataLossRestartsAndRepairDoNot) {
     }
   }
   ASSERT_EQ((*j)["groups"].size(), 2u);
-  EXPECT_EQ((*j)["groups"][0]["label"], "every crash (5)");
+  EXPECT_EQ((*j)["groups"][0]["label"], "every power_loss (5)");
   EXPECT_EQ((*j)["groups"][0]["value"], 0.0);
   EXPECT_EQ((*j)["groups"][1]["effect"], "no effect");
   const std::string csv = Slurp(tmp.path() + "/out/attribution.csv");
-  EXPECT_THAT(csv, HasSubstr("group,every crash (5),0 1 2 3 4,5 6 7 8 9,0,-793,1,clears it\n"));
+  EXPECT_THAT(csv,
+              HasSubstr("group,every power_loss (5),0 1 2 3 4,5 6 7 8 9,0,-793,1,clears it\n"));
 }
 
 TEST(AttributeCommand, QuickstartPartitionCausesTheDivergenceAndTheRepairEndsIt) {

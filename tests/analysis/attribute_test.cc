@@ -51,7 +51,7 @@ TEST(AttributeUnits, EachCrashTakesTheRestartOfItsNode) {
   for (size_t n = 0; n < 5; ++n) {
     EXPECT_THAT(units[n].faults, ElementsAre(n));
     EXPECT_THAT(units[n].companions, ElementsAre(n + 5));
-    EXPECT_EQ(units[n].label, absl::StrCat("faults[", n, "] crash at 20s node ", n));
+    EXPECT_EQ(units[n].label, absl::StrCat("faults[", n, "] power_loss at 20s node ", n));
     EXPECT_EQ(units[n].companions_text, absl::StrCat("with faults[", n + 5, "] (restart)"));
   }
   // A restart and the repair are units of their own, and take nothing along.
@@ -64,7 +64,7 @@ TEST(AttributeUnits, EachCrashTakesTheRestartOfItsNode) {
 TEST(AttributeUnits, KindGroupsAreTheActionsWithSeveralFaults) {
   const std::vector<AttributionUnit> groups = KindGroups(CrashPeriodic());
   ASSERT_EQ(groups.size(), 2u);
-  EXPECT_EQ(groups[0].label, "every crash (5)");
+  EXPECT_EQ(groups[0].label, "every power_loss (5)");
   EXPECT_THAT(groups[0].Removed(), ElementsAre(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u));
   EXPECT_EQ(groups[0].companions_text, "with faults[5-9] (restart)");
   EXPECT_EQ(groups[1].label, "every restart (5)");

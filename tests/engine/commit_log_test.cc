@@ -176,7 +176,7 @@ TEST(StoreCommitLogTest, PeriodicCrashLosesOnlyUnsyncedWrites) {
   for (int i = 40; i < 55; ++i) {
     ASSERT_TRUE(store->Apply(Mutation::Put(absl::StrCat("k", i), "c", "v", i), i).ok());
   }
-  store->Crash();
+  store->Crash(CrashKind::kPowerLoss);
   absl::StatusOr<RecoveryReport> report = store->Recover();
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->replay.records_replayed, 40u);
@@ -187,7 +187,7 @@ TEST(StoreCommitLogTest, PeriodicCrashLosesOnlyUnsyncedWrites) {
     EXPECT_EQ(p->has_value(), i < 40) << i;
   }
   // The replayed data was flushed: a second crash loses nothing and replays nothing.
-  store->Crash();
+  store->Crash(CrashKind::kPowerLoss);
   report = store->Recover();
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->replay.records_replayed, 0u);
@@ -205,7 +205,7 @@ TEST(StoreCommitLogTest, BatchCrashLosesNothingAcknowledged) {
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->durable);
   }
-  store->Crash();
+  store->Crash(CrashKind::kPowerLoss);
   absl::StatusOr<RecoveryReport> report = store->Recover();
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->replay.records_replayed, 100u);
@@ -220,7 +220,7 @@ TEST(StoreCommitLogTest, TornTailThroughTheStore) {
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(store->Apply(Mutation::Put(absl::StrCat("k", i), "c", "v", i), i).ok());
   }
-  store->Crash();
+  store->Crash(CrashKind::kPowerLoss);
   std::string segment;
   for (const std::string& name : disk.List()) {
     if (name.rfind("commitlog-", 0) == 0 && *disk.Size(name) > 0) segment = name;

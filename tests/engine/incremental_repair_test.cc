@@ -145,7 +145,7 @@ TEST(IncrementalRepairTest, SecondSessionSeesOnlyNewData) {
   // A restart: repaired survives (the markers), pending is released.
   const size_t repaired = CountState(*store, RepairStatus::kRepaired);
   const auto whole = Collect(store.get(), TokenRange::FullRing(), 0);
-  store->Crash();
+  store->Crash(CrashKind::kPowerLoss);
   ASSERT_TRUE(store->Recover().ok());
   EXPECT_EQ(CountState(*store, RepairStatus::kRepaired), repaired);
   EXPECT_EQ(CountState(*store, RepairStatus::kPending), 0u);
@@ -210,7 +210,7 @@ TEST(IncrementalRepairTest, CompactionKeepsGroupsApart) {
   size_t markers = 0;
   for (const std::string& name : disk.List()) markers += name.ends_with(kMarkerSuffix);
   EXPECT_EQ(markers, 1u);
-  store->Crash();
+  store->Crash(CrashKind::kPowerLoss);
   ASSERT_TRUE(store->Recover().ok());
   EXPECT_EQ(CountState(*store, RepairStatus::kRepaired), 1u);
 }

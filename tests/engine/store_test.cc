@@ -174,7 +174,7 @@ TEST(StoreTest, IngestedPartitionsLandAsOneSSTable) {
   EXPECT_TRUE(got_b.cells().at("y").tombstone);
   EXPECT_EQ(store->stats().partitions_ingested, 2u);
   // Ingested data is durable.
-  store->Crash();
+  store->Crash(CrashKind::kPowerLoss);
   ASSERT_TRUE(store->Recover().ok());
   EXPECT_EQ((*store->Read("b"))->cell_count(), 2u);
 }
@@ -322,7 +322,7 @@ TEST(StoreTest, CorruptSSTableIsAnErrorOnReadAndReportedOnRecovery) {
       store->ForEachPartitionInRange(TokenRange::FullRing(), [](const Partition&) {}).ok());
   // A corrupt footer is reported by recovery and the table left out.
   ASSERT_TRUE(disk.FlipByte(name, *disk.Size(name) - 1).ok());
-  store->Crash();
+  store->Crash(CrashKind::kPowerLoss);
   absl::StatusOr<RecoveryReport> report = store->Recover();
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->corrupt_sstables, std::vector<std::string>{name});

@@ -102,7 +102,7 @@ TEST(IncrementalRepairTest, FailedSessionReleasesItsClaims) {
   // Past the prepare round trip (2 ms) and inside the validation (~300 KB at 64 MiB/s).
   w.scheduler().Run({.until = w.scheduler().now() + 3 * kMillisecond});
   ASSERT_EQ(testing::RepairMetric(w, "repair.incremental.prepares"), 2u);
-  w.cluster().Crash(1);
+  w.cluster().Crash(1, engine::CrashKind::kPowerLoss);
   w.scheduler().Run();
   EXPECT_EQ(w.repair().sessions_failed(), 1u);
   MetricSet m;

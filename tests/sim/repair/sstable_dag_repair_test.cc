@@ -172,7 +172,7 @@ TEST(SSTableDagRepairTest, SwarmFinishesFromThePeerThatFetchedItWhenTheWriterGoe
   w.scheduler().Run(
       {.until = start + static_cast<Nanos>(size * kSecond / (8u << 20)) + 100 * kMillisecond});
   ASSERT_LT(testing::RepairMetric(w, "repair.dag.bytes_fetched") - fetched_first, size);
-  w.cluster().Crash(0);
+  w.cluster().Crash(0, engine::CrashKind::kPowerLoss);
   w.scheduler().Run();
   EXPECT_EQ(w.repair().sessions_failed(), 0u);
   EXPECT_EQ(w.repair().sessions_completed(), 2u);
