@@ -28,8 +28,9 @@ const char kOverview[] =
     "  version         print the dsim version\n"
     "\n"
     "'dsim COMMAND --help' describes a command's options. Exit codes: 0 ok, 1 regression\n"
-    "(dsim check), 2 usage or input error, 3 results not written, 4 simulation failed (dsim\n"
-    "sweep: a run failed), 5 did not converge (metrics.require_convergence).\n";
+    "(dsim check; dsim shrink: the scenario does not fail the check), 2 usage or input error,\n"
+    "3 results not written, 4 simulation failed (dsim sweep: a run failed), 5 did not converge\n"
+    "(metrics.require_convergence).\n";
 
 // `dsim help` and `dsim help --help`: the overview. `dsim help scenario`: the key reference.
 // `dsim help COMMAND`: that command's --help. Any other topic (a typo such as "scenarios") is a
