@@ -119,15 +119,9 @@ absl::StatusOr<Setup> Prepare(const ParsedArgs& a) {
   if (!jobs.ok()) return jobs.status();
   s.options.max_runs = *max_runs;
   s.options.jobs = *jobs;
-  s.overrides = a.GetAll("set");
-  if (std::optional<std::string> seed = a.Get("seed")) {
-    uint64_t v = 0;
-    if (!absl::SimpleAtoi(*seed, &v) || v > static_cast<uint64_t>(INT64_MAX)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--seed: expected a non-negative integer, got '", *seed, "'"));
-    }
-    s.overrides.push_back(absl::StrCat("simulation.seed=", v));
-  }
+  absl::StatusOr<std::vector<std::string>> overrides = ScenarioOverrides(a);
+  if (!overrides.ok()) return overrides.status();
+  s.overrides = *std::move(overrides);
   absl::StatusOr<sim::Scenario> scenario = sim::LoadScenarioFile(a.positional[0], s.overrides);
   if (!scenario.ok()) {
     return absl::InvalidArgumentError(
