@@ -261,6 +261,11 @@ std::vector<AttributionUnit> BuildUnits(const sim::Scenario& sc, Grouping groupi
   return MakeUnits(sc, groups, labels);
 }
 
+std::vector<size_t> Companions(const sim::Scenario& sc, const std::vector<size_t>& faults) {
+  DSIM_CHECK(std::is_sorted(faults.begin(), faults.end()));
+  return CompanionsOf(sc, faults);
+}
+
 std::vector<AttributionUnit> KindGroups(const sim::Scenario& sc) { return KindUnits(sc, 2); }
 
 sim::Scenario WithoutFaults(const sim::Scenario& sc, const std::vector<size_t>& removed) {

@@ -78,6 +78,10 @@ std::vector<AttributionUnit> BuildUnits(const sim::Scenario& scenario, Grouping 
 // at least two faults of its own (Grouping::kKind's units with two or more faults).
 std::vector<AttributionUnit> KindGroups(const sim::Scenario& scenario);
 
+// The faults that removing `faults` (ascending indexes) takes along, as a unit of exactly those
+// faults would (its `companions`, see above): ascending, none of `faults`.
+std::vector<size_t> Companions(const sim::Scenario& scenario, const std::vector<size_t>& faults);
+
 // `scenario` without the faults at `removed` (indexes into scenario.faults, ascending).
 sim::Scenario WithoutFaults(const sim::Scenario& scenario, const std::vector<size_t>& removed);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -21,6 +22,19 @@ size_t Distance(const std::string& a, const std::string& b) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<std::string>> ScenarioOverrides(const ParsedArgs& args) {
+  std::vector<std::string> overrides = args.GetAll("set");
+  if (std::optional<std::string> seed = args.Get("seed")) {
+    uint64_t v = 0;
+    if (!absl::SimpleAtoi(*seed, &v) || v > static_cast<uint64_t>(INT64_MAX)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--seed: expected a non-negative integer, got '", *seed, "'"));
+    }
+    overrides.push_back(absl::StrCat("simulation.seed=", v));
+  }
+  return overrides;
+}
 
 std::optional<std::string> ParsedArgs::Get(const std::string& flag) const {
   auto it = values.find(flag);

@@ -62,6 +62,11 @@ struct ParsedArgs {
 [[nodiscard]] absl::StatusOr<ParsedArgs> ParseArgs(const ArgSpec& spec,
                                                    const std::vector<std::string>& args);
 
+// The scenario overrides of a command that takes `--set` and `--seed`: the --set values, then
+// --seed N as "simulation.seed=N". InvalidArgument "--seed: expected a non-negative integer,
+// got 'X'" for a bad --seed.
+[[nodiscard]] absl::StatusOr<std::vector<std::string>> ScenarioOverrides(const ParsedArgs& args);
+
 // "usage: dsim run FILE [flags]" plus one line per flag.
 std::string Usage(const ArgSpec& spec);
 

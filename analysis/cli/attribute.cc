@@ -86,15 +86,12 @@ std::optional<Setup> Prepare(const ParsedArgs& a, std::FILE* err, int* code) {
   const CommandError fail{"attribute", err};
   *code = kExitUsage;
   Setup s;
-  s.overrides = a.GetAll("set");
-  if (std::optional<std::string> seed = a.Get("seed")) {
-    uint64_t v = 0;
-    if (!absl::SimpleAtoi(*seed, &v) || v > static_cast<uint64_t>(INT64_MAX)) {
-      fail(kExitUsage, absl::StrCat("--seed: expected a non-negative integer, got '", *seed, "'"));
-      return std::nullopt;
-    }
-    s.overrides.push_back(absl::StrCat("simulation.seed=", v));
+  absl::StatusOr<std::vector<std::string>> overrides = ScenarioOverrides(a);
+  if (!overrides.ok()) {
+    fail(kExitUsage, overrides.status().message());
+    return std::nullopt;
   }
+  s.overrides = *std::move(overrides);
   s.info.grouping = analysis::Grouping::kEach;
   if (std::optional<std::string> g = a.Get("group")) {
     std::optional<analysis::Grouping> parsed = analysis::ParseGrouping(*g);

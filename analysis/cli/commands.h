@@ -33,6 +33,8 @@ int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
 // dsim attribute FILE --metric PATH [--set K=V]... [--seed N] [--group each|kind|name] [--jobs N]
 // [--out DIR]
 int AttributeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+// dsim shrink FILE --check CLASS [--max-runs N] [--jobs N] [--out DIR] [--set K=V]... [--seed N]
+int ShrinkCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 // dsim report RESULTS... --out DIR
 int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 

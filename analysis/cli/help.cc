@@ -22,13 +22,15 @@ const char kOverview[] =
     "  check RESULTS   compare a run or a sweep with a baseline (regression gate)\n"
     "  report RESULTS  plots (PNG, SVG), index.html and report.md of runs and sweeps\n"
     "  attribute FILE  which fault causes a metric: the scenario rerun without each fault\n"
+    "  shrink FILE     the smallest scenario that still fails a check (faults, workload, nodes)\n"
     "  help scenario   print the reference of every scenario key\n"
     "  help COMMAND    the same as 'dsim COMMAND --help'\n"
     "  version         print the dsim version\n"
     "\n"
     "'dsim COMMAND --help' describes a command's options. Exit codes: 0 ok, 1 regression\n"
-    "(dsim check), 2 usage or input error, 3 results not written, 4 simulation failed (dsim\n"
-    "sweep: a run failed), 5 did not converge (metrics.require_convergence).\n";
+    "(dsim check; dsim shrink: the scenario does not fail the check), 2 usage or input error,\n"
+    "3 results not written, 4 simulation failed (dsim sweep: a run failed), 5 did not converge\n"
+    "(metrics.require_convergence).\n";
 
 // `dsim help` and `dsim help --help`: the overview. `dsim help scenario`: the key reference.
 // `dsim help COMMAND`: that command's --help. Any other topic (a typo such as "scenarios") is a
@@ -47,7 +49,8 @@ int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE*
       {"run", &RunCommand},       {"validate", &ValidateCommand},
       {"sweep", &SweepCommand},   {"summarize", &SummarizeCommand},
       {"merge", &MergeCommand},   {"check", &CheckCommand},
-      {"report", &ReportCommand}, {"attribute", &AttributeCommand}};
+      {"report", &ReportCommand}, {"attribute", &AttributeCommand},
+      {"shrink", &ShrinkCommand}};
   for (const auto& [name, command] : kCommands) {
     if (args[0] == name && args.size() == 1) return command({"--help"}, out, err);
   }
@@ -60,7 +63,7 @@ int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE*
       "topics:\n"
       "  scenario   the reference of every scenario key\n"
       "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check,\n"
-      "             report, attribute\n"
+      "             report, attribute, shrink\n"
       "for the commands: dsim help; for a command's options: dsim COMMAND --help\n",
       err);
   return kExitUsage;

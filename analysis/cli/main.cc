@@ -20,8 +20,8 @@ constexpr NamedCommand kCommands[] = {
     {"sweep", &dsim::cli::SweepCommand},   {"summarize", &dsim::cli::SummarizeCommand},
     {"merge", &dsim::cli::MergeCommand},   {"check", &dsim::cli::CheckCommand},
     {"report", &dsim::cli::ReportCommand}, {"attribute", &dsim::cli::AttributeCommand},
-    {"help", &dsim::cli::HelpCommand},     {"--help", &dsim::cli::HelpCommand},
-    {"-h", &dsim::cli::HelpCommand},
+    {"shrink", &dsim::cli::ShrinkCommand}, {"help", &dsim::cli::HelpCommand},
+    {"--help", &dsim::cli::HelpCommand},   {"-h", &dsim::cli::HelpCommand},
 };
 
 }  // namespace

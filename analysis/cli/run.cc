@@ -13,7 +13,6 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analysis/cli/args.h"
@@ -71,23 +70,6 @@ int64_t PeakRssKiB() {
   struct rusage ru {};
   ::getrusage(RUSAGE_SELF, &ru);
   return ru.ru_maxrss;
-}
-
-// The --set overrides plus --seed as simulation.seed. Prints a bad --seed to `err` and sets *ok
-// to false.
-std::vector<std::string> Overrides(const ParsedArgs& a, std::FILE* err, bool* ok) {
-  std::vector<std::string> overrides = a.GetAll("set");
-  *ok = true;
-  if (std::optional<std::string> seed = a.Get("seed")) {
-    uint64_t v = 0;
-    if (!absl::SimpleAtoi(*seed, &v) || v > static_cast<uint64_t>(INT64_MAX)) {
-      CommandError{"run", err}(
-          kExitUsage, absl::StrCat("--seed: expected a non-negative integer, got '", *seed, "'"));
-      *ok = false;
-    }
-    overrides.push_back(absl::StrCat("simulation.seed=", v));
-  }
-  return overrides;
 }
 
 struct TimedRun {
@@ -178,9 +160,9 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   std::optional<ParsedArgs> parsed = ParseCommandArgs(RunSpec(), args, out, err, &code);
   if (!parsed) return code;
   const CommandError fail{"run", err};
-  bool ok = true;
-  std::vector<std::string> overrides = Overrides(*parsed, err, &ok);
-  if (!ok) return kExitUsage;
+  absl::StatusOr<std::vector<std::string>> parsed_overrides = ScenarioOverrides(*parsed);
+  if (!parsed_overrides.ok()) return fail(kExitUsage, parsed_overrides.status().message());
+  const std::vector<std::string> overrides = *std::move(parsed_overrides);
   absl::StatusOr<sim::Scenario> scenario = sim::LoadScenarioFile(parsed->positional[0], overrides);
   if (!scenario.ok()) {
     return fail(kExitUsage, absl::StrCat("invalid scenario:\n", scenario.status().message()));

@@ -29,7 +29,7 @@ constexpr char kTopics[] =
     "topics:\n"
     "  scenario   the reference of every scenario key\n"
     "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check,\n"
-    "             report, attribute\n"
+    "             report, attribute, shrink\n"
     "for the commands: dsim help; for a command's options: dsim COMMAND --help\n";
 
 TEST(HelpCommandTest, OverviewAndReferenceExitZero) {
@@ -67,6 +67,10 @@ TEST(HelpCommandTest, ACommandAsTopicPrintsItsHelp) {
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_THAT(r.out, HasSubstr("--group each|kind|name"));
   EXPECT_THAT(r.out, HasSubstr("usage: dsim attribute FILE"));
+  r = Help({"shrink"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_THAT(r.out, HasSubstr("usage: dsim shrink FILE"));
+  EXPECT_THAT(r.out, HasSubstr("--max-runs"));
   r = Help({"run", "extra"});
   EXPECT_EQ(r.code, kExitUsage);
 }
