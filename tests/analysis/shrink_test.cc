@@ -62,7 +62,7 @@ TEST(Shrink, CrashPeriodicDataLossShrinksToAMinimalScenarioThatStillFails) {
   // that then stay down) remain, no restart and no repair; fewer crashes lose nothing.
   EXPECT_EQ(r->after.faults, 3u);
   for (const sim::FaultConfig& f : r->scenario.faults) {
-    EXPECT_EQ(f.kind, sim::FaultConfig::Kind::kCrash);
+    EXPECT_EQ(f.kind, sim::FaultConfig::Kind::kPowerLoss);
   }
   EXPECT_LE(r->after.workload, r->before.workload);
   EXPECT_LE(r->after.nodes, r->before.nodes);
