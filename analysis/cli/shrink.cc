@@ -206,9 +206,8 @@ int ShrinkCommand(const std::vector<std::string>& args, std::FILE* out, std::FIL
                s->check.description.c_str());
   const auto wall_start = std::chrono::steady_clock::now();  // wall-clock ok: printed only
   absl::StatusOr<analysis::ShrinkResult> r = analysis::Shrink(*start, file, s->check, s->options);
-  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                      wall_start)  // wall-clock ok: printed only
-                            .count();
+  const auto wall_end = std::chrono::steady_clock::now();  // wall-clock ok: printed only
+  const double wall_s = std::chrono::duration<double>(wall_end - wall_start).count();
   if (!r.ok()) {
     if (absl::IsFailedPrecondition(r.status())) return fail(kExitRegression, r.status().message());
     if (absl::IsInternal(r.status())) return fail(kExitRunFailed, r.status().message());
