@@ -144,6 +144,7 @@ void Coordinator::Read(NodeId coordinator, uint64_t key) {
   }
   op.responses.resize(op.replicas_n);
   for (auto& r : op.responses) r.reset();
+  cluster_->oracle().AckedVersions(key, &op.acked_at_issue);
   Issue(ref, MessageCategory::kRead, kKvHeaderBytes + static_cast<uint32_t>(op.key_str.size()));
 }
 
@@ -259,10 +260,24 @@ void Coordinator::OnReadResponse(const Delivery& d) {
     ++read_.succeeded;
     ++per_node_[op.coordinator].succeeded;
     read_.latency.Record(scheduler_->now() - op.start);
+    cluster_->oracle().OnReadMet(op.key, op.acked_at_issue, MergedResult(op));
     if (scenario_.cluster.read_repair) StartReadRepair(op);
   }
   if (reply != Reply::kIgnored) CloseIfAllReplied(ref);
   Release(ref);
+}
+
+std::optional<engine::Partition> Coordinator::MergedResult(const Op& read) {
+  std::optional<engine::Partition> merged;
+  for (uint32_t pos = 0; pos < read.replicas_n; ++pos) {
+    if (!read.quorum.counted(pos) || !read.responses[pos]) continue;
+    if (merged) {
+      merged->MergeFrom(*read.responses[pos]);
+    } else {
+      merged = read.responses[pos];
+    }
+  }
+  return merged;
 }
 
 void Coordinator::StartReadRepair(const Op& read) {

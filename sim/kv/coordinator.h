@@ -123,6 +123,8 @@ class Coordinator : public EventHandler, public MessageSink {
     std::string key_str;
     engine::Mutation mutation;                                // writes and read repairs
     std::vector<std::optional<engine::Partition>> responses;  // reads, per position
+    // Reads: the oracle's acknowledged versions of the key's columns at issue (stale reads).
+    std::vector<std::optional<CellVersion>> acked_at_issue;
   };
   struct Counters {
     uint64_t attempted = 0;
@@ -162,6 +164,8 @@ class Coordinator : public EventHandler, public MessageSink {
   void OnReadRequest(const Delivery& d);
   void OnReadResponse(const Delivery& d);
   void OnTimeout(PoolRef ref);
+  // The merge of the responses the read counted (nullopt: none had the partition).
+  static std::optional<engine::Partition> MergedResult(const Op& read);
   // Sends the read's repair mutations, if its responses disagree.
   void StartReadRepair(const Op& read);
 

@@ -196,7 +196,7 @@ uint16_t Oracle::ApplyToRecord(CellState* sp, uint16_t bit, const CellVersion& v
 }
 
 bool Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current,
-                              Nanos now) {
+                              bool destroyed, Nanos now) {
   if (key >= keys_) return false;
   ++recomputes_;
   bool lost = false;
@@ -205,6 +205,7 @@ bool Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition
     CellState& s = cells_[key * columns_ + c];
     if (!(s.flags & kExists)) continue;
     const CellVersion w = Winner(s);
+    const bool tomb_held = w.tombstone && TombHeld(s);
     bool holds = w.tombstone;  // absent cell
     std::optional<CellVersion> held;
     if (current != nullptr) {
@@ -219,7 +220,8 @@ bool Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition
     SetMask(&s, holds ? static_cast<uint16_t>(s.mask | bit) : static_cast<uint16_t>(s.mask & ~bit),
             now);
     TellHeld(key * columns_ + c, bit, held, now);
-    lost |= s.mask == 0;
+    if (destroyed && tomb_held && !TombHeld(s)) s.flags |= kTombLost;
+    lost |= s.mask == 0 || (s.flags & kTombLost);
   }
   return lost;
 }
@@ -231,7 +233,8 @@ void Oracle::RederiveWinners(uint64_t key,
   const uint16_t full = FullMask();
   for (uint32_t c = 0; c < columns_; ++c) {
     CellState& s = cells_[key * columns_ + c];
-    if (!(s.flags & kExists) || s.mask != 0) continue;
+    if (!(s.flags & kExists) || (s.mask != 0 && !(s.flags & kTombLost))) continue;
+    s.flags = static_cast<uint8_t>(s.flags & ~kTombLost);
     ++winners_lost_;
     const std::string column = KvColumn(c);
     std::vector<std::optional<CellVersion>> held(views.size());
@@ -246,10 +249,13 @@ void Oracle::RederiveWinners(uint64_t key,
       if (!best || VersionLess(*best, *held[pos])) best = held[pos];
     }
     if (!best) {
-      // Nothing survives anywhere: the cell is no longer tracked (it was divergent: mask 0).
+      // Nothing survives anywhere: the cell is no longer tracked (it was divergent: mask 0;
+      // a lost tombstone winner every replica holds by absence was not).
       Advance(now);
-      DSIM_CHECK(divergent_ > 0);
-      if (--divergent_ == 0) zero_since_ = now;
+      if (Divergent(s)) {
+        DSIM_CHECK(divergent_ > 0);
+        if (--divergent_ == 0) zero_since_ = now;
+      }
       --tracked_;
       UpdateLagging(&s, LaggingBits(s), 0);
       s.flags = static_cast<uint8_t>(s.flags & ~(kExists | kWinnerTomb));
@@ -289,13 +295,15 @@ void Oracle::OnReplicaWiped(NodeId node, Nanos now) {
     for (uint32_t c = 0; c < columns_; ++c) {
       CellState& s = cells_[key * columns_ + c];
       if (!(s.flags & kExists)) continue;
+      const bool tomb = s.flags & kWinnerTomb;
+      const bool tomb_held = tomb && TombHeld(s);
       s.present = static_cast<uint16_t>(s.present & ~bit);
-      SetMask(&s,
-              (s.flags & kWinnerTomb) ? static_cast<uint16_t>(s.mask | bit)
-                                      : static_cast<uint16_t>(s.mask & ~bit),
+      SetMask(&s, tomb ? static_cast<uint16_t>(s.mask | bit) : static_cast<uint16_t>(s.mask & ~bit),
               now);
       TellHeld(key * columns_ + c, bit, std::nullopt, now);
-      if (s.mask == 0 && (lost.empty() || lost.back() != key)) lost.push_back(key);
+      if (tomb_held && !TombHeld(s)) s.flags |= kTombLost;
+      const bool winner_lost = s.mask == 0 || (s.flags & kTombLost);
+      if (winner_lost && (lost.empty() || lost.back() != key)) lost.push_back(key);
     }
   }
   for (uint64_t key : lost) RederiveWinners(key, ReadReplicas(key), now);
@@ -309,12 +317,12 @@ std::vector<std::optional<engine::Partition>> Oracle::ReadReplicas(uint64_t key)
   return views;
 }
 
-void Oracle::Reread(NodeId node, const std::string& key, Nanos now) {
+void Oracle::Reread(NodeId node, const std::string& key, bool destroyed, Nanos now) {
   const std::optional<uint64_t> index = ParseKvKey(key);
   if (!index || *index >= keys_) return;
   DSIM_CHECK_MSG(reader_ != nullptr, "the oracle reads replicas but has no ReplicaReader");
   const std::optional<engine::Partition> current = reader_->ReadReplica(node, key);
-  if (RecomputeReplica(node, *index, current ? &*current : nullptr, now)) {
+  if (RecomputeReplica(node, *index, current ? &*current : nullptr, destroyed, now)) {
     RederiveWinners(*index, ReadReplicas(*index), now);
   }
 }
@@ -323,7 +331,7 @@ void Oracle::OnReplicaLost(NodeId node, std::vector<std::string> keys, Nanos now
   if (tap_ != nullptr) tap_->Lost(node, keys, now);
   MaybeRebase(now);
   std::sort(keys.begin(), keys.end());
-  for (const std::string& key : keys) Reread(node, key, now);
+  for (const std::string& key : keys) Reread(node, key, /*destroyed=*/true, now);
 }
 
 void Oracle::OnCompaction(NodeId node, const engine::CompactionRecord& record, Nanos now) {
@@ -336,7 +344,9 @@ void Oracle::OnCompaction(NodeId node, const engine::CompactionRecord& record, N
   // keys (a subset of them): that is the set the oracle has always reread after a purge, and a
   // reread can re-derive a winner no replica holds, so narrowing it would change
   // oracle.replica_rereads and, in rare cases, the divergence counts.
-  for (const std::string& key : record.expired_tombstone_keys) Reread(node, key, now);
+  for (const std::string& key : record.expired_tombstone_keys) {
+    Reread(node, key, /*destroyed=*/false, now);
+  }
 }
 
 namespace {
@@ -422,6 +432,9 @@ void Oracle::ExportTo(MetricSet* metrics) const {
   metrics->Set("oracle.replica_rereads", recomputes_, "partitions");
   metrics->Set("oracle.winners_lost", winners_lost_, "cells");
   metrics->Set("oracle.untracked_cells", untracked_cells_, "cells");
+  metrics->Set("reads.checked", reads_checked_, "reads");
+  metrics->Set("reads.stale", stale_reads_, "reads");
+  metrics->Set("reads.stale_cells", stale_read_cells_, "cells");
 }
 
 }  // namespace dsim::sim

@@ -13,7 +13,8 @@
 // A cell is divergent when it has a winner and some replica of its key, up or down, does not
 // hold it (a down node counts with the data it will come back with: its durable state).
 // A winner that no replica holds any more after it lost data (a crash dropping unsynced writes,
-// a replace) has been destroyed everywhere: the winner is then re-derived from what the
+// a replace) has been destroyed everywhere (a tombstone winner: its last copy as a cell went,
+// whatever absence elsewhere stands for): the winner is then re-derived from what the
 // replicas still hold (their merge; none: the cell is no longer tracked), so replicas that
 // agree on what survived count as converged, and the loss shows in data_loss instead. (A copy
 // still in flight, e.g. a hint, that lands later becomes the winner again.) A tombstone winner
@@ -153,11 +154,25 @@ class Oracle {
   // The same per-replica counts recounted from every cell's record, for tests: O(cells x R).
   std::vector<uint64_t> RecountLagging() const;
 
+  // Stale reads (oracle_reads.cc). The largest acknowledged version of each column of `key`
+  // (nullopt: none acknowledged yet), into *acked (resized to columns()), taken when a read is
+  // issued. O(columns), no allocation once *acked has grown.
+  void AckedVersions(uint64_t key, std::vector<std::optional<CellVersion>>* acked) const;
+  // A read of `key`, issued when AckedVersions was `acked_at_issue`, met its consistency level
+  // with `result`, the merge of the responses it counted (nullopt: no replica had the partition).
+  // The read is stale when some column's result neither equals nor supersedes the version
+  // acknowledged before the read began: a write acknowledged to the client is missing from a
+  // later read. Absence reads as a deletion: it is stale only against a live version that no
+  // tombstone winner has since superseded (a purged deletion is not staleness).
+  void OnReadMet(uint64_t key, const std::vector<std::optional<CellVersion>>& acked_at_issue,
+                 const std::optional<engine::Partition>& result);
+  uint64_t stale_reads() const { return stale_reads_; }
+
   // End-of-run checks, reading through the ReplicaReader only the cells the record cannot
   // decide alone.
   void Finish(Nanos end);
 
-  // convergence.*, lww.*, zombies.*, data_loss.* (see the README's metric table).
+  // convergence.*, lww.*, zombies.*, data_loss.*, reads.* (see the README's metric table).
   void ExportTo(MetricSet* metrics) const;
 
  private:
@@ -167,6 +182,10 @@ class Oracle {
     kIssued = 4,      // issued_max_ts is set
     kAcked = 8,       // acked_* is set
     kAckedTomb = 16,
+    // The tombstone winner's last copy was destroyed (a wipe, a loss of unsynced writes): no
+    // replica holds it but by absence, so it is re-derived (RederiveWinners). Not set by a
+    // purge: absence after a purge still holds the delete.
+    kTombLost = 32,
   };
   struct CellState {
     int64_t winner_ts = 0;
@@ -215,13 +234,20 @@ class Oracle {
   // Every replica's current partition `key`, one per ring position (nullopt: none).
   std::vector<std::optional<engine::Partition>> ReadReplicas(uint64_t key);
   // Rereads `node`'s partition `key` (a kv key string) and recomputes its bits; re-derives the
-  // key's lost winners if that leaves one held by no replica.
-  void Reread(NodeId node, const std::string& key, Nanos now);
+  // key's lost winners if that leaves one held by no replica. `destroyed`: the node lost data
+  // (a tombstone it held is gone, not purged).
+  void Reread(NodeId node, const std::string& key, bool destroyed, Nanos now);
   // Re-derives `node`'s bits for `key` from its current partition (nullptr: none), after the
-  // node may have lost data. Returns true when no replica holds some cell's winner any more.
-  bool RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current, Nanos now);
-  // For every cell of `key` that no replica holds the winner of, the winner becomes the merge
-  // of the replicas' current cells (`views`, one per replica position; nullopt: none).
+  // node may have lost data. Returns true when no replica holds some cell's winner any more
+  // (a tombstone winner: no replica holds it but by absence, after `destroyed` took its last
+  // copy; kTombLost).
+  bool RecomputeReplica(NodeId node, uint64_t key, const engine::Partition* current, bool destroyed,
+                        Nanos now);
+  // Whether s's winner is a tombstone held by some replica as a cell, not only by absence.
+  static bool TombHeld(const CellState& s) { return (s.mask & s.present) != 0; }
+  // For every cell of `key` that no replica holds the winner of (mask 0, or kTombLost), the
+  // winner becomes the merge of the replicas' current cells (`views`, one per replica
+  // position; nullopt: none).
   void RederiveWinners(uint64_t key, const std::vector<std::optional<engine::Partition>>& views,
                        Nanos now);
 
@@ -261,6 +287,9 @@ class Oracle {
   uint64_t data_loss_ = 0;
   uint64_t acked_cells_ = 0;
   uint64_t end_checked_cells_ = 0;
+  uint64_t reads_checked_ = 0;  // reads that met their level (OnReadMet)
+  uint64_t stale_reads_ = 0;
+  uint64_t stale_read_cells_ = 0;
 };
 
 }  // namespace dsim::sim

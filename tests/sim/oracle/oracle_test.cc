@@ -201,6 +201,82 @@ TEST_F(OracleTest, ReplaceRederivesWinnersOnlyTheWipedNodeHeld) {
   EXPECT_EQ(Metric("oracle.winners_lost"), 1u);
 }
 
+// The swarm-found bug: a delete that reached only the node then replaced. Its tombstone winner
+// is gone everywhere, although every replica without the cell still "holds" it by absence; the
+// winner must be re-derived (the old value), else the old value repair spreads reads as a
+// zombie and the cell never converges.
+TEST_F(OracleTest, ReplaceRederivesATombstoneWinnerOnlyTheWipedNodeHeld) {
+  Oracle& o = *oracle_;
+  o.OnApplied(0, Live(7, 0, 1, 100), 1);  // only replica 0 has the value
+  o.OnApplied(2, Dead(7, 0, 200), 2);     // only replica 2 the delete (never acknowledged)
+  EXPECT_EQ(o.divergent_cells(), 1u);     // replica 0 lags; 1 holds the delete by absence
+  replicas_.Set(0, Live(7, 0, 1, 100));
+  o.OnReplicaWiped(2, 3);
+  EXPECT_EQ(replicas_.reads, 3u);      // key 7 re-derived: the value is the winner again
+  EXPECT_EQ(o.divergent_cells(), 1u);  // 1 and 2 lack it
+  o.OnApplied(1, Live(7, 0, 1, 100), 4);
+  o.OnApplied(2, Live(7, 0, 1, 100), 4);
+  EXPECT_EQ(o.divergent_cells(), 0u);
+  std::vector<std::vector<std::optional<engine::Partition>>> data(
+      8, std::vector<std::optional<engine::Partition>>(3, Live(7, 0, 1, 100)));
+  Finish(5, data);
+  EXPECT_EQ(Metric("zombies.cells"), 0u);
+  EXPECT_EQ(Metric("oracle.winners_lost"), 1u);
+}
+
+// The same through a loss of unsynced writes (OnReplicaLost) on the only node with the delete.
+// A purge is different: absence still holds a purged delete (ZombieWhenPurgedDeletesMeetOldData).
+TEST_F(OracleTest, LostUnsyncedTombstoneIsRederivedButAPurgedOneIsNot) {
+  Oracle& o = *oracle_;
+  o.OnApplied(0, Live(8, 0, 1, 100), 1);
+  o.OnApplied(2, Dead(8, 0, 200), 2);
+  replicas_.Set(0, Live(8, 0, 1, 100));
+  o.OnReplicaLost(2, {KvKey(8)}, 3);  // replica 2 reads nothing now
+  EXPECT_EQ(o.divergent_cells(), 1u);
+  o.OnApplied(1, Live(8, 0, 1, 100), 4);
+  o.OnApplied(2, Live(8, 0, 1, 100), 4);
+  EXPECT_EQ(o.divergent_cells(), 0u);  // the value is the winner: converged
+  // A purged delete on key 9 stays the winner.
+  o.OnApplied(0, Live(9, 0, 1, 100), 5);
+  o.OnApplied(2, Dead(9, 0, 200), 6);
+  o.OnCompaction(2, Purge(9, Dead(9, 0, 200)), 7);
+  o.OnApplied(2, Live(9, 0, 1, 100), 8);  // repair brings the old value back over it
+  EXPECT_EQ(o.divergent_cells(), 1u);
+}
+
+// A read that met its consistency level is stale when, for some column, it returned a version
+// older than the one acknowledged before it was issued; absence is stale only against a live
+// acknowledged version that no tombstone winner covers.
+TEST_F(OracleTest, StaleReadsAgainstWhatWasAcknowledgedAtIssue) {
+  Oracle& o = *oracle_;
+  std::vector<std::optional<CellVersion>> acked;
+  o.AckedVersions(1, &acked);
+  o.OnReadMet(1, acked, std::nullopt);  // nothing acknowledged yet: nothing to miss
+  const engine::Partition v1 = Live(1, 0, 1, 100);
+  o.OnApplied(0, v1, 1);
+  o.OnWriteAcked(1, 0, VersionOf(v1.cells().begin()->second));
+  o.AckedVersions(1, &acked);
+  o.OnReadMet(1, acked, v1);                  // fresh
+  o.OnReadMet(1, acked, std::nullopt);        // stale: the value is missing
+  o.OnReadMet(1, acked, Live(1, 0, 9, 50));   // stale: older
+  o.OnReadMet(1, acked, Live(1, 0, 2, 300));  // newer than acknowledged: fine
+  // A write acknowledged after issue does not count against the read.
+  const engine::Partition v3 = Live(1, 0, 3, 400);
+  o.OnApplied(0, v3, 2);
+  o.OnWriteAcked(1, 0, VersionOf(v3.cells().begin()->second));
+  o.OnReadMet(1, acked, v1);  // fresh against what was acknowledged at its issue
+  // An acknowledged delete: absence is fine.
+  const engine::Partition d = Dead(1, 0, 500);
+  o.OnApplied(0, d, 3);
+  o.OnWriteAcked(1, 0, VersionOf(d.cells().begin()->second));
+  o.AckedVersions(1, &acked);
+  o.OnReadMet(1, acked, std::nullopt);
+  Finish(4, {});
+  EXPECT_EQ(Metric("reads.checked"), 7u);
+  EXPECT_EQ(Metric("reads.stale"), 2u);
+  EXPECT_EQ(Metric("reads.stale_cells"), 2u);
+}
+
 // A lost update is an acknowledged write that an earlier-issued write of its cell shadows by a
 // larger timestamp; a shadowed write that never meets its consistency level is no loss.
 TEST_F(OracleTest, LostUpdatesCountAcknowledgedLaterWritesWithLowerTimestamps) {
