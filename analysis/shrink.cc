@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/btree_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "analysis/attribute.h"
@@ -28,6 +29,21 @@ struct State {
   sim::Scenario scenario;
   std::string source;
 };
+
+// The fault units the shrinker may remove: every fault's, but those of faults whose names
+// start with kPinnedPrefix (dsim swarm's liveness phase: without its heal, restarts and repair
+// the liveness check fails trivially). A pinned fault still goes as a companion of a removed
+// one (a liveness-phase restart with the crash it ends).
+std::vector<AttributionUnit> Units(const sim::Scenario& sc) {
+  std::vector<AttributionUnit> units;
+  for (AttributionUnit& u : BuildUnits(sc, Grouping::kEach)) {
+    const bool pinned = std::all_of(u.faults.begin(), u.faults.end(), [&](size_t i) {
+      return absl::StartsWith(sc.faults[i].name, kPinnedPrefix);
+    });
+    if (!pinned) units.push_back(std::move(u));
+  }
+  return units;
+}
 
 void Commit(State* st, toml::table table) {
   absl::StatusOr<sim::Scenario> s = LoadCandidate(table, st->source);
@@ -53,8 +69,8 @@ std::string Kinds(const sim::Scenario& sc, const std::vector<size_t>& faults) {
 // the others' own faults plus what removing all of them at once takes along.
 void ShrinkFaults(CandidateRunner* runner, State* st, std::vector<std::string>* steps) {
   const sim::Scenario sc = st->scenario;
-  if (sc.faults.empty()) return Step(runner, steps, "faults: none");
-  const std::vector<AttributionUnit> units = BuildUnits(sc, Grouping::kEach);
+  const std::vector<AttributionUnit> units = Units(sc);
+  if (units.empty()) return Step(runner, steps, "faults: none to remove");
   auto removed_for = [&](const std::vector<size_t>& kept) {
     std::vector<size_t> own;
     for (size_t u = 0; u < units.size(); ++u) {
@@ -208,7 +224,7 @@ bool CheckMinimal(CandidateRunner* runner, State* st, std::vector<std::string>* 
   const size_t before_runs = runner->tested();
   const size_t rounds = st->scenario.faults.size() + 1;
   for (size_t round = 0; round < rounds; ++round) {
-    const std::vector<AttributionUnit> units = BuildUnits(st->scenario, Grouping::kEach);
+    const std::vector<AttributionUnit> units = Units(st->scenario);
     std::vector<toml::table> candidates;
     for (const AttributionUnit& u : units) {
       candidates.push_back(WithoutArrayEntries(st->table, "faults", u.Removed()));

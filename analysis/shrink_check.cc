@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "analysis/attribute.h"
+#include "sim/check/checks.h"
 
 namespace dsim::analysis {
 namespace {
@@ -29,6 +30,12 @@ absl::StatusOr<bool> LosesData(const sim::Scenario&, const sim::RunOutput& out) 
   return cells->has_value() && **cells > 0;
 }
 
+// A checker of sim/check/checks.h: fails where the run breaks what the configuration promises.
+template <sim::check::CheckClass C>
+absl::StatusOr<bool> FailsChecker(const sim::Scenario& scenario, const sim::RunOutput& out) {
+  return sim::check::Evaluate(C, scenario, out.metrics).failed;
+}
+
 struct ClassRow {
   const char* name;
   const char* description;
@@ -39,6 +46,14 @@ struct ClassRow {
 constexpr ClassRow kClasses[] = {
     {"convergence", "the run never converges (convergence.time is null)", &NotConverged},
     {"data_loss", "acknowledged writes are lost (data_loss.cells > 0)", &LosesData},
+    {"lost_writes", "acknowledged writes are lost where the configuration promises none",
+     &FailsChecker<sim::check::CheckClass::kLostWrites>},
+    {"zombies", "deleted data comes back where no tombstone can be purged",
+     &FailsChecker<sim::check::CheckClass::kZombies>},
+    {"liveness", "no convergence within checks.liveness_within",
+     &FailsChecker<sim::check::CheckClass::kLiveness>},
+    {"stale_reads", "a read misses an acknowledged write where R + W > RF promises none",
+     &FailsChecker<sim::check::CheckClass::kStaleReads>},
     {"metric", "--metric PATH is above --above X", nullptr},
 };
 

@@ -3,8 +3,9 @@
 // same class fails, not merely any failure.
 //
 // The classes live in one table (shrink_check.cc, kClasses): a name, a one-line meaning and the
-// predicate. To add one (the checkers' lost_writes, zombies, liveness, stale_reads), add a row
-// whose predicate evaluates that checker on the run's scenario and output.
+// predicate. lost_writes, zombies, liveness and stale_reads are the checkers of
+// sim/check/checks.h, judged on each candidate's own configuration (removing a replace can make
+// a promise hold, removing a power loss can make one void).
 //
 //   absl::StatusOr<FailureCheck> check = MakeFailureCheck("data_loss", {});
 //   absl::StatusOr<bool> fails = check->fails(scenario, output);
@@ -42,9 +43,10 @@ struct MetricThreshold {
 
 // The check of class `name`: "convergence" (the run never converged: convergence.time is null
 // or absent, what `dsim run` exits 5 for under metrics.require_convergence), "data_loss"
-// (data_loss.cells > 0), "metric" (REQUIRES-like: `threshold` set; its metric above the
-// threshold). InvalidArgument for an unknown class, suggesting the closest, or for "metric"
-// without a threshold (or a threshold with another class).
+// (data_loss.cells > 0), the checkers "lost_writes", "zombies", "liveness", "stale_reads"
+// (failed: promised and broken, what `dsim run` exits 6-9 for), "metric" (REQUIRES-like:
+// `threshold` set; its metric above the threshold). InvalidArgument for an unknown class,
+// suggesting the closest, or for "metric" without a threshold (or a threshold with another class).
 [[nodiscard]] absl::StatusOr<FailureCheck> MakeFailureCheck(
     const std::string& name, const std::optional<MetricThreshold>& threshold);
 

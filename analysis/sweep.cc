@@ -84,10 +84,13 @@ absl::Status FinishRun(const std::string& dir, const SweepPlan& plan, const Fini
   const std::string run_dir = absl::StrCat(dir, "/", plan.RunDir(f.tag));
   std::error_code ec;
   const bool has_results = std::filesystem::exists(absl::StrCat(run_dir, "/results.json"), ec);
-  // A run that did not converge under metrics.require_convergence exits 5 but is complete:
-  // its results.json records convergence.time as null, which the summary counts.
-  const bool not_converged = f.exit.signal == 0 && f.exit.exit_code == cli::kExitNotConverged;
-  if ((f.exit.ok() || not_converged) && has_results) return absl::OkStatus();
+  // A run that did not converge under metrics.require_convergence exits 5, one that failed an
+  // enabled check 6-9, but either is complete: its results.json records what the summary
+  // counts.
+  const bool complete_but_failed = f.exit.signal == 0 &&
+                                   f.exit.exit_code >= cli::kExitNotConverged &&
+                                   f.exit.exit_code <= cli::kExitLastCheck;
+  if ((f.exit.ok() || complete_but_failed) && has_results) return absl::OkStatus();
   Finished record = f;
   if (f.exit.ok())
     record.stderr_text += "dsim sweep: the run exited with 0 but wrote no results.json\n";

@@ -23,6 +23,18 @@ size_t Distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+absl::StatusOr<size_t> CountFlag(const ParsedArgs& args, const std::string& flag, size_t fallback,
+                                 size_t max) {
+  std::optional<std::string> text = args.Get(flag);
+  if (!text) return fallback;
+  size_t v = 0;
+  if (!absl::SimpleAtoi(*text, &v) || v < 1 || v > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " ", *text, ": expected an integer in [1, ", max, "]"));
+  }
+  return v;
+}
+
 absl::StatusOr<std::vector<std::string>> ScenarioOverrides(const ParsedArgs& args) {
   std::vector<std::string> overrides = args.GetAll("set");
   if (std::optional<std::string> seed = args.Get("seed")) {

@@ -30,6 +30,10 @@ inline constexpr int kExitUsage = 2;         // bad command line or bad input fi
 inline constexpr int kExitIo = 3;            // results could not be written
 inline constexpr int kExitRunFailed = 4;     // the simulation itself failed (internal error)
 inline constexpr int kExitNotConverged = 5;  // metrics.require_convergence and it did not converge
+// 6-9: an enabled check of [checks] failed (sim/check/checks.h, ExitCodeOf): 6 lost_writes,
+// 7 zombies, 8 liveness, 9 stale_reads. dsim run exits with the first failing one's code.
+inline constexpr int kExitFirstCheck = 6;
+inline constexpr int kExitLastCheck = 9;
 
 struct FlagSpec {
   std::string name;        // without the leading "--"
@@ -66,6 +70,11 @@ struct ParsedArgs {
 // --seed N as "simulation.seed=N". InvalidArgument "--seed: expected a non-negative integer,
 // got 'X'" for a bad --seed.
 [[nodiscard]] absl::StatusOr<std::vector<std::string>> ScenarioOverrides(const ParsedArgs& args);
+
+// The count flag --`flag` (an integer in [1, max]), `fallback` when absent; InvalidArgument
+// naming the flag otherwise.
+[[nodiscard]] absl::StatusOr<size_t> CountFlag(const ParsedArgs& args, const std::string& flag,
+                                               size_t fallback, size_t max);
 
 // "usage: dsim run FILE [flags]" plus one line per flag.
 std::string Usage(const ArgSpec& spec);

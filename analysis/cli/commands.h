@@ -35,6 +35,8 @@ int CheckCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
 int AttributeCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 // dsim shrink FILE --check CLASS [--max-runs N] [--jobs N] [--out DIR] [--set K=V]... [--seed N]
 int ShrinkCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
+// dsim swarm FILE --seeds A..B [--jobs N] [--out DIR] [--set K=V]...
+int SwarmCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 // dsim report RESULTS... --out DIR
 int ReportCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err);
 

@@ -23,6 +23,7 @@ const char kOverview[] =
     "  report RESULTS  plots (PNG, SVG), index.html and report.md of runs and sweeps\n"
     "  attribute FILE  which fault causes a metric: the scenario rerun without each fault\n"
     "  shrink FILE     the smallest scenario that still fails a check (faults, workload, nodes)\n"
+    "  swarm FILE      seeds with drawn configurations and faults, judged by the checkers\n"
     "  help scenario   print the reference of every scenario key\n"
     "  help COMMAND    the same as 'dsim COMMAND --help'\n"
     "  version         print the dsim version\n"
@@ -30,7 +31,8 @@ const char kOverview[] =
     "'dsim COMMAND --help' describes a command's options. Exit codes: 0 ok, 1 regression\n"
     "(dsim check; dsim shrink: the scenario does not fail the check), 2 usage or input error,\n"
     "3 results not written, 4 simulation failed (dsim sweep: a run failed), 5 did not converge\n"
-    "(metrics.require_convergence).\n";
+    "(metrics.require_convergence), 6-9 dsim run: a check of [checks] failed (6 lost_writes,\n"
+    "7 zombies, 8 liveness, 9 stale_reads; dsim swarm: 1 when a seed fails a check).\n";
 
 // `dsim help` and `dsim help --help`: the overview. `dsim help scenario`: the key reference.
 // `dsim help COMMAND`: that command's --help. Any other topic (a typo such as "scenarios") is a
@@ -50,7 +52,7 @@ int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE*
       {"sweep", &SweepCommand},   {"summarize", &SummarizeCommand},
       {"merge", &MergeCommand},   {"check", &CheckCommand},
       {"report", &ReportCommand}, {"attribute", &AttributeCommand},
-      {"shrink", &ShrinkCommand}};
+      {"shrink", &ShrinkCommand}, {"swarm", &SwarmCommand}};
   for (const auto& [name, command] : kCommands) {
     if (args[0] == name && args.size() == 1) return command({"--help"}, out, err);
   }
@@ -63,7 +65,7 @@ int HelpCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE*
       "topics:\n"
       "  scenario   the reference of every scenario key\n"
       "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check,\n"
-      "             report, attribute, shrink\n"
+      "             report, attribute, shrink, swarm\n"
       "for the commands: dsim help; for a command's options: dsim COMMAND --help\n",
       err);
   return kExitUsage;

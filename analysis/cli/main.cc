@@ -20,7 +20,8 @@ constexpr NamedCommand kCommands[] = {
     {"sweep", &dsim::cli::SweepCommand},   {"summarize", &dsim::cli::SummarizeCommand},
     {"merge", &dsim::cli::MergeCommand},   {"check", &dsim::cli::CheckCommand},
     {"report", &dsim::cli::ReportCommand}, {"attribute", &dsim::cli::AttributeCommand},
-    {"shrink", &dsim::cli::ShrinkCommand}, {"help", &dsim::cli::HelpCommand},
+    {"shrink", &dsim::cli::ShrinkCommand}, {"swarm", &dsim::cli::SwarmCommand},
+    {"help", &dsim::cli::HelpCommand},
     {"--help", &dsim::cli::HelpCommand},   {"-h", &dsim::cli::HelpCommand},
 };
 

@@ -20,6 +20,7 @@
 #include "analysis/cli/internal_error.h"
 #include "analysis/cli/memory_limit.h"
 #include "analysis/headline.h"
+#include "sim/check/checks.h"
 #include "sim/resource_estimate.h"
 #include "sim/results.h"
 #include "sim/scenario/scenario.h"
@@ -153,6 +154,25 @@ void PrintSummary(const sim::Scenario& scenario, const sim::RunOutput& output,
                wall_s, static_cast<double>(PeakRssKiB()) / 1024.0);
 }
 
+// The enabled checks of [checks]: one line each (unless quiet), and the exit code of the first
+// that failed (kExitOk when none did).
+int ReportChecks(const sim::Scenario& scenario, const sim::MetricSet& metrics,
+                 const std::string& dir, bool quiet, std::FILE* out, const CommandError& fail) {
+  int code = kExitOk;
+  for (const sim::check::CheckResult& r : sim::check::EvaluateEnabled(scenario, metrics)) {
+    const char* name = sim::check::CheckClassName(r.check);
+    if (!quiet) {
+      std::fprintf(out, "  check %s: %s (%s)\n", name, r.failed ? "FAILED" : "ok",
+                   r.detail.c_str());
+    }
+    if (r.failed && code == kExitOk) {
+      code = fail(sim::check::ExitCodeOf(r.check),
+                  absl::StrCat("check ", name, " failed: ", r.detail, "; results in ", dir));
+    }
+  }
+  return code;
+}
+
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* err) {
@@ -204,7 +224,8 @@ int RunCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE* 
   if (!quiet) {
     PrintSummary(*scenario, *run.output, dir, parsed->Has("all-metrics"), run.wall_s, out);
   }
-  return code;
+  const int check_code = ReportChecks(*scenario, metrics, dir, quiet, out, fail);
+  return code != kExitOk ? code : check_code;
 }
 
 }  // namespace dsim::cli

@@ -53,7 +53,8 @@ const ArgSpec& ShrinkSpec() {
       "written; 4 a run failed.",
       {{"check", "CLASS",
         "the failure to keep (required): convergence (never converges), data_loss "
-        "(data_loss.cells > 0), metric (with --metric and --above)"},
+        "(data_loss.cells > 0), a checker of [checks] (lost_writes, zombies, liveness, "
+        "stale_reads: promised and broken), metric (with --metric and --above)"},
        {"metric", "PATH", "--check metric: the results.json metric, e.g. lww.lost_updates"},
        {"above", "X", "--check metric: fails when the metric is above X"},
        {"max-runs", "N",
@@ -94,28 +95,15 @@ absl::StatusOr<analysis::FailureCheck> ParseCheck(const ParsedArgs& a) {
   return analysis::MakeFailureCheck(*a.Get("check"), threshold);
 }
 
-// A count flag in [1, max]; InvalidArgument naming it.
-absl::StatusOr<size_t> Count(const ParsedArgs& a, const std::string& flag, size_t fallback,
-                             size_t max) {
-  std::optional<std::string> text = a.Get(flag);
-  if (!text) return fallback;
-  size_t v = 0;
-  if (!absl::SimpleAtoi(*text, &v) || v < 1 || v > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, " ", *text, ": expected an integer in [1, ", max, "]"));
-  }
-  return v;
-}
-
 // Flags and scenario; InvalidArgument with the message to print.
 absl::StatusOr<Setup> Prepare(const ParsedArgs& a) {
   Setup s;
   absl::StatusOr<analysis::FailureCheck> check = ParseCheck(a);
   if (!check.ok()) return check.status();
   s.check = *std::move(check);
-  absl::StatusOr<size_t> max_runs = Count(a, "max-runs", kDefaultMaxRuns, kMaxMaxRuns);
+  absl::StatusOr<size_t> max_runs = CountFlag(a, "max-runs", kDefaultMaxRuns, kMaxMaxRuns);
   if (!max_runs.ok()) return max_runs.status();
-  absl::StatusOr<size_t> jobs = Count(a, "jobs", analysis::AvailableCpus(), kMaxJobs);
+  absl::StatusOr<size_t> jobs = CountFlag(a, "jobs", analysis::AvailableCpus(), kMaxJobs);
   if (!jobs.ok()) return jobs.status();
   s.options.max_runs = *max_runs;
   s.options.jobs = *jobs;

@@ -322,6 +322,18 @@ struct MetricsConfig {
   bool require_convergence = false;
 };
 
+// [checks]: the checkers (sim/check/checks.h) `dsim run` evaluates after the run. Each fails
+// the run with an exit code of its own when the configuration promises what it checks and the
+// run breaks the promise; where the configuration promises nothing, the count is reported only.
+struct ChecksConfig {
+  bool lost_writes = false;  // acknowledged writes lost (exit 6)
+  bool zombies = false;      // deleted data come back (exit 7)
+  // After the liveness phase every replica holds the oracle's winners: convergence.time is set
+  // and at most this long (exit 8; 0: off).
+  Nanos liveness_within = 0;
+  bool stale_reads = false;  // a read missing a write acknowledged before it began (exit 9)
+};
+
 // A whole scenario.
 struct Scenario {
   std::string name;  // file stem unless set in [simulation] name
@@ -335,6 +347,7 @@ struct Scenario {
   WorkloadConfig workload;
   std::vector<FaultConfig> faults;
   MetricsConfig metrics;
+  ChecksConfig checks;
 };
 
 }  // namespace dsim::sim

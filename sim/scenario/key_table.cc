@@ -18,6 +18,7 @@ void ReadScenario(Section& top, Scenario* sc) {
   ReadWorkload(top.Table("workload", "what the nodes do"), sc);
   ReadFaults(top, sc);
   ReadMetrics(top.Table("metrics", "sampling of timeseries.csv"), sc);
+  ReadChecks(top.Table("checks", "the checkers dsim run evaluates, each with its exit code"), sc);
 }
 
 std::vector<DocEntry> ScenarioKeys() {

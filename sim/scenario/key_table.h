@@ -64,6 +64,7 @@ void ReadRepair(Section s, Scenario* sc);
 void ReadWorkload(Section s, Scenario* sc);
 void ReadFaults(Section& top, Scenario* sc);
 void ReadMetrics(Section s, Scenario* sc);
+void ReadChecks(Section s, Scenario* sc);
 
 // The keys of a link class (latency, loss, ...), used by [network] and degrade_link faults.
 // Documented once, under [network.link]; elsewhere the reference says "same keys as".

@@ -1,4 +1,5 @@
-// [storage], [repair] and [metrics] of the key table (key_table.h): the sections of flat keys.
+// [storage], [repair], [metrics] and [checks] of the key table (key_table.h): the sections of flat
+// keys.
 #include "absl/strings/str_cat.h"
 #include "engine/merkle_tree.h"
 #include "sim/scenario/key_table.h"
@@ -105,6 +106,28 @@ void ReadMetrics(Section s, Scenario* sc) {
              "interval between rows of timeseries.csv (0: no time series)");
   s.Bool("require_convergence", &sc->metrics.require_convergence,
          "dsim run exits with code 5 when divergent cells remain at the end (a liveness gate)");
+  s.Finish();
+}
+
+void ReadChecks(Section s, Scenario* sc) {
+  ChecksConfig& c = sc->checks;
+  s.Bool("lost_writes", &c.lost_writes,
+         "dsim run exits 6 when acknowledged writes are lost (data_loss.cells > 0) although the "
+         "configuration promises none (sim/check/checks.h): power losses only under batch "
+         "sync, fewer replaces than a write's acknowledgements (W), and no tombstone purged "
+         "before the run ends (gc_grace beyond it, clock offsets, drift and jumps included)");
+  s.Bool("zombies", &c.zombies,
+         "dsim run exits 7 when deleted data comes back (zombies.cells > 0) although the "
+         "configuration promises none: as for lost_writes (a zombie is a delete lost)");
+  s.Duration("liveness_within", &c.liveness_within, 0, kYear,
+             "dsim run exits 8 unless the run converges (convergence.time set) within this long "
+             "of the last fault or mark, when promised: every node up at the end, every network "
+             "fault and drop_mutations window over, a full repair after them, nothing lost as "
+             "for lost_writes (0: off)");
+  s.Bool("stale_reads", &c.stale_reads,
+         "dsim run exits 9 when a read misses a write acknowledged before it began (reads.stale "
+         "> 0) although the configuration promises none: reads and writes overlap (R + W > "
+         "RF), nothing lost as for lost_writes, and no node is replaced");
   s.Finish();
 }
 

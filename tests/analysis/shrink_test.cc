@@ -106,7 +106,10 @@ TEST(FailureCheck, UnknownClassSuggestsTheClosest) {
   absl::StatusOr<FailureCheck> c = MakeFailureCheck("data-loss", std::nullopt);
   ASSERT_FALSE(c.ok());
   EXPECT_THAT(c.status().message(), HasSubstr("did you mean data_loss?"));
-  EXPECT_THAT(c.status().message(), HasSubstr("classes: convergence, data_loss, metric"));
+  EXPECT_THAT(
+      c.status().message(),
+      HasSubstr(
+          "classes: convergence, data_loss, lost_writes, zombies, liveness, stale_reads, metric"));
 }
 
 TEST(FailureCheck, MetricNeedsItsThresholdAndOnlyIt) {

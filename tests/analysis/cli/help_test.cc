@@ -29,7 +29,7 @@ constexpr char kTopics[] =
     "topics:\n"
     "  scenario   the reference of every scenario key\n"
     "  COMMAND    a command's options: run, validate, sweep, summarize, merge, check,\n"
-    "             report, attribute, shrink\n"
+    "             report, attribute, shrink, swarm\n"
     "for the commands: dsim help; for a command's options: dsim COMMAND --help\n";
 
 TEST(HelpCommandTest, OverviewAndReferenceExitZero) {
