@@ -28,15 +28,20 @@ struct State {
   toml::table table;
   sim::Scenario scenario;
   std::string source;
+  bool pin_liveness = false;  // the check needs the liveness phase (FailureCheck)
 };
 
-// The fault units the shrinker may remove: every fault's, but those of faults whose names
-// start with kPinnedPrefix (dsim swarm's liveness phase: without its heal, restarts and repair
-// the liveness check fails trivially). A pinned fault still goes as a companion of a removed
-// one (a liveness-phase restart with the crash it ends).
-std::vector<AttributionUnit> Units(const sim::Scenario& sc) {
+// The fault units the shrinker may remove: every fault's, but, when `pin_liveness`, those of
+// faults whose names start with kPinnedPrefix (dsim swarm's liveness phase: without its heal,
+// restarts and repair the liveness check fails trivially). A pinned fault still goes as a companion
+// of a removed one (a liveness-phase restart with the crash it ends).
+std::vector<AttributionUnit> Units(const sim::Scenario& sc, bool pin_liveness) {
   std::vector<AttributionUnit> units;
   for (AttributionUnit& u : BuildUnits(sc, Grouping::kEach)) {
+    if (!pin_liveness) {
+      units.push_back(std::move(u));
+      continue;
+    }
     const bool pinned = std::all_of(u.faults.begin(), u.faults.end(), [&](size_t i) {
       return absl::StartsWith(sc.faults[i].name, kPinnedPrefix);
     });
@@ -69,7 +74,7 @@ std::string Kinds(const sim::Scenario& sc, const std::vector<size_t>& faults) {
 // the others' own faults plus what removing all of them at once takes along.
 void ShrinkFaults(CandidateRunner* runner, State* st, std::vector<std::string>* steps) {
   const sim::Scenario sc = st->scenario;
-  const std::vector<AttributionUnit> units = Units(sc);
+  const std::vector<AttributionUnit> units = Units(sc, st->pin_liveness);
   if (units.empty()) return Step(runner, steps, "faults: none to remove");
   auto removed_for = [&](const std::vector<size_t>& kept) {
     std::vector<size_t> own;
@@ -224,7 +229,7 @@ bool CheckMinimal(CandidateRunner* runner, State* st, std::vector<std::string>* 
   const size_t before_runs = runner->tested();
   const size_t rounds = st->scenario.faults.size() + 1;
   for (size_t round = 0; round < rounds; ++round) {
-    const std::vector<AttributionUnit> units = Units(st->scenario);
+    const std::vector<AttributionUnit> units = Units(st->scenario, st->pin_liveness);
     std::vector<toml::table> candidates;
     for (const AttributionUnit& u : units) {
       candidates.push_back(WithoutArrayEntries(st->table, "faults", u.Removed()));
@@ -262,7 +267,7 @@ absl::StatusOr<ShrinkResult> Shrink(const toml::table& start, const std::string&
                                     const FailureCheck& check, const ShrinkOptions& options) {
   absl::StatusOr<sim::Scenario> loaded = LoadCandidate(start, source_name);
   if (!loaded.ok()) return loaded.status();
-  State st{start, *std::move(loaded), source_name};
+  State st{start, *std::move(loaded), source_name, check.needs_liveness_phase};
   CandidateRunner runner(source_name, check, options);
   const bool fails = runner.Fails({start}, "baseline")[0];
   if (!runner.status().ok()) return runner.status();

@@ -3,9 +3,9 @@
 // in four stages, each keeping only candidates that still fail:
 //   1. faults: ddmin over the units of the fault schedule, one per fault with its companions
 //      (analysis/attribute.h: a crash takes the restart that brings its node back, a named
-//      network fault its heals), so no candidate names a heal without its fault; faults named
-//      kPinnedPrefix* (dsim swarm's liveness phase) are not units: they stay, unless as a
-//      removed fault's companion;
+//      network fault its heals), so no candidate names a heal without its fault; under a check
+//      that needs_liveness_phase (liveness), faults named kPinnedPrefix* (dsim swarm's liveness
+//      phase) are not units: they stay, unless as a removed fault's companion;
 //   2. workload: ddmin over the `workload.kv.phases` entries, then each remaining phase's
 //      duration cut by bisection to 1/16 of it (faults keep their times: one after the end of
 //      the workload still happens, the run goes on until it has);
@@ -45,7 +45,8 @@
 namespace dsim::analysis {
 
 // The sizes a shrink reports, before and after.
-// Faults whose names start with this are never removed on their own (see stage 1 above).
+// Under the liveness check, faults whose names start with this are never removed on their own
+// (see stage 1 above).
 inline constexpr char kPinnedPrefix[] = "liveness-";
 
 struct ScenarioSize {

@@ -86,6 +86,7 @@ absl::StatusOr<FailureCheck> MakeFailureCheck(const std::string& name,
             : absl::StrCat("--metric and --above go with --check metric, not --check ", name));
   }
   FailureCheck check{row->name, row->description, row->fails};
+  check.needs_liveness_phase = check.name == "liveness";
   if (is_metric) {
     const MetricThreshold t = *threshold;
     check.name = absl::StrCat("metric ", t.path, " > ", t.above);

@@ -32,6 +32,8 @@ struct FailureCheck {
   std::string name;         // the class, "data_loss"; "metric" with its path and threshold
   std::string description;  // what failing means, for the report
   FailurePredicate fails;
+  // dsim shrink keeps the faults named kPinnedPrefix* (analysis/shrink.h): the liveness check.
+  bool needs_liveness_phase = false;
 };
 
 // The threshold of the generic class "metric": fails when the metric at `path` is a number above
