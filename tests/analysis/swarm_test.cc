@@ -105,24 +105,25 @@ TEST(Swarm, TheCorrectSystemPassesEverySeedAndTheOutcomesDoNotDependOnJobs) {
   const Base base = LoadBase({});
   SwarmOptions options;
   options.first = 1;
-  options.last = 8;
+  options.last = 4;  // kept small: every test also runs under ASan in CI
   options.jobs = 2;
   std::vector<uint64_t> order;
   const SwarmReport two = RunSwarm(base.table, base.scenario, kQuickstart, options,
                                    [&](const SeedOutcome& o) { order.push_back(o.seed); });
-  EXPECT_EQ(order, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(order, (std::vector<uint64_t>{1, 2, 3, 4}));
   EXPECT_EQ(two.failed(), 0u);
   for (const SeedOutcome& o : two.seeds) EXPECT_EQ(o.outcome, "ok") << o.seed << " " << o.error;
-  const SeedOutcome alone = RunSwarmSeed(base.table, base.scenario, kQuickstart, 5);
-  EXPECT_EQ(alone.scenario_text, two.seeds[4].scenario_text);
-  EXPECT_EQ(alone.outcome, two.seeds[4].outcome);
+  const SeedOutcome alone = RunSwarmSeed(base.table, base.scenario, kQuickstart, 3);
+  EXPECT_EQ(alone.scenario_text, two.seeds[2].scenario_text);
+  EXPECT_EQ(alone.outcome, two.seeds[2].outcome);
 }
 
 TEST(Swarm, FindsTheBatchSyncDefectAndTheReproducerFailsTheSameCheck) {
   const Base base = LoadBase({"storage.test_defect=batch_skips_sync"});
   SwarmOptions options;
-  options.first = 15;
-  options.last = 22;
+  // Seeds 1..50 fail 6 times, the first at 17 (README); 16..17 keeps the test cheap under ASan.
+  options.first = 16;
+  options.last = 17;
   options.jobs = 2;
   const SwarmReport r = RunSwarm(base.table, base.scenario, kQuickstart, options, nullptr);
   ASSERT_GE(r.failed(), 1u);
