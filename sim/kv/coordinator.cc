@@ -260,29 +260,18 @@ void Coordinator::OnReadResponse(const Delivery& d) {
     ++read_.succeeded;
     ++per_node_[op.coordinator].succeeded;
     read_.latency.Record(scheduler_->now() - op.start);
-    cluster_->oracle().OnReadMet(op.key, op.acked_at_issue, MergedResult(op));
-    if (scenario_.cluster.read_repair) StartReadRepair(op);
+    std::optional<engine::Partition> result =
+        ReadRepair::Merge(op.responses, op.quorum.counted_mask());
+    cluster_->oracle().OnReadMet(op.key, op.acked_at_issue, result);
+    if (scenario_.cluster.read_repair) StartReadRepair(op, std::move(result));
   }
   if (reply != Reply::kIgnored) CloseIfAllReplied(ref);
   Release(ref);
 }
 
-std::optional<engine::Partition> Coordinator::MergedResult(const Op& read) {
-  std::optional<engine::Partition> merged;
-  for (uint32_t pos = 0; pos < read.replicas_n; ++pos) {
-    if (!read.quorum.counted(pos) || !read.responses[pos]) continue;
-    if (merged) {
-      merged->MergeFrom(*read.responses[pos]);
-    } else {
-      merged = read.responses[pos];
-    }
-  }
-  return merged;
-}
-
-void Coordinator::StartReadRepair(const Op& read) {
+void Coordinator::StartReadRepair(const Op& read, std::optional<engine::Partition> merged) {
   std::optional<ReadRepair::Plan> plan =
-      read_repair_.PlanFor(read.responses, read.quorum.counted_mask());
+      read_repair_.PlanFor(read.responses, read.quorum.counted_mask(), std::move(merged));
   if (!plan) return;
   const PoolRef rr = NewOp(OpKind::kReadRepair, read.coordinator, read.key, 0);
   Op& repair = ops_[rr];

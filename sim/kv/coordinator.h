@@ -164,10 +164,9 @@ class Coordinator : public EventHandler, public MessageSink {
   void OnReadRequest(const Delivery& d);
   void OnReadResponse(const Delivery& d);
   void OnTimeout(PoolRef ref);
-  // The merge of the responses the read counted (nullopt: none had the partition).
-  static std::optional<engine::Partition> MergedResult(const Op& read);
-  // Sends the read's repair mutations, if its responses disagree.
-  void StartReadRepair(const Op& read);
+  // Sends the read's repair mutations, if its responses disagree; `merged`: the merge of the
+  // counted responses (ReadRepair::Merge), what the read returned.
+  void StartReadRepair(const Op& read, std::optional<engine::Partition> merged);
 
   const Scenario& scenario_;
   Cluster* cluster_;

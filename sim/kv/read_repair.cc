@@ -5,9 +5,8 @@
 
 namespace dsim::sim {
 
-std::optional<ReadRepair::Plan> ReadRepair::PlanFor(
+std::optional<engine::Partition> ReadRepair::Merge(
     absl::Span<const std::optional<engine::Partition>> responses, uint32_t responded) {
-  // The merge of the responses so far; replicas that answered something else get it.
   std::optional<engine::Partition> merged;
   for (uint32_t i = 0; i < responses.size(); ++i) {
     if (!(responded & (1u << i)) || !responses[i]) continue;
@@ -17,6 +16,18 @@ std::optional<ReadRepair::Plan> ReadRepair::PlanFor(
       merged = responses[i];
     }
   }
+  return merged;
+}
+
+std::optional<ReadRepair::Plan> ReadRepair::PlanFor(
+    absl::Span<const std::optional<engine::Partition>> responses, uint32_t responded) {
+  return PlanFor(responses, responded, Merge(responses, responded));
+}
+
+std::optional<ReadRepair::Plan> ReadRepair::PlanFor(
+    absl::Span<const std::optional<engine::Partition>> responses, uint32_t responded,
+    std::optional<engine::Partition> merged) {
+  // Replicas that answered something other than the merge get it.
   if (!merged) return std::nullopt;
   uint32_t stale = 0;
   for (uint32_t i = 0; i < responses.size(); ++i) {

@@ -33,6 +33,14 @@ class ReadRepair {
   // response equals the merge, or no response holds any data. Counts the plan it returns.
   std::optional<Plan> PlanFor(absl::Span<const std::optional<engine::Partition>> responses,
                               uint32_t responded);
+  // The same, given `merged` = Merge(responses, responded), when the caller has it already.
+  std::optional<Plan> PlanFor(absl::Span<const std::optional<engine::Partition>> responses,
+                              uint32_t responded, std::optional<engine::Partition> merged);
+
+  // The CRDT merge of the responses at the positions in `responded` (nullopt: none had data):
+  // what the read returns.
+  static std::optional<engine::Partition> Merge(
+      absl::Span<const std::optional<engine::Partition>> responses, uint32_t responded);
 
   // read_repair.* metrics.
   void ExportTo(MetricSet* metrics) const;
