@@ -20,6 +20,11 @@ size_t SwarmReport::failed() const {
   return n;
 }
 
+bool Seen(const sim::check::CheckResult& r) {
+  if (r.check == sim::check::CheckClass::kLiveness) return r.failed;
+  return r.observed.value_or(0) > 0;
+}
+
 SeedOutcome RunSwarmSeed(const toml::table& base, const sim::Scenario& base_scenario,
                          const std::string& source_name, uint64_t seed) {
   SwarmDraw draw = DrawSwarm(base, base_scenario, seed);
@@ -79,9 +84,7 @@ SwarmReport RunSwarm(const toml::table& base, const sim::Scenario& base_scenario
     lock.unlock();
     ++report.outcomes[o.outcome];
     for (const sim::check::CheckResult& r : o.checks) {
-      const bool observed =
-          r.check == sim::check::CheckClass::kLiveness ? false : r.observed.value_or(0) > 0;
-      if (observed && !r.promise.holds) {
+      if (Seen(r) && !r.promise.holds) {
         ++report.observed_unpromised[sim::check::CheckClassName(r.check)];
       }
     }

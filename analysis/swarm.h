@@ -53,6 +53,11 @@ struct SwarmReport {
   size_t failed() const;  // seeds whose outcome is not "ok"
 };
 
+// Whether a seed's check result is worth a line: the class happened (its count > 0), or, for
+// liveness, the check failed (a run that may lose data often ends unconverged: not news).
+// What the output notes and SwarmReport::observed_unpromised counts.
+bool Seen(const sim::check::CheckResult& r);
+
 // Runs every seed; calls `on_seed` with each outcome in seed order as soon as it and every
 // earlier seed are done (for streaming output), on the calling thread; may be empty.
 SwarmReport RunSwarm(const toml::table& base, const sim::Scenario& base_scenario,

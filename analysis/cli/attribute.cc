@@ -128,10 +128,7 @@ std::optional<Setup> Prepare(const ParsedArgs& a, std::FILE* err, int* code) {
     fail(kExitUsage, st.message());
     return std::nullopt;
   }
-  // Every thread holds one world: as many as the limit holds.
-  if (estimate.peak_bytes > 0) {
-    s.jobs = std::max<size_t>(1, std::min<uint64_t>(s.jobs, *limit / estimate.peak_bytes));
-  }
+  s.jobs = JobsWithinMemory(s.jobs, estimate, *limit);
   s.info.scenario_file = file;
   s.info.scenario_name = scenario->name;
   s.info.seed = scenario->simulation.seed;

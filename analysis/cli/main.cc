@@ -21,8 +21,8 @@ constexpr NamedCommand kCommands[] = {
     {"merge", &dsim::cli::MergeCommand},   {"check", &dsim::cli::CheckCommand},
     {"report", &dsim::cli::ReportCommand}, {"attribute", &dsim::cli::AttributeCommand},
     {"shrink", &dsim::cli::ShrinkCommand}, {"swarm", &dsim::cli::SwarmCommand},
-    {"help", &dsim::cli::HelpCommand},
-    {"--help", &dsim::cli::HelpCommand},   {"-h", &dsim::cli::HelpCommand},
+    {"help", &dsim::cli::HelpCommand},     {"--help", &dsim::cli::HelpCommand},
+    {"-h", &dsim::cli::HelpCommand},
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -35,6 +36,11 @@ absl::Status CheckMemory(const sim::ResourceEstimate& estimate, uint64_t limit) 
   return absl::InvalidArgumentError(absl::StrCat(
       "estimated peak memory ", sim::FormatEstimate(estimate), "\n  exceeds --max-memory ",
       sim::FormatSize(limit), "; shrink the keys named for the largest parts, or raise the limit"));
+}
+
+size_t JobsWithinMemory(size_t jobs, const sim::ResourceEstimate& estimate, uint64_t limit) {
+  if (estimate.peak_bytes == 0) return jobs;
+  return std::max<size_t>(1, std::min<uint64_t>(jobs, limit / estimate.peak_bytes));
 }
 
 }  // namespace dsim::cli

@@ -27,6 +27,11 @@ FlagSpec MaxMemoryFlag();
 // estimate is above the limit; OK otherwise.
 [[nodiscard]] absl::Status CheckMemory(const sim::ResourceEstimate& estimate, uint64_t limit);
 
+// The commands that run worlds in threads (attribute, shrink, swarm): every thread holds one
+// world, so `jobs` is cut to as many as the limit holds (at least 1; unchanged when the estimate
+// is 0).
+size_t JobsWithinMemory(size_t jobs, const sim::ResourceEstimate& estimate, uint64_t limit);
+
 }  // namespace dsim::cli
 
 #endif  // DSIM_ANALYSIS_CLI_MEMORY_LIMIT_H_

@@ -119,10 +119,7 @@ absl::StatusOr<Setup> Prepare(const ParsedArgs& a) {
   if (!limit.ok()) return limit.status();
   const sim::ResourceEstimate estimate = sim::EstimateResources(*scenario);
   if (absl::Status st = CheckMemory(estimate, *limit); !st.ok()) return st;
-  if (estimate.peak_bytes > 0) {  // every thread holds one world
-    s.options.jobs =
-        std::max<size_t>(1, std::min<uint64_t>(s.options.jobs, *limit / estimate.peak_bytes));
-  }
+  s.options.jobs = JobsWithinMemory(s.options.jobs, estimate, *limit);
   s.dir = a.Get("out").value_or(absl::StrCat("out/", scenario->name, "-shrink"));
   s.scenario = *std::move(scenario);
   return s;

@@ -81,9 +81,7 @@ void PrintSeed(const analysis::SeedOutcome& o, const std::string& repro, std::FI
   for (const std::string& p : o.params) std::fprintf(out, "  %s\n", p.c_str());
   if (!o.error.empty()) std::fprintf(out, "  error: %s\n", o.error.c_str());
   for (const sim::check::CheckResult& r : o.checks) {
-    const bool seen =
-        r.check == sim::check::CheckClass::kLiveness ? r.failed : r.observed.value_or(0) > 0;
-    if (!seen) continue;
+    if (!analysis::Seen(r)) continue;
     std::fprintf(out, "  %s %s: %s\n", r.failed ? "check" : "note",
                  sim::check::CheckClassName(r.check), r.detail.c_str());
   }
@@ -146,10 +144,7 @@ int SwarmCommand(const std::vector<std::string>& args, std::FILE* out, std::FILE
   const sim::ResourceEstimate estimate = sim::EstimateResources(*base);
   if (absl::Status st = CheckMemory(estimate, *limit); !st.ok())
     return fail(kExitUsage, st.message());
-  size_t job_count = *jobs;
-  if (estimate.peak_bytes > 0) {  // every thread holds one world
-    job_count = std::max<size_t>(1, std::min<uint64_t>(job_count, *limit / estimate.peak_bytes));
-  }
+  const size_t job_count = JobsWithinMemory(*jobs, estimate, *limit);
   absl::StatusOr<toml::table> table = analysis::ReadScenarioTable(file, *overrides);
   if (!table.ok()) return fail(kExitUsage, table.status().message());
   const std::string dir = a->Get("out").value_or(absl::StrCat("out/", base->name, "-swarm"));
