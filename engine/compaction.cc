@@ -161,8 +161,12 @@ absl::StatusOr<CompactionOutput> CompactSSTables(
   const int64_t horizon_us = now_us - gc_grace_us;
   std::vector<std::unique_ptr<PartitionIterator>> children =
       OpenInputs(inputs, horizon_us, sstable_options.hll_precision, &r);
-  const uint64_t expected =
-      std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(r.hll_estimate)));
+  // As Cassandra, the merged sketch's estimate sizes the output's Bloom filter. One of 2^53 or
+  // more (up to the sketch's 2^64 ceiling) can only come from a damaged sketch, since no
+  // simulated store holds that many partitions: the inputs' partition count sizes it then.
+  const double estimate =
+      r.hll_estimate < 0x1p53 ? r.hll_estimate : static_cast<double>(r.input_partitions);
+  const uint64_t expected = std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(estimate)));
 
   SSTableBuilder builder(sstable_options, expected);
   MergingIterator it(std::move(children));

@@ -191,7 +191,11 @@ double HyperLogLog::Estimate() const {
   for (int k = q; k >= 1; --k) z = 0.5 * (z + static_cast<double>(counts[k]));
   z += m * Sigma(static_cast<double>(counts[0]) / m);
   const double alpha_inf = 1.0 / (2.0 * kDetLn2);
-  return alpha_inf * m * m / z;
+  // z is 0 only when every register holds q + 1 (Ertl's estimate is then infinite); no set of
+  // 64-bit hashes has more than 2^64 distinct members, so that is the estimate's ceiling.
+  const double ceiling = 18446744073709551616.0;  // 2^64
+  if (z <= 0) return ceiling;
+  return std::min(ceiling, alpha_inf * m * m / z);
 }
 
 std::string HyperLogLog::Serialize() const {

@@ -23,7 +23,8 @@
 //   - otherwise Ertl's improved raw estimator (O. Ertl, "New cardinality estimation algorithms
 //     for HyperLogLog sketches", 2017, section 3.3), which corrects the bias of the classic
 //     raw estimate at small and mid cardinalities without HLL++'s empirical bias tables.
-// With 64-bit hashes no large-range correction is needed. Standard error is about
+// With 64-bit hashes no large-range correction is needed; the estimate is at most 2^64 (when
+// every register holds 64 - p + 1, where Ertl's formula gives infinity). Standard error is about
 // 1.04 / sqrt(m) (1.15 % at p = 13).
 //
 // Serialised form: one byte p, then either m register bytes (dense), or (sparse) the byte

@@ -193,6 +193,24 @@ TEST(HyperLogLogTest, SparseSerializeRoundTrip) {
   EXPECT_FALSE(HyperLogLog::Deserialize(unsorted).ok());
 }
 
+// Every register at its top rank 64 - p + 1 (each hash's bits after the register index all
+// zero) makes Ertl's estimator infinite: the estimate is then 2^64, the size of the hash space,
+// and one register below the top gives a finite estimate under it. Found by the HLL fuzzer.
+TEST(HyperLogLogTest, SaturatedSketchEstimatesTheHashSpace) {
+  HyperLogLog h(4);
+  for (uint64_t i = 1; i < 16; ++i) h.AddHash(i << 60);
+  const double one_short = h.Estimate();
+  EXPECT_TRUE(std::isfinite(one_short));
+  EXPECT_LT(one_short, 0x1p64);
+  h.AddHash(0);
+  ASSERT_EQ(h.registers(), std::vector<uint8_t>(16, 61));
+  EXPECT_EQ(h.Estimate(), 0x1p64);
+  absl::StatusOr<HyperLogLog> back =
+      HyperLogLog::Deserialize(std::string("\x04") + std::string(16, '='));
+  ASSERT_TRUE(back.ok());  // '=' is 61: the fuzzer's input, the same saturated sketch
+  EXPECT_EQ(back->Estimate(), 0x1p64);
+}
+
 TEST(HyperLogLogTest, SerializeRoundTrip) {
   HyperLogLog h(12);
   for (uint64_t i = 0; i < 5000; ++i) h.AddHash(KeyHash(3, i));
