@@ -54,6 +54,8 @@ constexpr ClassRow kClasses[] = {
      &FailsChecker<sim::check::CheckClass::kLiveness>},
     {"stale_reads", "a read misses an acknowledged write where R + W > RF promises none",
      &FailsChecker<sim::check::CheckClass::kStaleReads>},
+    {"ledger", "the independent ledger disagrees with a crash or with the oracle",
+     &FailsChecker<sim::check::CheckClass::kLedger>},
     {"metric", "--metric PATH is above --above X", nullptr},
 };
 

@@ -45,8 +45,8 @@ struct MetricThreshold {
 
 // The check of class `name`: "convergence" (the run never converged: convergence.time is null
 // or absent, what `dsim run` exits 5 for under metrics.require_convergence), "data_loss"
-// (data_loss.cells > 0), the checkers "lost_writes", "zombies", "liveness", "stale_reads"
-// (failed: promised and broken, what `dsim run` exits 6-9 for), "metric" (REQUIRES-like:
+// (data_loss.cells > 0), the checkers "lost_writes", "zombies", "liveness", "stale_reads",
+// "ledger" (failed: promised and broken, what `dsim run` exits 6-10 for), "metric" (REQUIRES-like:
 // `threshold` set; its metric above the threshold). InvalidArgument for an unknown class,
 // suggesting the closest, or for "metric" without a threshold (or a threshold with another class).
 [[nodiscard]] absl::StatusOr<FailureCheck> MakeFailureCheck(

@@ -229,6 +229,7 @@ void Drawer::AddLivenessPhase() {
   checks.insert_or_assign("lost_writes", true);
   checks.insert_or_assign("zombies", true);
   checks.insert_or_assign("stale_reads", true);
+  checks.insert_or_assign("ledger", true);
   checks.insert_or_assign("liveness_within", Ms(bound));
   Param(absl::StrCat("liveness phase at ", Ms(end_), ": heal, restart ", down.size(),
                      " nodes, repair at ", Ms(end_ + kSecond), ", converge within ", Ms(bound)));

@@ -85,7 +85,7 @@ absl::Status FinishRun(const std::string& dir, const SweepPlan& plan, const Fini
   std::error_code ec;
   const bool has_results = std::filesystem::exists(absl::StrCat(run_dir, "/results.json"), ec);
   // A run that did not converge under metrics.require_convergence exits 5, one that failed an
-  // enabled check 6-9, but either is complete: its results.json records what the summary
+  // enabled check 6-10, but either is complete: its results.json records what the summary
   // counts.
   const bool complete_but_failed = f.exit.signal == 0 &&
                                    f.exit.exit_code >= cli::kExitNotConverged &&

@@ -30,10 +30,11 @@ inline constexpr int kExitUsage = 2;         // bad command line or bad input fi
 inline constexpr int kExitIo = 3;            // results could not be written
 inline constexpr int kExitRunFailed = 4;     // the simulation itself failed (internal error)
 inline constexpr int kExitNotConverged = 5;  // metrics.require_convergence and it did not converge
-// 6-9: an enabled check of [checks] failed (sim/check/checks.h, ExitCodeOf): 6 lost_writes,
-// 7 zombies, 8 liveness, 9 stale_reads. dsim run exits with the first failing one's code.
+// 6-10: an enabled check of [checks] failed (sim/check/checks.h, ExitCodeOf): 6 lost_writes,
+// 7 zombies, 8 liveness, 9 stale_reads, 10 ledger. dsim run exits with the first failing one's
+// code.
 inline constexpr int kExitFirstCheck = 6;
-inline constexpr int kExitLastCheck = 9;
+inline constexpr int kExitLastCheck = 10;
 
 struct FlagSpec {
   std::string name;        // without the leading "--"

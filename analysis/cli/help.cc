@@ -31,8 +31,9 @@ const char kOverview[] =
     "'dsim COMMAND --help' describes a command's options. Exit codes: 0 ok, 1 regression\n"
     "(dsim check; dsim shrink: the scenario does not fail the check), 2 usage or input error,\n"
     "3 results not written, 4 simulation failed (dsim sweep: a run failed), 5 did not converge\n"
-    "(metrics.require_convergence), 6-9 dsim run: a check of [checks] failed (6 lost_writes,\n"
-    "7 zombies, 8 liveness, 9 stale_reads; dsim swarm: 1 when a seed fails a check).\n";
+    "(metrics.require_convergence), 6-10 dsim run: a check of [checks] failed (6 lost_writes,\n"
+    "7 zombies, 8 liveness, 9 stale_reads, 10 ledger; dsim swarm: 1 when a seed fails a\n"
+    "check).\n";
 
 // `dsim help` and `dsim help --help`: the overview. `dsim help scenario`: the key reference.
 // `dsim help COMMAND`: that command's --help. Any other topic (a typo such as "scenarios") is a

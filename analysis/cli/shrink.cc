@@ -54,7 +54,8 @@ const ArgSpec& ShrinkSpec() {
       {{"check", "CLASS",
         "the failure to keep (required): convergence (never converges), data_loss "
         "(data_loss.cells > 0), a checker of [checks] (lost_writes, zombies, liveness, "
-        "stale_reads: promised and broken), metric (with --metric and --above)"},
+        "stale_reads: promised and broken; ledger: the independent ledger disagrees), metric "
+        "(with --metric and --above)"},
        {"metric", "PATH", "--check metric: the results.json metric, e.g. lww.lost_updates"},
        {"above", "X", "--check metric: fails when the metric is above X"},
        {"max-runs", "N",

@@ -26,6 +26,7 @@ constexpr ClassRow kRows[] = {
     {CheckClass::kZombies, "zombies", 7, "zombies.cells"},
     {CheckClass::kLiveness, "liveness", 8, "convergence.time"},
     {CheckClass::kStaleReads, "stale_reads", 9, "reads.stale"},
+    {CheckClass::kLedger, "ledger", 10, "ledger.disagreements"},
 };
 
 const ClassRow& RowOf(CheckClass c) {
@@ -171,8 +172,8 @@ Promise Live(const Scenario& sc) {
   // replicas may agree on something else (oracle.h), which the other checks report.
   const Promise kept = Kept(sc);
   if (!kept.holds) return {false, absl::StrCat("data may be lost: ", kept.why)};
-  return {true, absl::StrCat("converges within ", FormatDuration(sc.checks.liveness_within),
-                             ", ", kept.why)};
+  return {true, absl::StrCat("converges within ", FormatDuration(sc.checks.liveness_within), ", ",
+                             kept.why)};
 }
 
 // The check's metric: nullopt when absent or null.
@@ -213,6 +214,8 @@ Promise PromiseOf(CheckClass c, const Scenario& sc) {
       return Live(sc);
     case CheckClass::kStaleReads:
       return NoStaleReads(sc);
+    case CheckClass::kLedger:
+      return {true, "the ledger and the oracle agree on every run"};
   }
   return {};
 }
@@ -227,6 +230,8 @@ bool Enabled(CheckClass c, const Scenario& sc) {
       return sc.checks.liveness_within > 0;
     case CheckClass::kStaleReads:
       return sc.checks.stale_reads;
+    case CheckClass::kLedger:
+      return sc.checks.ledger;
   }
   return false;
 }

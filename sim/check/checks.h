@@ -25,6 +25,11 @@
 //   stale_reads  reads.stale > 0. Promised when a read's replicas always include one that holds
 //                every write acknowledged before the read began: R + W > RF, lost_writes
 //                promised, and no replace at all (a wiped replica answers reads). Exit 9.
+//   ledger       ledger.disagreements > 0: the independent ledger (sim/oracle/ledger.h) saw a
+//                crash change a replica otherwise than the configured durability contract
+//                allows, or recounted lost updates or data loss differently from the oracle.
+//                Always promised (it is a bug in dsim or in its storage engine, or a test
+//                defect); measured only where [checks] ledger is on. Exit 10.
 // The horizon is simulation.duration when set, else the later of the workload's end and the
 // last fault (with its duration).
 //
@@ -44,14 +49,15 @@
 
 namespace dsim::sim::check {
 
-enum class CheckClass { kLostWrites, kZombies, kLiveness, kStaleReads };
+enum class CheckClass { kLostWrites, kZombies, kLiveness, kStaleReads, kLedger };
 inline constexpr CheckClass kAllChecks[] = {CheckClass::kLostWrites, CheckClass::kZombies,
-                                            CheckClass::kLiveness, CheckClass::kStaleReads};
+                                            CheckClass::kLiveness, CheckClass::kStaleReads,
+                                            CheckClass::kLedger};
 
-// "lost_writes", "zombies", "liveness", "stale_reads".
+// "lost_writes", "zombies", "liveness", "stale_reads", "ledger".
 const char* CheckClassName(CheckClass c);
 std::optional<CheckClass> ParseCheckClass(std::string_view name);
-// 6, 7, 8, 9: what `dsim run` exits with when the check fails.
+// 6, 7, 8, 9, 10: what `dsim run` exits with when the check fails.
 int ExitCodeOf(CheckClass c);
 
 struct Promise {

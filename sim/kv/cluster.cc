@@ -77,9 +77,27 @@ void Cluster::Start() {
 void Cluster::OnEvent(const Event& event) {
   DSIM_CHECK(event.kind == EventKind::kCommitlogSync && event.node < size());
   Node& n = node(event.node);
-  if (n.up()) CheckOk(n.store().Sync(LocalMicros(event.node)), "commit log sync");
+  if (n.up()) {
+    CheckOk(n.store().Sync(LocalMicros(event.node)), "commit log sync");
+    if (ledger_ != nullptr) ledger_->OnDurable(event.node);
+  }
   scheduler_->ScheduleDaemon(event.time + scenario_.storage.commitlog_sync_period,
                              EventKind::kCommitlogSync, event.node);
+}
+
+void Cluster::set_ledger(Ledger* ledger) {
+  ledger_ = ledger;
+  ledger_flushes_.clear();
+  for (const std::unique_ptr<Node>& n : nodes_)
+    ledger_flushes_.push_back(n->store().stats().flushes);
+}
+
+void Cluster::NoteFlushes(NodeId id) {
+  if (ledger_ == nullptr) return;
+  const uint64_t flushes = node(id).store().stats().flushes;
+  if (flushes == ledger_flushes_[id]) return;
+  ledger_flushes_[id] = flushes;
+  ledger_->OnDurable(id);
 }
 
 int64_t Cluster::LocalMicros(NodeId id) { return (*clocks_)[id].NowMicros(scheduler_->now()); }
@@ -104,10 +122,15 @@ void Cluster::NoteTombstones(const engine::Partition& p) {
 void Cluster::Apply(NodeId id, const engine::Mutation& mutation) {
   Node& n = node(id);
   DSIM_CHECK_MSG(n.up(), "a mutation applied on a down node");
+  if (ledger_ != nullptr) ledger_->BeforeLogged(id, mutation.partition);
   absl::StatusOr<engine::ApplyResult> r = n.store().Apply(mutation, LocalMicros(id));
   CheckOk(r.status(), "apply");
   NoteTombstones(mutation.partition);
   oracle_->OnApplied(id, mutation.partition, scheduler_->now());
+  if (ledger_ != nullptr) {
+    ledger_->OnLogged(id, mutation.partition);
+    NoteFlushes(id);
+  }
   if (hlc_) n.ObserveHlcMicros(mutation.partition.MaxTimestampUs());
   if (r->flushed) Compact(id);
 }
@@ -121,11 +144,13 @@ void Cluster::Ingest(NodeId id, std::vector<engine::Partition> partitions,
     if (p.empty()) continue;
     NoteTombstones(p);
     oracle_->OnApplied(id, p, now);
+    if (ledger_ != nullptr) ledger_->OnIngested(id, p);
   }
   const engine::SSTableRepairState state =
       pending_session == 0 ? engine::SSTableRepairState{}
                            : engine::SSTableRepairState::Pending(pending_session);
   CheckOk(n.store().IngestPartitions(std::move(partitions), state), "ingest");
+  NoteFlushes(id);
   Compact(id);
 }
 
@@ -134,6 +159,7 @@ void Cluster::Flush(NodeId id) {
   DSIM_CHECK_MSG(n.up(), "a flush on a down node");
   if (n.store().memtable().empty()) return;
   CheckOk(n.store().Flush(), "flush");
+  NoteFlushes(id);
   Compact(id);
 }
 
@@ -168,6 +194,7 @@ Cluster::FileIngest Cluster::IngestSSTableFile(NodeId id, const std::string& fil
     r.cells += p.cell_count();
     NoteTombstones(p);
     oracle_->OnApplied(id, p, now);
+    if (ledger_ != nullptr) ledger_->OnIngested(id, p);
   }
   if (r.filtered == 0) {
     r.byte_identical = true;
@@ -176,6 +203,7 @@ Cluster::FileIngest Cluster::IngestSSTableFile(NodeId id, const std::string& fil
     CheckOk(n.store().IngestPartitions(std::move(kept)), "filtered SSTable ingest");
   }
   r.written = n.store().sstables().back()->metadata().content_digest;
+  NoteFlushes(id);
   Compact(id);
   return r;
 }
@@ -187,6 +215,7 @@ engine::Store::PrepareReport Cluster::PrepareIncremental(NodeId id, const engine
   absl::StatusOr<engine::Store::PrepareReport> r =
       n.store().PrepareIncrementalRepair(range, session);
   CheckOk(r.status(), "incremental repair prepare");
+  NoteFlushes(id);
   Compact(id);  // the flush may have filled a bucket
   return *r;
 }
@@ -196,6 +225,7 @@ void Cluster::FinalizeIncremental(NodeId id, uint64_t session) {
   DSIM_CHECK_MSG(n.up(), "incremental repair finalized on a down node");
   CheckOk(n.store().FinalizeIncrementalRepair(session, LocalMicros(id)).status(),
           "incremental repair finalize");
+  NoteFlushes(id);
   Compact(id);  // repaired tables may now fill a bucket
 }
 
@@ -203,6 +233,7 @@ void Cluster::ReleaseIncremental(NodeId id, uint64_t session) {
   Node& n = node(id);
   DSIM_CHECK_MSG(n.up(), "incremental repair released on a down node");
   n.store().ReleaseIncrementalRepair(session);
+  NoteFlushes(id);
   Compact(id);
 }
 
@@ -250,6 +281,7 @@ void Cluster::Compact(NodeId id) {
       for (const engine::CompactionInput& in : record.inputs) purge_scans_ += in.tombstones > 0;
     }
     oracle_->OnCompaction(id, record, scheduler_->now());
+    if (ledger_ != nullptr) ledger_->OnCompaction(id, record);
   }
 }
 
@@ -262,7 +294,14 @@ void Cluster::Crash(NodeId id, engine::CrashKind kind) {
   ++crashes_;
   power_losses_ += kind == engine::CrashKind::kPowerLoss;
   ++nodes_down_;
-  oracle_->OnReplicaLost(id, n.Crash(kind), scheduler_->now());
+  if (ledger_ == nullptr) {
+    oracle_->OnReplicaLost(id, n.Crash(kind), scheduler_->now());
+  } else {
+    ledger_->BeforeCrash(id, n.MemtableKeys());
+    oracle_->OnReplicaLost(id, n.Crash(kind), scheduler_->now());
+    ledger_->AfterCrash(id, kind == engine::CrashKind::kPowerLoss);
+    ledger_flushes_[id] = n.store().stats().flushes;
+  }
   for (NodeStateListener* l : listeners_) l->OnNodeDown(id);
 }
 
@@ -285,6 +324,10 @@ void Cluster::Replace(NodeId id) {
   --nodes_down_;
   n.Replace();
   oracle_->OnReplicaWiped(id, scheduler_->now());
+  if (ledger_ != nullptr) {
+    ledger_->OnWiped(id);
+    ledger_flushes_[id] = n.store().stats().flushes;
+  }
   for (NodeStateListener* l : listeners_) l->OnNodeUp(id);
 }
 

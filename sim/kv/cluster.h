@@ -49,6 +49,7 @@
 #include "sim/core/scheduler.h"
 #include "sim/kv/node.h"
 #include "sim/kv/ring.h"
+#include "sim/oracle/ledger.h"
 #include "sim/oracle/oracle.h"
 #include "sim/oracle/replica_reader.h"
 #include "sim/scenario/config.h"
@@ -82,6 +83,11 @@ class Cluster : public EventHandler, public ReplicaReader {
   const Node& node(NodeId id) const { return *nodes_[id]; }
   const Ring& ring() const { return *ring_; }
   Oracle& oracle() { return *oracle_; }
+  // The independent ledger ([checks] ledger; nullptr: none), told of the same changes as the
+  // oracle and of every durability event (sync ticks, flushes, crashes). REQUIRES: set before
+  // Start; it outlives the cluster's use of it.
+  void set_ledger(Ledger* ledger);
+  Ledger* ledger() { return ledger_; }
   Scheduler& scheduler() { return *scheduler_; }
   uint32_t nodes_down() const { return nodes_down_; }
 
@@ -155,12 +161,17 @@ class Cluster : public EventHandler, public ReplicaReader {
   // Runs the store's compactions until none qualifies, reporting each to the oracle.
   void Compact(NodeId id);
   void NoteTombstones(const engine::Partition& p);
+  // Tells the ledger (if any) that node id's pending data is durable when its store flushed
+  // since the ledger last heard.
+  void NoteFlushes(NodeId id);
 
   const Scenario& scenario_;
   Scheduler* scheduler_;
   std::vector<NodeClock>* clocks_;
   const Ring* ring_;
   Oracle* oracle_;
+  Ledger* ledger_ = nullptr;
+  std::vector<uint64_t> ledger_flushes_;  // by node: the store's flush count the ledger saw
   bool hlc_;
   engine::StoreOptions store_options_;
   std::vector<std::unique_ptr<Node>> nodes_;

@@ -124,6 +124,7 @@ void Coordinator::Write(NodeId coordinator, uint64_t key, uint32_t first_column,
     engine::Cell cell = remove ? engine::Cell::Tombstone(ts, ldt)
                                : engine::Cell::Live(KvValue(next_write_id_++, value_bytes_), ts);
     oracle.OnWriteIssued(key, c, VersionOf(cell), scheduler_->now());
+    if (Ledger* ledger = cluster_->ledger()) ledger->OnWriteIssued(key, c, VersionOf(cell));
     op.mutation.partition.Put(KvColumn(c), cell);
   }
   op.digest = KvTraceDigest(op.mutation.partition);
@@ -222,6 +223,9 @@ void Coordinator::OnWriteAck(const Delivery& d) {
     write_.latency.Record(scheduler_->now() - op.start);
     for (const auto& [name, cell] : op.mutation.partition.cells()) {
       cluster_->oracle().OnWriteAcked(op.key, *ParseKvColumn(name), VersionOf(cell));
+      if (Ledger* ledger = cluster_->ledger()) {
+        ledger->OnWriteAcked(op.key, *ParseKvColumn(name), VersionOf(cell));
+      }
     }
   }
   if (reply != Reply::kIgnored) CloseIfAllReplied(ref);

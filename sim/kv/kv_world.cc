@@ -33,6 +33,10 @@ absl::StatusOr<std::unique_ptr<KvWorld>> KvWorld::Create(const Scenario& scenari
   w->oracle_ = std::make_unique<Oracle>(s.workload.kv.keys, s.workload.kv.columns, &*w->ring_);
   w->cluster_ =
       std::make_unique<Cluster>(s, &w->scheduler_, &w->clocks_, &*w->ring_, w->oracle_.get());
+  if (s.checks.ledger) {
+    w->ledger_ = std::make_unique<Ledger>(s, &*w->ring_, w->cluster_.get());
+    w->cluster_->set_ledger(w->ledger_.get());
+  }
   w->coordinator_ =
       std::make_unique<Coordinator>(s, w->cluster_.get(), w->network_.get(), &w->scheduler_);
   if (s.cluster.failure_detector == ClusterConfig::FailureDetector::kPhi) {
@@ -106,6 +110,10 @@ void KvWorld::Finish(RunOutput* out) {
   windows_->Cut(end);
   MetricSet* m = &out->metrics;
   oracle_->ExportTo(m);
+  if (ledger_) {
+    ledger_->Finish(*m);
+    ledger_->ExportTo(m);
+  }
   coordinator_->ExportTo(m);
   if (failure_detector_) failure_detector_->ExportTo(m);
   repair_->ExportTo(m);

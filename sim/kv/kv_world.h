@@ -41,6 +41,7 @@
 #include "sim/kv/ring.h"
 #include "sim/kv/window_recorder.h"
 #include "sim/net/network.h"
+#include "sim/oracle/ledger.h"
 #include "sim/oracle/oracle.h"
 #include "sim/repair/repair_service.h"
 #include "sim/run_output.h"
@@ -88,6 +89,7 @@ class KvWorld {
   std::vector<NodeClock> clocks_;
   std::optional<Ring> ring_;
   std::unique_ptr<Oracle> oracle_;
+  std::unique_ptr<Ledger> ledger_;  // [checks] ledger
   std::unique_ptr<Cluster> cluster_;
   std::unique_ptr<FailureDetector> failure_detector_;
   std::unique_ptr<Coordinator> coordinator_;

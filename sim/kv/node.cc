@@ -28,11 +28,7 @@ Node::Node(NodeId id, const engine::StoreOptions& options, uint64_t root_seed)
 
 std::vector<std::string> Node::Crash(engine::CrashKind kind) {
   DSIM_CHECK_MSG(up_, "crash of a node that is down");
-  std::vector<std::string> keys;
-  keys.reserve(store_->memtable().partition_count());
-  for (const auto& [token_key, partition] : store_->memtable().partitions()) {
-    keys.push_back(token_key.second);
-  }
+  std::vector<std::string> keys = MemtableKeys();
   store_->Crash(kind);
   absl::StatusOr<engine::RecoveryReport> report = store_->Recover();
   DSIM_CHECK_MSG(report.ok(), "recovering a crashed store failed");
@@ -40,6 +36,15 @@ std::vector<std::string> Node::Crash(engine::CrashKind kind) {
   ++incarnation_;
   validation_busy_until = 0;
   stream_busy_until = 0;
+  return keys;
+}
+
+std::vector<std::string> Node::MemtableKeys() const {
+  std::vector<std::string> keys;
+  keys.reserve(store_->memtable().partition_count());
+  for (const auto& [token_key, partition] : store_->memtable().partitions()) {
+    keys.push_back(token_key.second);
+  }
   return keys;
 }
 

@@ -53,6 +53,8 @@ class Node {
   // keys that were in the memtable (the only ones whose data the crash can have changed).
   // REQUIRES: up().
   std::vector<std::string> Crash(engine::CrashKind kind);
+  // The keys of the partitions in the memtable, in its order. REQUIRES: up().
+  std::vector<std::string> MemtableKeys() const;
   // REQUIRES: !up().
   void Restart();
   // A fresh disk and store; the node is up. REQUIRES: !up().

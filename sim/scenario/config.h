@@ -332,6 +332,8 @@ struct ChecksConfig {
   // and at most this long (exit 8; 0: off).
   Nanos liveness_within = 0;
   bool stale_reads = false;  // a read missing a write acknowledged before it began (exit 9)
+  // Keep the independent ledger (sim/oracle/ledger.h) and fail when it disagrees (exit 10).
+  bool ledger = false;
 };
 
 // A whole scenario.

@@ -109,7 +109,8 @@ TEST(FailureCheck, UnknownClassSuggestsTheClosest) {
   EXPECT_THAT(
       c.status().message(),
       HasSubstr(
-          "classes: convergence, data_loss, lost_writes, zombies, liveness, stale_reads, metric"));
+          "classes: convergence, data_loss, lost_writes, zombies, liveness, stale_reads, ledger, "
+          "metric"));
 }
 
 TEST(FailureCheck, MetricNeedsItsThresholdAndOnlyIt) {

@@ -1,7 +1,9 @@
 // Every shipped scenario loads, runs, and is deterministic: the same seed gives a byte-identical
-// results.json (and timeseries.csv). Scenarios too slow for the test suite run here at a reduced
-// size through overrides, said per case below; everything else runs exactly as shipped in
-// Release (debug and sanitizer builds shrink them further: tests/sim/kv_test_util.h).
+// results.json (and timeseries.csv), with or without the independent ledger, which never steers
+// the run and, on every kv scenario, agrees with the oracle (ledger.disagreements = 0). Scenarios
+// too slow for the test suite run here at a reduced size through overrides, said per case below;
+// everything else runs exactly as shipped in Release (debug and sanitizer builds shrink them
+// further: tests/sim/kv_test_util.h).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -21,13 +23,24 @@ TEST_P(ShippedScenarioTest, SameSeedGivesIdenticalResults) {
   const testing::ShippedCase& c = GetParam();
   // Shrunk builds use the (smaller) shrinking overrides instead of the reductions above.
   const bool shrunk = !testing::ShrinkOverrides(c.name).empty();
-  const Scenario s =
-      testing::LoadShipped(c.name, shrunk ? std::vector<std::string>{} : c.overrides);
+  std::vector<std::string> overrides = shrunk ? std::vector<std::string>{} : c.overrides;
+  const Scenario s = testing::LoadShipped(c.name, overrides);
   ASSERT_EQ(s.name, c.name);
   const RunOutput a = testing::RunOk(s);
-  const RunOutput b = testing::RunOk(s);
+  // The second run keeps the independent ledger too ([checks] ledger): the same run, plus the
+  // ledger's figures, which must agree with the oracle's.
+  overrides.push_back("checks.ledger=true");
+  const Scenario with_ledger = testing::LoadShipped(c.name, overrides);
+  const RunOutput b = testing::RunOk(with_ledger);
   EXPECT_GT(a.events_processed, 1000u);
-  EXPECT_EQ(ResultsJson(s, a).dump(), ResultsJson(s, b).dump());
+  // b's results with the ledger's figures taken out, echoing the same scenario as a's.
+  nlohmann::json results_b = ResultsJson(s, b);
+  if (s.workload.kind == WorkloadConfig::Kind::kKv) {
+    ASSERT_TRUE(results_b["metrics"].contains("ledger"));
+    EXPECT_EQ(results_b["metrics"]["ledger"]["disagreements"]["value"], 0);
+    results_b["metrics"].erase("ledger");
+  }
+  EXPECT_EQ(ResultsJson(s, a).dump(), results_b.dump());
   EXPECT_EQ(a.timeseries.ToCsv(), b.timeseries.ToCsv());
   EXPECT_EQ(a.nodes.ToCsv(), b.nodes.ToCsv());
   if (s.workload.kind == WorkloadConfig::Kind::kKv) {
