@@ -221,7 +221,7 @@ bool Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition
             now);
     TellHeld(key * columns_ + c, bit, held, now);
     if (destroyed && tomb_held && !TombHeld(s)) s.flags |= kTombLost;
-    lost |= s.mask == 0 || (s.flags & kTombLost);
+    lost |= WinnerLost(s);
   }
   return lost;
 }
@@ -233,7 +233,7 @@ void Oracle::RederiveWinners(uint64_t key,
   const uint16_t full = FullMask();
   for (uint32_t c = 0; c < columns_; ++c) {
     CellState& s = cells_[key * columns_ + c];
-    if (!(s.flags & kExists) || (s.mask != 0 && !(s.flags & kTombLost))) continue;
+    if (!(s.flags & kExists) || !WinnerLost(s)) continue;
     s.flags = static_cast<uint8_t>(s.flags & ~kTombLost);
     ++winners_lost_;
     const std::string column = KvColumn(c);
@@ -302,7 +302,7 @@ void Oracle::OnReplicaWiped(NodeId node, Nanos now) {
               now);
       TellHeld(key * columns_ + c, bit, std::nullopt, now);
       if (tomb_held && !TombHeld(s)) s.flags |= kTombLost;
-      const bool winner_lost = s.mask == 0 || (s.flags & kTombLost);
+      const bool winner_lost = WinnerLost(s);
       if (winner_lost && (lost.empty() || lost.back() != key)) lost.push_back(key);
     }
   }

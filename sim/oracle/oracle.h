@@ -245,6 +245,14 @@ class Oracle {
                         Nanos now);
   // Whether s's winner is a tombstone held by some replica as a cell, not only by absence.
   static bool TombHeld(const CellState& s) { return (s.mask & s.present) != 0; }
+  // Whether no replica holds s's winner any more, so it must be re-derived: a live winner no
+  // replica holds, or a tombstone winner whose last copy was destroyed (kTombLost). A purged
+  // tombstone winner is never lost, even once every replica holds older live data again (a
+  // repair spread the zombie): absence still stands for the delete.
+  static bool WinnerLost(const CellState& s) {
+    if (s.flags & kWinnerTomb) return (s.flags & kTombLost) != 0;
+    return s.mask == 0;
+  }
   // For every cell of `key` that no replica holds the winner of (mask 0, or kTombLost), the
   // winner becomes the merge of the replicas' current cells (`views`, one per replica
   // position; nullopt: none).
