@@ -45,10 +45,10 @@ const ArgSpec& SwarmSpec() {
       "[repair] and [workload] are kept, its [[faults]] dropped. Every run is judged by the\n"
       "checkers lost_writes, zombies, liveness and stale_reads (a check fails only where the\n"
       "drawn configuration promises it holds) and by the independent ledger (every crash as the\n"
-      "commit-log contract allows; lost updates and data loss recounted). Prints each seed's\n"
-      "parameters and outcome, then the outcomes per class. A failing seed's scenario is\n"
-      "written as DIR/seed-N.toml: dsim run of it alone fails the same check (exit 6-10), and\n"
-      "dsim shrink --check CLASS shrinks it.\n"
+      "commit-log contract allows; lost updates, data loss and zombies recounted). Prints each\n"
+      "seed's parameters and outcome, then the outcomes per class. A failing seed's scenario\n"
+      "is written as DIR/seed-N.toml: dsim run of it alone fails the same check (exit 6-10),\n"
+      "and dsim shrink --check CLASS shrinks it.\n"
       "Deterministic: the same arguments give the same outcomes, whatever --jobs. Exit 0 every\n"
       "seed passed; 1 a seed failed a check; 2 bad input; 3 a file not written; 4 a run failed.",
       {{"seeds", "A..B", "the seeds to run, inclusive (required), e.g. 1..200"},

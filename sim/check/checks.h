@@ -27,7 +27,8 @@
 //                promised, and no replace at all (a wiped replica answers reads). Exit 9.
 //   ledger       ledger.disagreements > 0: the independent ledger (sim/oracle/ledger.h) saw a
 //                crash change a replica otherwise than the configured durability contract
-//                allows, or recounted lost updates or data loss differently from the oracle.
+//                allows, or recounted lost updates, data loss or zombies differently from the
+//                oracle.
 //                Always promised (it is a bug in dsim or in its storage engine, or a test
 //                defect); measured only where [checks] ledger is on. Exit 10.
 // The horizon is simulation.duration when set, else the later of the workload's end and the

@@ -189,18 +189,10 @@ uint64_t Ledger::RecountDataLoss() {
   auto it = acked_max.begin();
   while (it != acked_max.end()) {
     const uint64_t key = it->first / columns_;
-    std::vector<std::optional<engine::Partition>> views;
-    const std::string name = KvKey(key);
-    for (NodeId n : ring_->Replicas(ring_->SegmentOf(engine::Token(name)))) {
-      views.push_back(reader_->ReadReplica(n, name));
-    }
+    const std::vector<std::optional<engine::Partition>> views = ReadAllReplicas(key);
     for (; it != acked_max.end() && it->first / columns_ == key; ++it) {
-      const uint32_t c = static_cast<uint32_t>(it->first % columns_);
-      std::optional<CellVersion> best;
-      for (const std::optional<engine::Partition>& v : views) {
-        const std::optional<CellVersion> held = CellIn(v, c);
-        if (held && (!best || VersionLess(*best, *held))) best = held;
-      }
+      const std::optional<CellVersion> best =
+          Best(views, static_cast<uint32_t>(it->first % columns_));
       const CellVersion& acked = it->second;
       // Absence keeps an acknowledged delete, and whatever a purged tombstone superseded.
       bool kept = best ? !VersionLess(*best, acked) : acked.tombstone;
@@ -214,11 +206,48 @@ uint64_t Ledger::RecountDataLoss() {
   return lost;
 }
 
+std::vector<std::optional<engine::Partition>> Ledger::ReadAllReplicas(uint64_t key) {
+  std::vector<std::optional<engine::Partition>> views;
+  const std::string name = KvKey(key);
+  for (NodeId n : ring_->Replicas(ring_->SegmentOf(engine::Token(name)))) {
+    views.push_back(reader_->ReadReplica(n, name));
+  }
+  return views;
+}
+
+std::optional<CellVersion> Ledger::Best(const std::vector<std::optional<engine::Partition>>& views,
+                                        uint32_t column) const {
+  std::optional<CellVersion> best;
+  for (const std::optional<engine::Partition>& v : views) {
+    const std::optional<CellVersion> held = CellIn(v, column);
+    if (held && (!best || VersionLess(*best, *held))) best = held;
+  }
+  return best;
+}
+
+uint64_t Ledger::RecountZombies() {
+  // Deleted data come back: the merge of the replicas is a live version that a tombstone some
+  // compaction purged (whose absence still stands for the delete) supersedes.
+  uint64_t zombies = 0;
+  auto it = purged_tomb_max_.begin();
+  while (it != purged_tomb_max_.end()) {
+    const uint64_t key = it->first / columns_;
+    const std::vector<std::optional<engine::Partition>> views = ReadAllReplicas(key);
+    for (; it != purged_tomb_max_.end() && it->first / columns_ == key; ++it) {
+      const std::optional<CellVersion> best =
+          Best(views, static_cast<uint32_t>(it->first % columns_));
+      zombies += best && !best->tombstone && VersionLess(*best, it->second);
+    }
+  }
+  return zombies;
+}
+
 void Ledger::Finish(const MetricSet& oracle_metrics) {
   DSIM_CHECK(!finished_);
   finished_ = true;
   lost_updates_ = RecountLostUpdates();
   data_loss_ = RecountDataLoss();
+  zombies_ = RecountZombies();
   auto compare = [&](const char* metric, uint64_t recount) {
     std::optional<double> oracle;
     if (oracle_metrics.Has(metric)) oracle = oracle_metrics.Get(metric)["value"].get<double>();
@@ -229,6 +258,7 @@ void Ledger::Finish(const MetricSet& oracle_metrics) {
   };
   compare("lww.lost_updates", lost_updates_);
   compare("data_loss.cells", data_loss_);
+  compare("zombies.cells", zombies_);
 }
 
 void Ledger::ExportTo(MetricSet* metrics) const {
@@ -241,6 +271,7 @@ void Ledger::ExportTo(MetricSet* metrics) const {
   metrics->Set("ledger.indeterminate_cells", indeterminate_, "cells");
   metrics->Set("ledger.lost_updates", lost_updates_, "cells");
   metrics->Set("ledger.data_loss_cells", data_loss_, "cells");
+  metrics->Set("ledger.zombie_cells", zombies_, "cells");
 }
 
 }  // namespace dsim::sim

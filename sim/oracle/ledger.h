@@ -23,14 +23,16 @@
 //     compaction purged (its durable tombstone may be gone, an older version may show through)
 //     is skipped and counted as indeterminate, never guessed;
 //   - at the end, lww.lost_updates recounted from the write log (an acknowledged write that an
-//     earlier-issued write of its cell outranked by timestamp) and data_loss.cells recounted
-//     from every replica's data (the largest acknowledged version of a cell, against the merge
-//     of every replica's cell; absence keeps an acknowledged delete, or a purged tombstone that
-//     supersedes the acknowledged version) must equal the oracle's.
+//     earlier-issued write of its cell outranked by timestamp), data_loss.cells recounted from
+//     every replica's data (the largest acknowledged version of a cell, against the merge of
+//     every replica's cell; absence keeps an acknowledged delete, or a purged tombstone that
+//     supersedes the acknowledged version) and zombies.cells (the merge of every replica's cell
+//     is a live version below the largest tombstone of the cell that some compaction purged:
+//     absence still stands for that delete) must equal the oracle's.
 // Costs: O(cells) per mutation only while power losses are scheduled (a read of the replica's
 // partition before a cell's first pending version); O(writes) for the log; at the end one read
-// of every replica of every key with an acknowledged write. Enabled by [checks] ledger (dsim
-// swarm enables it); the oracle never depends on it.
+// of every replica of every key with an acknowledged write or a purged tombstone. Enabled by
+// [checks] ledger (dsim swarm enables it); the oracle never depends on it.
 //
 //   Ledger ledger(scenario, &ring, &cluster);   // cluster: the ReplicaReader
 //   ledger.BeforeLogged(node, partition);       // then the store applies it
@@ -84,7 +86,7 @@ class Ledger {
   void OnWiped(NodeId node);
 
   // The end-of-run recounts, against the oracle's figures in `oracle_metrics`
-  // (lww.lost_updates, data_loss.cells).
+  // (lww.lost_updates, data_loss.cells, zombies.cells).
   void Finish(const MetricSet& oracle_metrics);
   // ledger.* (see the README's metric table).
   void ExportTo(MetricSet* metrics) const;
@@ -110,6 +112,12 @@ class Ledger {
   void Disagree(std::string what);
   uint64_t RecountLostUpdates() const;
   uint64_t RecountDataLoss();
+  uint64_t RecountZombies();
+  // Every replica's partition `key` (one per ring position; nullopt: none), and the merge of
+  // their cells of `column`.
+  std::vector<std::optional<engine::Partition>> ReadAllReplicas(uint64_t key);
+  std::optional<CellVersion> Best(const std::vector<std::optional<engine::Partition>>& views,
+                                  uint32_t column) const;
 
   uint64_t keys_;
   uint32_t columns_;
@@ -138,6 +146,7 @@ class Ledger {
   uint64_t finish_disagreements_ = 0;
   uint64_t lost_updates_ = 0;
   uint64_t data_loss_ = 0;
+  uint64_t zombies_ = 0;
   bool finished_ = false;
   std::string first_;
 };

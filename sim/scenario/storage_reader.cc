@@ -128,11 +128,12 @@ void ReadChecks(Section s, Scenario* sc) {
          "dsim run exits 9 when a read misses a write acknowledged before it began (reads.stale "
          "> 0) although the configuration promises none: reads and writes overlap (R + W > "
          "RF), nothing lost as for lost_writes, and no node is replaced");
-  s.Bool("ledger", &c.ledger,
-         "keep an independent ledger of what each replica holds durably (sim/oracle/ledger.h): "
-         "every crash must change a replica exactly as the commit-log contract allows, and the "
-         "ledger's recount of lost updates and data loss must equal the oracle's; dsim run "
-         "exits 10 on any disagreement (ledger.disagreements > 0)");
+  s.Bool(
+      "ledger", &c.ledger,
+      "keep an independent ledger of what each replica holds durably (sim/oracle/ledger.h): "
+      "every crash must change a replica exactly as the commit-log contract allows, and the "
+      "ledger's recount of lost updates, data loss and zombies must equal the oracle's; dsim run "
+      "exits 10 on any disagreement (ledger.disagreements > 0)");
   s.Finish();
 }
 
