@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/check.h"
 #include "engine/coding.h"
+#include "engine/corruption.h"
 #include "engine/sstable_format.h"
 
 namespace dsim::engine {
@@ -15,8 +16,7 @@ namespace fmt = sstable_format;
 namespace {
 
 absl::Status Corrupt(std::string_view name, std::string_view what) {
-  return absl::DataLossError(absl::StrCat("sstable ", absl::string_view(name.data(), name.size()),
-                                          ": ", absl::string_view(what.data(), what.size())));
+  return CorruptionError(name, what);
 }
 
 // One parsed entry header of a data block.

@@ -168,54 +168,6 @@ absl::StatusOr<bool> Store::MaybeSync(int64_t now_us) {
   return true;
 }
 
-absl::StatusOr<std::optional<Partition>> Store::Read(std::string_view key, ReadStats* stats) {
-  DSIM_CHECK_MSG(up_, "Read on a store that is down");
-  ReadStats local;
-  const uint64_t token = Token(key);
-  std::optional<Partition> result;
-  if (const Partition* p = memtable_.Get(token, key); p != nullptr) {
-    result = *p;
-    local.memtable_hit = true;
-  }
-  for (auto it = sstables_.rbegin(); it != sstables_.rend(); ++it) {  // newest first
-    const SSTable& table = **it;
-    if (!table.MayContain(token)) {
-      ++local.bloom_true_negatives;
-      local.bloom_expected_false_positives += table.bloom().TheoreticalFpRate();
-      continue;
-    }
-    ++local.sstables_consulted;
-    const uint64_t before = table.bytes_read();
-    absl::StatusOr<std::optional<Partition>> got = table.Get(token, key);
-    local.bytes_read += table.bytes_read() - before;
-    if (!got.ok()) {
-      stats_.bytes_read += local.bytes_read;
-      return got.status();
-    }
-    if (!got->has_value()) {
-      ++local.bloom_false_positives;
-      local.bloom_expected_false_positives += table.bloom().TheoreticalFpRate();
-      continue;
-    }
-    ++local.bloom_true_positives;
-    if (result.has_value()) {
-      result->MergeFrom(**got);
-    } else {
-      result = *std::move(*got);
-    }
-  }
-  ++stats_.reads;
-  stats_.reads_found += result.has_value() ? 1 : 0;
-  stats_.sstables_consulted += local.sstables_consulted;
-  stats_.bloom_true_negatives += local.bloom_true_negatives;
-  stats_.bloom_false_positives += local.bloom_false_positives;
-  stats_.bloom_true_positives += local.bloom_true_positives;
-  stats_.bloom_expected_false_positives += local.bloom_expected_false_positives;
-  stats_.bytes_read += local.bytes_read;
-  if (stats != nullptr) *stats = local;
-  return result;
-}
-
 absl::StatusOr<std::unique_ptr<SSTable>> Store::WriteSSTable(const std::string& file) {
   const std::string name = NextSSTableName();
   DSIM_CHECK_MSG(!disk_->Exists(name), "SSTable name reused");
@@ -264,6 +216,13 @@ std::vector<std::vector<size_t>> GroupIndices(const std::vector<std::unique_ptr<
 
 absl::StatusOr<std::optional<CompactionRecord>> Store::MaybeCompact(int64_t now_us) {
   DSIM_CHECK_MSG(up_, "MaybeCompact on a store that is down");
+  for (;;) {
+    absl::StatusOr<std::optional<CompactionRecord>> r = MaybeCompactOnce(now_us);
+    if (r.ok() || !QuarantineIfCorrupt(r.status())) return r;
+  }
+}
+
+absl::StatusOr<std::optional<CompactionRecord>> Store::MaybeCompactOnce(int64_t now_us) {
   // Size-tiered selection inside each repair group; of the groups' picks, the smallest total
   // wins (ties: the first group), as the selection does between buckets.
   std::vector<size_t> best;
@@ -375,43 +334,6 @@ absl::StatusOr<std::optional<CompactionRecord>> Store::Compact(const std::vector
   r.purged_cells = std::move(purged);
   r.expired_tombstone_keys = std::move(expired);
   return std::optional<CompactionRecord>(std::move(r));
-}
-
-absl::Status Store::ForEachPartitionInRange(const TokenRange& range,
-                                            absl::FunctionRef<void(const Partition&)> fn) {
-  DSIM_CHECK_MSG(up_, "ForEachPartitionInRange on a store that is down");
-  return ScanRange(
-      range, true, [](const SSTable&) { return true; }, fn);
-}
-
-absl::Status Store::ScanRange(const TokenRange& range, bool include_memtable,
-                              absl::FunctionRef<bool(const SSTable&)> use,
-                              absl::FunctionRef<void(const Partition&)> fn) {
-  // The range as inclusive token intervals in ring order.
-  struct Interval {
-    uint64_t lo, hi;
-  };
-  std::vector<Interval> intervals;
-  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
-  if (!range.Wraps()) {
-    intervals.push_back({range.begin() + 1, range.end()});
-  } else {
-    if (range.begin() != kMax) intervals.push_back({range.begin() + 1, kMax});
-    intervals.push_back({0, range.end()});
-  }
-  for (const Interval& interval : intervals) {
-    std::vector<std::unique_ptr<PartitionIterator>> children;
-    if (include_memtable) children.push_back(memtable_.NewIterator());
-    for (const auto& t : sstables_) {
-      if (use(*t)) children.push_back(t->NewIterator());
-    }
-    MergingIterator it(std::move(children));
-    for (it.Seek(interval.lo); it.Valid() && it.token() <= interval.hi; it.Next()) {
-      fn(it.partition());
-    }
-    if (!it.status().ok()) return it.status();
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<MerkleTree> Store::BuildMerkleTree(const TokenRange& range, int depth) {

@@ -20,6 +20,15 @@
 // "maybe", newest first, CRDT-merged. Range scans and Merkle trees see the same merged view.
 // Tombstones are returned like any cell (callers need them to reconcile replicas).
 //
+// Corruption: an SSTable block that fails its checksum on a read, a range scan or a
+// compaction (MaybeCompact) is never served. The store quarantines the SSTable (drops it from
+// the live set and deletes its file, as Cassandra sets aside a corrupt SSTable), counts it
+// (StoreStats::sstables_quarantined), records what it covered for the caller (TakeQuarantined:
+// its token span, so the cluster can have the data repaired from the other replicas) and goes
+// on without it: a read is retried on the remaining data, a scan resumes after the last
+// partition it delivered (those came from verified blocks), a compaction is selected again.
+// CompactAll and the incremental-repair calls still return the DataLoss status.
+//
 //   MemDisk disk;
 //   auto store = Store::Open(StoreOptions{}, &disk).value();
 //   store->Apply(Mutation::Put("k", "c", "v", now_us), now_us);
@@ -93,6 +102,7 @@ struct StoreStats {
   uint64_t incremental_sstables_claimed = 0;   // made pending, whole or as the inside part
   uint64_t incremental_sstables_repaired = 0;  // promoted by a completed session
   uint64_t incremental_sstables_released = 0;  // returned by a failed session
+  uint64_t sstables_quarantined = 0;           // a block failed its checksum: set aside (see above)
   uint64_t recoveries = 0;
   uint64_t records_replayed = 0;
   uint64_t records_dropped = 0;
@@ -109,6 +119,14 @@ struct RecoveryReport {
   uint64_t sstables_loaded = 0;
   std::vector<std::string> corrupt_sstables;  // failed verification on open; left out
   ReplayResult replay;                        // commit-log records replayed / dropped
+};
+
+// An SSTable the store set aside because a block failed its checksum.
+struct QuarantinedSSTable {
+  std::string name;
+  uint64_t min_token = 0;  // the token span of its partitions (inclusive)
+  uint64_t max_token = 0;
+  uint64_t partition_count = 0;
 };
 
 struct ApplyResult {
@@ -147,8 +165,8 @@ class Store {
   // Syncs if the periodic policy says it is due; returns whether it synced. REQUIRES: up().
   [[nodiscard]] absl::StatusOr<bool> MaybeSync(int64_t now_us);
 
-  // The merged partition, or nullopt if no source holds the key. DataLoss if a consulted
-  // SSTable block is corrupt. REQUIRES: up().
+  // The merged partition, or nullopt if no source holds the key; an SSTable whose block fails
+  // its checksum is quarantined and the read answered from the rest. REQUIRES: up().
   [[nodiscard]] absl::StatusOr<std::optional<Partition>> Read(std::string_view key,
                                                               ReadStats* stats = nullptr);
 
@@ -216,6 +234,9 @@ class Store {
   // The session failed: its pending SSTables become unrepaired again. Returns how many.
   uint64_t ReleaseIncrementalRepair(uint64_t session);
 
+  // The SSTables quarantined since the last call, in order (see the header comment).
+  std::vector<QuarantinedSSTable> TakeQuarantined();
+
   const StoreOptions& options() const { return options_; }
   const StoreStats& stats() const { return stats_; }
   const Memtable& memtable() const { return memtable_; }
@@ -243,6 +264,11 @@ class Store {
   [[nodiscard]] absl::Status DeleteSSTableFiles(const SSTable& table);
   // Reads each loaded SSTable's marker (Recover) and deletes markers of missing SSTables.
   [[nodiscard]] absl::Status LoadRepairMarkers();
+  // When `s` is a CorruptionError naming a live SSTable: quarantines it and returns true.
+  bool QuarantineIfCorrupt(const absl::Status& s);
+  [[nodiscard]] absl::StatusOr<std::optional<Partition>> ReadOnce(std::string_view key,
+                                                                  ReadStats* stats);
+  [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> MaybeCompactOnce(int64_t now_us);
   // EstimatePartitions over the whole ring, uncached.
   double EstimateAllPartitions() const;
   // Compacts sstables_[i] for i in `indices` (all of one repair group).
@@ -257,6 +283,7 @@ class Store {
   std::vector<std::unique_ptr<SSTable>> sstables_;
   uint64_t next_sstable_id_ = 0;
   StoreStats stats_;
+  std::vector<QuarantinedSSTable> quarantined_;  // not yet taken
   // Bumped by every change of memtable_ or sstables_ (DataChanged), for the estimate's cache.
   void DataChanged() { ++data_generation_; }
   uint64_t data_generation_ = 0;

@@ -1,0 +1,34 @@
+// Store: setting aside an SSTable whose block failed its checksum (see store.h, "Corruption").
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/check.h"
+#include "engine/corruption.h"
+#include "engine/store.h"
+
+namespace dsim::engine {
+
+bool Store::QuarantineIfCorrupt(const absl::Status& s) {
+  const std::optional<std::string> file = CorruptFileOf(s);
+  if (!file) return false;
+  auto it = std::find_if(sstables_.begin(), sstables_.end(),
+                         [&](const std::unique_ptr<SSTable>& t) { return t->name() == *file; });
+  if (it == sstables_.end()) return false;  // not one of ours (a fetched file, say)
+  const SSTableMetadata& m = (*it)->metadata();
+  quarantined_.push_back({*file, m.min_token, m.max_token, m.partition_count});
+  // Its file goes (and its repair marker): nothing of it is read again, here or after a
+  // restart.
+  const absl::Status deleted = DeleteSSTableFiles(**it);
+  DSIM_CHECK_MSG(deleted.ok() || absl::IsNotFound(deleted), "deleting a quarantined SSTable");
+  sstables_.erase(it);
+  ++stats_.sstables_quarantined;
+  DataChanged();
+  return true;
+}
+
+std::vector<QuarantinedSSTable> Store::TakeQuarantined() { return std::exchange(quarantined_, {}); }
+
+}  // namespace dsim::engine
