@@ -41,6 +41,7 @@ bool HasNode(const sim::FaultConfig& f) {
     case Kind::kRestart:
     case Kind::kReplace:
     case Kind::kDropMutations:
+    case Kind::kCorruptSSTable:
       return true;
     case Kind::kRepair:
       return f.has_node;

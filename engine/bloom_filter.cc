@@ -69,8 +69,8 @@ absl::StatusOr<BloomFilter> BloomFilter::Deserialize(std::string_view bytes) {
   // ceil(bits / 64) words, without the overflow of (bits + 63) / 64 for bits near 2^64 (which
   // accepted a filter of 2^64 - 33 bits and no words, then read past its empty bit array).
   const uint64_t words = bits / 64 + (bits % 64 != 0 ? 1 : 0);
-  if (bits == 0 || probes == 0 || probes > 64 || !(p > 0.0 && p < 1.0) ||
-      bytes.size() % 8 != 0 || bytes.size() / 8 != words) {
+  if (bits == 0 || probes == 0 || probes > 64 || !(p > 0.0 && p < 1.0) || bytes.size() % 8 != 0 ||
+      bytes.size() / 8 != words) {
     return absl::DataLossError("bloom filter: bad header");
   }
   BloomFilter f(bits, static_cast<int>(probes), p);

@@ -26,8 +26,10 @@
 // (StoreStats::sstables_quarantined), records what it covered for the caller (TakeQuarantined:
 // its token span, so the cluster can have the data repaired from the other replicas) and goes
 // on without it: a read is retried on the remaining data, a scan resumes after the last
-// partition it delivered (those came from verified blocks), a compaction is selected again.
-// CompactAll and the incremental-repair calls still return the DataLoss status.
+// partition it delivered (those came from verified blocks), a compaction is selected again, an
+// incremental repair's anticompaction leaves the table out of the claim. CompactAll still
+// returns the DataLoss status. ViewPartitionsInRange is the read-only scan for observers: it
+// skips a table whose block fails, for that scan only, and changes nothing.
 //
 //   MemDisk disk;
 //   auto store = Store::Open(StoreOptions{}, &disk).value();
@@ -187,6 +189,12 @@ class Store {
   [[nodiscard]] absl::Status ForEachPartitionInRange(const TokenRange& range,
                                                      absl::FunctionRef<void(const Partition&)> fn);
 
+  // ForEachPartitionInRange for observers (the oracle): a table whose block fails its checksum
+  // is left out of this scan only; nothing is quarantined, counted or changed. REQUIRES: the
+  // store is recovered (up(), or down after a crash: its durable state).
+  [[nodiscard]] absl::Status ViewPartitionsInRange(const TokenRange& range,
+                                                   absl::FunctionRef<void(const Partition&)> fn);
+
   // A finalized Merkle tree of the merged view over `range` at `depth` (see MerkleDepthFor
   // and MerkleDepthForRange). REQUIRES: up().
   [[nodiscard]] absl::StatusOr<MerkleTree> BuildMerkleTree(const TokenRange& range, int depth);
@@ -255,9 +263,11 @@ class Store {
   [[nodiscard]] absl::StatusOr<std::unique_ptr<SSTable>> WriteSSTable(const std::string& file);
   // Merged scan of `range` over the memtable (if include_memtable) and the SSTables for which
   // `use` holds.
+  // A table whose block fails is quarantined (`quarantine`) or only left out of this scan.
   [[nodiscard]] absl::Status ScanRange(const TokenRange& range, bool include_memtable,
                                        absl::FunctionRef<bool(const SSTable&)> use,
-                                       absl::FunctionRef<void(const Partition&)> fn);
+                                       absl::FunctionRef<void(const Partition&)> fn,
+                                       bool quarantine = true);
   // Writes the repaired marker of `table` durably (its state must be kRepaired).
   [[nodiscard]] absl::Status PersistRepaired(const SSTable& table);
   // Deletes sstables_[i]'s file and its marker, if any.
@@ -266,6 +276,8 @@ class Store {
   [[nodiscard]] absl::Status LoadRepairMarkers();
   // When `s` is a CorruptionError naming a live SSTable: quarantines it and returns true.
   bool QuarantineIfCorrupt(const absl::Status& s);
+  // Records, deletes and counts a quarantined table (already out of sstables_).
+  void SetAside(const SSTable& table);
   [[nodiscard]] absl::StatusOr<std::optional<Partition>> ReadOnce(std::string_view key,
                                                                   ReadStats* stats);
   [[nodiscard]] absl::StatusOr<std::optional<CompactionRecord>> MaybeCompactOnce(int64_t now_us);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/check.h"
+#include "engine/corruption.h"
 #include "engine/incremental_repair.h"
 #include "engine/store.h"
 
@@ -44,6 +45,10 @@ absl::StatusOr<Store::PrepareReport> Store::PrepareIncrementalRepair(const Token
       continue;
     }
     absl::StatusOr<AntiCompactionOutput> split = AntiCompact(*t, range, sstable_options());
+    if (!split.ok() && CorruptFileOf(split.status()) == t->name()) {
+      SetAside(*t);  // quarantined (store.h, "Corruption"): not claimed, not kept
+      continue;
+    }
     if (!split.ok()) return split.status();
     report.bytes_read += t->file_bytes();
     if (!split->inside.has_value() || !split->outside.has_value()) {

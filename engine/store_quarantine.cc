@@ -17,16 +17,21 @@ bool Store::QuarantineIfCorrupt(const absl::Status& s) {
   auto it = std::find_if(sstables_.begin(), sstables_.end(),
                          [&](const std::unique_ptr<SSTable>& t) { return t->name() == *file; });
   if (it == sstables_.end()) return false;  // not one of ours (a fetched file, say)
-  const SSTableMetadata& m = (*it)->metadata();
-  quarantined_.push_back({*file, m.min_token, m.max_token, m.partition_count});
+  std::unique_ptr<SSTable> table = std::move(*it);
+  sstables_.erase(it);
+  SetAside(*table);
+  return true;
+}
+
+void Store::SetAside(const SSTable& table) {
+  const SSTableMetadata& m = table.metadata();
+  quarantined_.push_back({table.name(), m.min_token, m.max_token, m.partition_count});
   // Its file goes (and its repair marker): nothing of it is read again, here or after a
   // restart.
-  const absl::Status deleted = DeleteSSTableFiles(**it);
+  const absl::Status deleted = DeleteSSTableFiles(table);
   DSIM_CHECK_MSG(deleted.ok() || absl::IsNotFound(deleted), "deleting a quarantined SSTable");
-  sstables_.erase(it);
   ++stats_.sstables_quarantined;
   DataChanged();
-  return true;
 }
 
 std::vector<QuarantinedSSTable> Store::TakeQuarantined() { return std::exchange(quarantined_, {}); }

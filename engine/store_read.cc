@@ -1,5 +1,6 @@
 // Store: the read paths, point reads and merged range scans, and how they go on past a
 // corrupt SSTable (store.h, "Corruption"; the quarantine itself is store_quarantine.cc).
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "engine/check.h"
+#include "engine/corruption.h"
 #include "engine/merging_iterator.h"
 #include "engine/store.h"
 #include "engine/token.h"
@@ -76,9 +78,16 @@ absl::Status Store::ForEachPartitionInRange(const TokenRange& range,
       range, true, [](const SSTable&) { return true; }, fn);
 }
 
+absl::Status Store::ViewPartitionsInRange(const TokenRange& range,
+                                          absl::FunctionRef<void(const Partition&)> fn) {
+  DSIM_CHECK_MSG(up_, "ViewPartitionsInRange on a store that is not recovered");
+  return ScanRange(
+      range, true, [](const SSTable&) { return true; }, fn, /*quarantine=*/false);
+}
+
 absl::Status Store::ScanRange(const TokenRange& range, bool include_memtable,
                               absl::FunctionRef<bool(const SSTable&)> use,
-                              absl::FunctionRef<void(const Partition&)> fn) {
+                              absl::FunctionRef<void(const Partition&)> fn, bool quarantine) {
   // The range as inclusive token intervals in ring order.
   struct Interval {
     uint64_t lo, hi;
@@ -91,14 +100,17 @@ absl::Status Store::ScanRange(const TokenRange& range, bool include_memtable,
     if (range.begin() != kMax) intervals.push_back({range.begin() + 1, kMax});
     intervals.push_back({0, range.end()});
   }
+  std::vector<std::string> skipped;  // corrupt tables left out (when not quarantining)
   for (const Interval& interval : intervals) {
-    // After a quarantine the scan resumes past the last partition it delivered.
+    // After a corrupt block the scan resumes past the last partition it delivered.
     std::optional<std::pair<uint64_t, std::string>> last;
     for (;;) {
       std::vector<std::unique_ptr<PartitionIterator>> children;
       if (include_memtable) children.push_back(memtable_.NewIterator());
       for (const auto& t : sstables_) {
-        if (use(*t)) children.push_back(t->NewIterator());
+        if (use(*t) && std::find(skipped.begin(), skipped.end(), t->name()) == skipped.end()) {
+          children.push_back(t->NewIterator());
+        }
       }
       MergingIterator it(std::move(children));
       it.Seek(last ? last->first : interval.lo);
@@ -111,7 +123,15 @@ absl::Status Store::ScanRange(const TokenRange& range, bool include_memtable,
         last.emplace(it.token(), it.partition().key());
       }
       if (it.status().ok()) break;
-      if (!QuarantineIfCorrupt(it.status())) return it.status();
+      if (quarantine) {
+        if (!QuarantineIfCorrupt(it.status())) return it.status();
+        continue;
+      }
+      const std::optional<std::string> file = CorruptFileOf(it.status());
+      if (!file || std::find(skipped.begin(), skipped.end(), *file) != skipped.end()) {
+        return it.status();
+      }
+      skipped.push_back(*file);
     }
   }
   return absl::OkStatus();

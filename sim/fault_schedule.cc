@@ -78,6 +78,7 @@ absl::Status FaultSchedule::Check(size_t index) const {
     case FaultConfig::Kind::kRestart:
     case FaultConfig::Kind::kReplace:
     case FaultConfig::Kind::kDropMutations:
+    case FaultConfig::Kind::kCorruptSSTable:
       if (f.node >= n) return bad_node(f.node);
       break;
     case FaultConfig::Kind::kRepair:
@@ -177,6 +178,7 @@ void FaultSchedule::Apply(size_t index) {
     case FaultConfig::Kind::kDropMutations:
     case FaultConfig::Kind::kRepair:
     case FaultConfig::Kind::kMark:
+    case FaultConfig::Kind::kCorruptSSTable:
       if (node_handler_ == nullptr) break;
       node_handler_->ApplyNodeFault(index, f);
       if (f.kind == FaultConfig::Kind::kDropMutations && f.duration) {
@@ -238,6 +240,7 @@ void FaultSchedule::RecordApplied(size_t index, Nanos now) {
     case FaultConfig::Kind::kPowerLoss:
     case FaultConfig::Kind::kRestart:
     case FaultConfig::Kind::kReplace:
+    case FaultConfig::Kind::kCorruptSSTable:
       r.node = f.node;
       break;
     case FaultConfig::Kind::kRepair:

@@ -41,6 +41,16 @@ size_t CountFaults(const Scenario& sc, FaultConfig::Kind kind) {
       sc.faults.begin(), sc.faults.end(), [kind](const FaultConfig& f) { return f.kind == kind; }));
 }
 
+// The distinct nodes corrupt_sstable faults hit.
+size_t CorruptNodes(const Scenario& sc) {
+  std::vector<NodeId> nodes;
+  for (const FaultConfig& f : sc.faults) {
+    if (f.kind == FaultConfig::Kind::kCorruptSSTable) nodes.push_back(f.node);
+  }
+  std::sort(nodes.begin(), nodes.end());
+  return static_cast<size_t>(std::unique(nodes.begin(), nodes.end()) - nodes.begin());
+}
+
 uint32_t ReplicasPerPartition(const Scenario& sc) {
   const ClusterConfig& c = sc.cluster;
   if (c.replication == ClusterConfig::Replication::kNetworkTopology) {
@@ -55,17 +65,23 @@ Promise TombstonesKept(const Scenario& sc);
 // logs; a power loss under periodic sync drops unsynced bytes, a replace a whole disk.
 Promise Durable(const Scenario& sc) {
   const size_t power_losses = CountFaults(sc, FaultConfig::Kind::kPowerLoss);
+  // A replace wipes one node's disk; corrupt SSTables take part of one node's durable data, so
+  // they count once per node they hit.
+  const size_t corrupt = CorruptNodes(sc);
   const size_t replaces = CountFaults(sc, FaultConfig::Kind::kReplace);
   const uint32_t w = RequiredResponses(sc.cluster.write_consistency, ReplicasPerPartition(sc));
   const bool batch = sc.storage.commitlog_sync == StorageConfig::CommitlogSync::kBatch;
   if (power_losses > 0 && !batch) {
     return {false, absl::StrCat(power_losses, " power losses under periodic commit-log sync")};
   }
-  if (replaces >= w) {
-    return {false, absl::StrCat(replaces, " replaces, a write is acknowledged by ", w)};
+  const std::string losses = corrupt == 0 ? absl::StrCat(replaces, " replaces")
+                                          : absl::StrCat(replaces, " replaces + ", corrupt,
+                                                         " nodes with corrupt SSTables");
+  if (replaces + corrupt >= w) {
+    return {false, absl::StrCat(losses, ", a write is acknowledged by ", w)};
   }
-  return {true, absl::StrCat(batch ? "batch commit-log sync" : "no power loss", ", ", replaces,
-                             " replaces < W = ", w)};
+  return {true, absl::StrCat(batch ? "batch commit-log sync" : "no power loss", ", ", losses,
+                             " < W = ", w)};
 }
 
 // Both lost writes and zombies need an acknowledged write durable and no tombstone purged
@@ -120,6 +136,8 @@ Promise NoStaleReads(const Scenario& sc) {
   if (!kept.holds) return {false, absl::StrCat("writes may be lost: ", kept.why)};
   const size_t replaces = CountFaults(sc, FaultConfig::Kind::kReplace);
   if (replaces > 0) return {false, absl::StrCat(replaces, " replaces")};
+  const size_t corrupt = CountFaults(sc, FaultConfig::Kind::kCorruptSSTable);
+  if (corrupt > 0) return {false, absl::StrCat(corrupt, " corrupt SSTables")};
   return {true, absl::StrCat("R + W = ", r + w, " > RF ", n, ", ", kept.why, ", no replace")};
 }
 

@@ -9,7 +9,8 @@
 // check ([checks] in the scenario) fails:
 //   lost_writes  data_loss.cells > 0. Promised when every acknowledged write stays durable on
 //                some replica (no power loss unless commitlog_sync = "batch"; fewer replace
-//                faults than the acknowledgements a write needs, W) and no tombstone can be
+//                faults plus nodes hit by corrupt_sstable faults than the acknowledgements a
+//                write needs, W) and no tombstone can be
 //                purged before the run ends (gc_grace exceeds the run's horizon plus every
 //                clock's reach ahead of true time: twice clocks.offset_max, the positive clock
 //                jumps, drift over the horizon): data_loss counts acknowledged deletes too.
@@ -24,7 +25,8 @@
 //                against the winners; after a loss the replicas may agree on less). Exit 8.
 //   stale_reads  reads.stale > 0. Promised when a read's replicas always include one that holds
 //                every write acknowledged before the read began: R + W > RF, lost_writes
-//                promised, and no replace at all (a wiped replica answers reads). Exit 9.
+//                promised, and no replace or corrupt_sstable at all (a wiped or corrupted replica
+//                answers reads without the data). Exit 9.
 //   ledger       ledger.disagreements > 0: the independent ledger (sim/oracle/ledger.h) saw a
 //                crash change a replica otherwise than the configured durability contract
 //                allows, or recounted lost updates, data loss or zombies differently from the

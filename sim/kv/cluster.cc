@@ -8,6 +8,7 @@
 
 #include "engine/check.h"
 #include "engine/compaction.h"
+#include "engine/corruption.h"
 #include "engine/mem_disk.h"
 #include "sim/core/random.h"
 
@@ -59,6 +60,7 @@ Cluster::Cluster(const Scenario& scenario, Scheduler* scheduler, std::vector<Nod
   for (NodeId id = 0; id < ring_->nodes(); ++id) {
     nodes_.push_back(std::make_unique<Node>(id, store_options_, scenario.simulation.seed));
   }
+  corrupt_files_.resize(nodes_.size());
   scheduler_->SetHandler(EventKind::kCommitlogSync, this);
   oracle_->SetReplicaReader(this);
 }
@@ -186,6 +188,11 @@ Cluster::FileIngest Cluster::IngestSSTableFile(NodeId id, const std::string& fil
     }
     kept.push_back(p);
   }
+  if (engine::CorruptFileOf(it->status())) {
+    // A fetched file that fails its checksums is not ingested at all (nothing of it is served).
+    ++fetched_files_rejected_;
+    return FileIngest{};
+  }
   CheckOk(it->status(), "fetched SSTable scan");
   if (kept.empty()) return r;
   const Nanos now = scheduler_->now();
@@ -241,6 +248,7 @@ void Cluster::ForEachPendingInRange(NodeId id, const engine::TokenRange& range, 
                                     absl::FunctionRef<void(const engine::Partition&)> fn) {
   CheckOk(node(id).store().ForEachPendingPartitionInRange(range, session, fn),
           "pending range scan");
+  NoteQuarantines(id);
 }
 
 std::optional<engine::Partition> Cluster::Read(NodeId id, std::string_view key) {
@@ -248,6 +256,7 @@ std::optional<engine::Partition> Cluster::Read(NodeId id, std::string_view key) 
   DSIM_CHECK_MSG(n.up(), "a read on a down node");
   absl::StatusOr<std::optional<engine::Partition>> got = n.store().Read(key);
   CheckOk(got.status(), "read");
+  NoteQuarantines(id);
   return *std::move(got);
 }
 
@@ -263,6 +272,7 @@ std::optional<engine::Partition> Cluster::View(NodeId id, std::string_view key) 
 void Cluster::ForEachInRange(NodeId id, const engine::TokenRange& range,
                              absl::FunctionRef<void(const engine::Partition&)> fn) {
   CheckOk(node(id).store().ForEachPartitionInRange(range, fn), "range scan");
+  NoteQuarantines(id);
 }
 
 void Cluster::Compact(NodeId id) {
@@ -271,6 +281,7 @@ void Cluster::Compact(NodeId id) {
     const int64_t now_us = LocalMicros(id);
     absl::StatusOr<std::optional<engine::CompactionRecord>> r = store.MaybeCompact(now_us);
     CheckOk(r.status(), "compaction");
+    NoteQuarantines(id);
     if (!r->has_value()) return;
     const engine::CompactionRecord& record = **r;
     // storage.purge_scans keeps the meaning it had when the cluster rescanned inputs for
@@ -323,6 +334,8 @@ void Cluster::Replace(NodeId id) {
   ++replaces_;
   --nodes_down_;
   n.Replace();
+  corruptions_wiped_ += corrupt_files_[id].size();
+  corrupt_files_[id].clear();
   oracle_->OnReplicaWiped(id, scheduler_->now());
   if (ledger_ != nullptr) {
     ledger_->OnWiped(id);
@@ -446,6 +459,7 @@ void Cluster::ExportTo(MetricSet* metrics) const {
   metrics->Set("nodes.ignored_faults", ignored_node_faults_, "count");
   metrics->Set("nodes.down_end", uint64_t{nodes_down_}, "nodes");
   metrics->Set("nodes.mutations_dropped", dropped_mutations, "mutations");
+  ExportCorruption(metrics);
 }
 
 }  // namespace dsim::sim

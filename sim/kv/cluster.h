@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/functional/function_ref.h"
 #include "engine/partition.h"
 #include "engine/store.h"
@@ -141,10 +142,16 @@ class Cluster : public EventHandler, public ReplicaReader {
   std::optional<engine::Partition> View(NodeId id, std::string_view key);
   void ForEachInRange(NodeId id, const engine::TokenRange& range,
                       absl::FunctionRef<void(const engine::Partition&)> fn);
-  // ReplicaReader: View.
+  // ReplicaReader: OracleView, the read-only view that leaves out an SSTable whose block fails
+  // its checksum instead of quarantining it (cluster_disk_faults.cc).
   std::optional<engine::Partition> ReadReplica(NodeId id, std::string_view key) override {
-    return View(id, key);
+    return OracleView(id, key);
   }
+  std::optional<engine::Partition> OracleView(NodeId id, std::string_view key);
+
+  // A corrupt_sstable fault: one bit of one data block of one of node id's SSTables flips
+  // (drawn from the stream ("disk_faults", fault_index)); a node with no SSTable ignores it.
+  void CorruptSSTable(NodeId id, size_t fault_index);
 
   // Node faults. Crash of a down node and Restart of an up node are no-ops (counted); Replace
   // of an up node crashes it first (its disk is wiped anyway).
@@ -164,6 +171,12 @@ class Cluster : public EventHandler, public ReplicaReader {
   // Tells the ledger (if any) that node id's pending data is durable when its store flushed
   // since the ledger last heard.
   void NoteFlushes(NodeId id);
+  // The tables node id's store quarantined since the last call: counted, and their keys
+  // reported to the oracle and the ledger as possibly lost.
+  void NoteQuarantines(NodeId id);
+  // The workload keys with a token in [lo, hi] that node id replicates. O(keys).
+  std::vector<std::string> KeysInSpan(NodeId id, uint64_t lo, uint64_t hi) const;
+  void ExportCorruption(MetricSet* metrics) const;  // storage.corruption.*
 
   const Scenario& scenario_;
   Scheduler* scheduler_;
@@ -186,6 +199,13 @@ class Cluster : public EventHandler, public ReplicaReader {
   uint64_t restarts_ = 0;
   uint64_t replaces_ = 0;
   uint64_t ignored_node_faults_ = 0;
+  // Disk faults (cluster_disk_faults.cc): per node, the corrupt SSTables not yet detected.
+  std::vector<absl::btree_set<std::string>> corrupt_files_;
+  uint64_t corruptions_injected_ = 0;  // distinct corrupt files
+  uint64_t corruptions_detected_ = 0;  // quarantined
+  uint64_t corruptions_wiped_ = 0;     // gone undetected with a replaced node's disk
+  uint64_t quarantined_partitions_ = 0;
+  uint64_t fetched_files_rejected_ = 0;  // IngestSSTableFile: the bytes failed a checksum
   uint64_t purge_scans_ = 0;
 };
 

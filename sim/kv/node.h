@@ -48,6 +48,8 @@ class Node {
   engine::Store& store() { return *store_; }
   const engine::Store& store() const { return *store_; }
   const engine::MemDisk& disk() const { return *disk_; }
+  // For fault injection only (Cluster::CorruptSSTable).
+  engine::MemDisk& mutable_disk() { return *disk_; }
 
   // Crashes the process and recovers the durable state (see the header comment). Returns the
   // keys that were in the memtable (the only ones whose data the crash can have changed).

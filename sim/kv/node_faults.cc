@@ -42,6 +42,9 @@ void NodeFaults::ApplyNodeFault(size_t index, const FaultConfig& f) {
     case FaultConfig::Kind::kReplace:
       cluster_->Replace(f.node);
       break;
+    case FaultConfig::Kind::kCorruptSSTable:
+      cluster_->CorruptSSTable(f.node, index);
+      break;
     case FaultConfig::Kind::kDropMutations: {
       Node::DropWindow w;
       w.fault = index;

@@ -161,6 +161,17 @@ void Ledger::AfterCrash(NodeId node, bool power_loss) {
 
 void Ledger::OnWiped(NodeId node) { pending_[node].clear(); }
 
+void Ledger::OnCorrupted(NodeId node, const std::vector<std::string>& keys) {
+  for (const std::string& key : keys) {
+    const std::optional<uint64_t> k = ParseKvKey(key);
+    if (!k || *k >= keys_) continue;
+    auto it = pending_[node].lower_bound(*k * columns_);
+    for (; it != pending_[node].end() && it->first / columns_ == *k; ++it) {
+      it->second.indeterminate = true;
+    }
+  }
+}
+
 uint64_t Ledger::RecountLostUpdates() const {
   // In issue order: an acknowledged write is a lost update when an earlier-issued write of its
   // cell carried a larger timestamp.

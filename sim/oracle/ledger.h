@@ -84,6 +84,9 @@ class Ledger {
   void AfterCrash(NodeId node, bool power_loss);
   // `node` was replaced: an empty store.
   void OnWiped(NodeId node);
+  // Some of `node`'s data of these keys may be unreadable (a corrupt SSTable, flipped or
+  // quarantined): their pending cells' durable versions are no longer known (indeterminate).
+  void OnCorrupted(NodeId node, const std::vector<std::string>& keys);
 
   // The end-of-run recounts, against the oracle's figures in `oracle_metrics`
   // (lww.lost_updates, data_loss.cells, zombies.cells).

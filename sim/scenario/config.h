@@ -255,21 +255,22 @@ struct WorkloadConfig {
 // One entry of [[faults]]: an action at a true time, optionally undone after `duration`.
 struct FaultConfig {
   enum class Kind {
-    kPartition,      // split nodes into groups; messages between groups are dropped
-    kCutLink,        // drop every message on one node pair (from -> to, and back unless one_way)
-    kDegradeLink,    // replace the link class of one node pair (both ways unless one_way)
-    kHeal,           // undo the named fault, or every network fault when `target` is empty
-    kClockJump,      // step a node's clock by `jump` (may be negative)
-    kDriftChange,    // set a node's drift to `drift_ppm`
-    kCrash,          // the node's process dies: memtable lost; the OS keeps unsynced writes
-    kRestart,        // a crashed node comes back and replays its commit log
-    kReplace,        // a crashed node comes back with an empty disk
-    kDropMutations,  // the node silently drops incoming mutations (a fraction, or named keys)
-                     // from `at` for `duration`
-    kRepair,         // a full Merkle repair (of every range, or of `node`'s ranges if set)
-    kMark,           // marks the instant convergence time is measured from
-    kCorrupt,        // flips a byte in a fraction of the messages of some categories (network)
-    kPowerLoss,      // the node loses power: memtable and every unsynced byte lost
+    kPartition,       // split nodes into groups; messages between groups are dropped
+    kCutLink,         // drop every message on one node pair (from -> to, and back unless one_way)
+    kDegradeLink,     // replace the link class of one node pair (both ways unless one_way)
+    kHeal,            // undo the named fault, or every network fault when `target` is empty
+    kClockJump,       // step a node's clock by `jump` (may be negative)
+    kDriftChange,     // set a node's drift to `drift_ppm`
+    kCrash,           // the node's process dies: memtable lost; the OS keeps unsynced writes
+    kRestart,         // a crashed node comes back and replays its commit log
+    kReplace,         // a crashed node comes back with an empty disk
+    kDropMutations,   // the node silently drops incoming mutations (a fraction, or named keys)
+                      // from `at` for `duration`
+    kRepair,          // a full Merkle repair (of every range, or of `node`'s ranges if set)
+    kMark,            // marks the instant convergence time is measured from
+    kCorrupt,         // flips a byte in a fraction of the messages of some categories (network)
+    kPowerLoss,       // the node loses power: memtable and every unsynced byte lost
+    kCorruptSSTable,  // a bit flips in a data block of one of the node's SSTables, at rest
   };
   Kind kind = Kind::kPartition;
   std::string name;               // optional id, for `heal` and reports

@@ -100,7 +100,8 @@ void CheckFaultsNeedStorage(Section& top, const Scenario& sc) {
     const FaultConfig::Kind k = sc.faults[i].kind;
     if (k == FaultConfig::Kind::kCrash || k == FaultConfig::Kind::kPowerLoss ||
         k == FaultConfig::Kind::kRestart || k == FaultConfig::Kind::kReplace ||
-        k == FaultConfig::Kind::kDropMutations || k == FaultConfig::Kind::kRepair) {
+        k == FaultConfig::Kind::kDropMutations || k == FaultConfig::Kind::kRepair ||
+        k == FaultConfig::Kind::kCorruptSSTable) {
       ErrorAtPath(top, {absl::StrCat("faults[", i, "].action"), "workload.kind"},
                   absl::StrCat("\"", AV(FaultKindName(k)),
                                "\" needs a storage workload (workload.kind = \"kv\")"));

@@ -38,6 +38,7 @@ const std::initializer_list<std::pair<std::string_view, Kind>> kFaultKinds = {
     {"repair", Kind::kRepair},
     {"mark", Kind::kMark},
     {"corrupt", Kind::kCorrupt},
+    {"corrupt_sstable", Kind::kCorruptSSTable},
 };
 
 // The descriptions of keys that several actions take.
@@ -48,8 +49,8 @@ constexpr char kOneWayDoc[] =
     "partition: only messages from groups[0] to the others are dropped; cut_link, degrade_link: "
     "only from -> to";
 constexpr char kNodeDoc[] =
-    "clock_jump, drift_change, crash, power_loss, restart, replace, drop_mutations: the node "
-    "(required); "
+    "clock_jump, drift_change, crash, power_loss, restart, replace, drop_mutations, "
+    "corrupt_sstable: the node (required); "
     "repair: repair only this node's ranges (optional)";
 
 bool IsNetworkFault(Kind k) {
@@ -337,6 +338,7 @@ constexpr Action kActions[] = {
     {Kind::kClockJump, ReadClockJump},      {Kind::kDriftChange, ReadDriftChange},
     {Kind::kRepair, ReadRepairFault},       {Kind::kMark, ReadMark},
     {Kind::kCorrupt, ReadCorrupt},          {Kind::kPowerLoss, ReadNodeFault},
+    {Kind::kCorruptSSTable, ReadNodeFault},
 };
 
 void ReadFault(Section& f, const Scenario& sc, FaultConfig* c) {
@@ -344,7 +346,7 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* c) {
       "action",
       "missing: every fault needs an action (partition, cut_link, degrade_link, heal, "
       "clock_jump, drift_change, crash, power_loss, restart, replace, drop_mutations, repair, "
-      "mark, corrupt)");
+      "mark, corrupt, corrupt_sstable)");
   f.Enum("action", &c->kind, kFaultKinds, "what happens (required)");
   f.Require("at", "missing: when the fault happens");
   f.Duration("at", &c->at, 0, kYear, "when it happens, in simulated time (required)");
