@@ -65,7 +65,7 @@ TEST(DiskFaultsTest, FlipsOnOneReplicaLoseNothingAcknowledged) {
 
 // Two replicas of the same data corrupted before anything reads it can lose writes only they
 // acknowledged: the promise says so, and the ledger still agrees with the oracle on the count.
-TEST(DiskFaultsTest, TheLostWritesPromiseCountsCorruptSSTablesLikeReplaces) {
+TEST(DiskFaultsTest, PromisesCountCorruptSSTables) {
   const Scenario one = WithFlips({2});
   EXPECT_TRUE(check::PromiseOf(check::CheckClass::kLostWrites, one).holds);
   const Scenario two = WithFlips({1, 2});
@@ -73,6 +73,15 @@ TEST(DiskFaultsTest, TheLostWritesPromiseCountsCorruptSSTablesLikeReplaces) {
   EXPECT_FALSE(p.holds);
   EXPECT_NE(p.why.find("2 nodes with corrupt SSTables"), std::string::npos) << p.why;
   EXPECT_FALSE(check::PromiseOf(check::CheckClass::kStaleReads, one).holds);
+  // A corruption a repair's validation finds sets rows of already repaired ranges aside too.
+  Scenario live = one;
+  live.checks.liveness_within = 5 * kSecond;
+  const check::Promise l = check::PromiseOf(check::CheckClass::kLiveness, live);
+  EXPECT_FALSE(l.holds);
+  EXPECT_NE(l.why.find("corrupt SSTable"), std::string::npos) << l.why;
+  live.faults.erase(live.faults.begin());  // the flip
+  EXPECT_TRUE(check::PromiseOf(check::CheckClass::kLiveness, live).holds)
+      << check::PromiseOf(check::CheckClass::kLiveness, live).why;
 }
 
 }  // namespace
