@@ -178,7 +178,8 @@ uint16_t Oracle::ApplyToRecord(CellState* sp, uint16_t bit, const CellVersion& v
   if (VersionLess(w, v)) {
     s.winner_ts = v.timestamp_us;
     s.winner_tag = v.tag;
-    s.flags = static_cast<uint8_t>((s.flags & ~kWinnerTomb) | (v.tombstone ? kWinnerTomb : 0));
+    s.flags = static_cast<uint8_t>((s.flags & ~(kWinnerTomb | kTombPurged)) |
+                                   (v.tombstone ? kWinnerTomb : 0));
     // This replica holds the new winner; so does every replica with no cell when it is a
     // tombstone.
     const uint16_t also = v.tombstone ? static_cast<uint16_t>(absent & ~bit) : uint16_t{0};
@@ -220,7 +221,7 @@ bool Oracle::RecomputeReplica(NodeId node, uint64_t key, const engine::Partition
     SetMask(&s, holds ? static_cast<uint16_t>(s.mask | bit) : static_cast<uint16_t>(s.mask & ~bit),
             now);
     TellHeld(key * columns_ + c, bit, held, now);
-    if (destroyed && tomb_held && !TombHeld(s)) s.flags |= kTombLost;
+    if (destroyed && tomb_held && !TombHeld(s) && !(s.flags & kTombPurged)) s.flags |= kTombLost;
     lost |= WinnerLost(s);
   }
   return lost;
@@ -258,7 +259,7 @@ void Oracle::RederiveWinners(uint64_t key,
       }
       --tracked_;
       UpdateLagging(&s, LaggingBits(s), 0);
-      s.flags = static_cast<uint8_t>(s.flags & ~(kExists | kWinnerTomb));
+      s.flags = static_cast<uint8_t>(s.flags & ~(kExists | kWinnerTomb | kTombPurged));
       s.mask = 0;
       s.present = 0;
       for (size_t pos = 0; pos < views.size(); ++pos) {
@@ -268,7 +269,8 @@ void Oracle::RederiveWinners(uint64_t key,
     }
     s.winner_ts = best->timestamp_us;
     s.winner_tag = best->tag;
-    s.flags = static_cast<uint8_t>((s.flags & ~kWinnerTomb) | (best->tombstone ? kWinnerTomb : 0));
+    s.flags = static_cast<uint8_t>((s.flags & ~(kWinnerTomb | kTombPurged)) |
+                                   (best->tombstone ? kWinnerTomb : 0));
     s.present = present;
     uint16_t mask = 0;
     for (size_t pos = 0; pos < views.size(); ++pos) {
@@ -301,7 +303,7 @@ void Oracle::OnReplicaWiped(NodeId node, Nanos now) {
       SetMask(&s, tomb ? static_cast<uint16_t>(s.mask | bit) : static_cast<uint16_t>(s.mask & ~bit),
               now);
       TellHeld(key * columns_ + c, bit, std::nullopt, now);
-      if (tomb_held && !TombHeld(s)) s.flags |= kTombLost;
+      if (tomb_held && !TombHeld(s) && !(s.flags & kTombPurged)) s.flags |= kTombLost;
       const bool winner_lost = WinnerLost(s);
       if (winner_lost && (lost.empty() || lost.back() != key)) lost.push_back(key);
     }
@@ -340,6 +342,15 @@ void Oracle::OnCompaction(NodeId node, const engine::CompactionRecord& record, N
   MaybeRebase(now);
   // A compaction keeps the merged view, except for what it purged.
   if (record.purged_cells.empty()) return;
+  for (const engine::PurgedCell& purged : record.purged_cells) {
+    const std::optional<uint64_t> key = ParseKvKey(purged.partition_key);
+    const std::optional<uint32_t> column = ParseKvColumn(purged.column);
+    if (!key || !column || *key >= keys_ || *column >= columns_) continue;
+    CellState& s = cells_[*key * columns_ + *column];
+    if ((s.flags & kExists) && (s.flags & kWinnerTomb) && VersionOf(purged.cell) == Winner(s)) {
+      s.flags |= kTombPurged;
+    }
+  }
   // Every key some input held with an expired tombstone is reread, not only the purged cells'
   // keys (a subset of them): that is the set the oracle has always reread after a purge, and a
   // reread can re-derive a winner no replica holds, so narrowing it would change

@@ -18,8 +18,9 @@
 // replicas still hold (their merge; none: the cell is no longer tracked), so replicas that
 // agree on what survived count as converged, and the loss shows in data_loss instead. (A copy
 // still in flight, e.g. a hint, that lands later becomes the winner again.) A tombstone winner
-// that disappears by purging is not re-derived: absence still holds it, and live data that
-// comes back over it is divergent (a zombie).
+// that some compaction purged is never re-derived, even when its other copies are destroyed
+// later: absence holds it wherever it was purged, and live data that comes back over it is
+// divergent (a zombie).
 //
 // Feeding it: the cluster calls one hook per change and nothing else — OnApplied for every
 // application (client writes, hints, read repair, streamed partitions), and OnReplicaLost,
@@ -186,6 +187,9 @@ class Oracle {
     // replica holds it but by absence, so it is re-derived (RederiveWinners). Not set by a
     // purge: absence after a purge still holds the delete.
     kTombLost = 32,
+    // Some compaction purged the tombstone winner: its absence stands for the delete wherever it
+    // was purged, so losing its other copies never makes it lost (kTombLost is not set).
+    kTombPurged = 64,
   };
   struct CellState {
     int64_t winner_ts = 0;

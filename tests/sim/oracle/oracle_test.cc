@@ -196,6 +196,27 @@ TEST_F(OracleTest, ASpreadZombieStaysAZombieWhenItsKeyIsReread) {
   EXPECT_EQ(Metric("oracle.winners_lost"), 0u);
 }
 
+// A delete purged on one replica stands there by absence: when another replica then loses its
+// copy of the tombstone (a crash, a corrupt SSTable), the winner is not re-derived from the old
+// value a third replica holds, and that value is a zombie. (Found by the ledger on swarm seeds
+// with corrupt_sstable faults.)
+TEST_F(OracleTest, APurgedDeleteStandsWhenItsLastCopyIsDestroyedElsewhere) {
+  Oracle& o = *oracle_;
+  for (NodeId n = 0; n < 3; ++n) o.OnApplied(n, Live(5, 0, 1, 100), 1);
+  o.OnApplied(0, Dead(5, 0, 200), 2);
+  o.OnApplied(1, Dead(5, 0, 200), 2);
+  replicas_.Set(2, Live(5, 0, 1, 100));
+  o.OnCompaction(0, Purge(5, Dead(5, 0, 200)), 3);  // replica 0 holds the delete by absence
+  o.OnReplicaLost(1, {KvKey(5)}, 4);                // replica 1 reads nothing now
+  EXPECT_EQ(o.divergent_cells(), 1u);               // replica 2's old value still lags the delete
+  std::vector<std::vector<std::optional<engine::Partition>>> data(
+      6, std::vector<std::optional<engine::Partition>>(3));
+  data[5][2] = Live(5, 0, 1, 100);
+  Finish(10, data);
+  EXPECT_EQ(Metric("zombies.cells"), 1u);
+  EXPECT_EQ(Metric("oracle.winners_lost"), 0u);
+}
+
 // A compaction that purged nothing changed nothing the oracle tracks: it reads nothing.
 TEST_F(OracleTest, CompactionWithoutPurgeReadsNothing) {
   Oracle& o = *oracle_;
