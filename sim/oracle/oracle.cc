@@ -376,12 +376,18 @@ void Oracle::Finish(Nanos end) {
   end_ = end;
   const uint16_t full = FullMask();
   // Cells the record decides alone: a live winner some replica holds (best = winner); a
-  // tombstone winner every replica holds (best is that tombstone or nothing); a cell nothing
-  // survives of. The others need the replicas' data.
+  // tombstone winner every replica holds (best is that tombstone or nothing) and not older than
+  // an acknowledged delete; a cell nothing survives of. The others need the replicas' data.
   auto check = [&](const CellState& s) {
     const bool exists = s.flags & kExists;
     const bool acked = s.flags & kAcked;
     if (exists && (s.flags & kWinnerTomb) && s.mask != full) return EndCheck::kRead;
+    // Every replica holds an older delete than the acknowledged one, or nothing: only reading
+    // them tells (the older tombstone held is a loss, absence keeps the delete).
+    if (exists && acked && (s.flags & kWinnerTomb) && (s.flags & kAckedTomb) &&
+        VersionLess(Winner(s), CellVersion{s.acked_ts, true, s.acked_tag})) {
+      return EndCheck::kRead;
+    }
     if (exists && s.mask == 0) return acked ? EndCheck::kRead : EndCheck::kNone;
     return acked ? EndCheck::kDecided : EndCheck::kNone;
   };
@@ -422,9 +428,11 @@ void Oracle::Finish(Nanos end) {
       const bool winner_tomb = s.flags & kWinnerTomb;
       if (winner_tomb && best && !best->tombstone) ++zombies_;
       if (s.flags & kAcked) {
-        // With nothing left on any replica, a tombstone winner still stands (absence).
+        // With nothing left on any replica, a tombstone winner still stands (absence) over an
+        // acknowledged live write. An acknowledged delete is kept by absence whatever the
+        // winner: an older one (re-derived after the newer was lost) must not stand in for it.
         std::optional<CellVersion> effective = best;
-        if (!effective && winner_tomb) effective = Winner(s);
+        if (!effective && winner_tomb && !(s.flags & kAckedTomb)) effective = Winner(s);
         count_loss(s, effective);
       }
     }

@@ -146,6 +146,27 @@ TEST_F(OracleTest, RecomputeAfterLossAndRederiveWhenTheWinnerIsGoneEverywhere) {
   EXPECT_EQ(Metric("oracle.winners_lost"), 1u);
 }
 
+// Found by the ledger on swarm seed 220: an acknowledged delete lost on the replicas that had
+// it re-derives the winner from an older delete, and every replica purges that one. Nothing is
+// left anywhere, and absence keeps an acknowledged delete: no data is lost (the older purged
+// tombstone must not stand in for the cell and count the newer delete as lost).
+TEST_F(OracleTest, AnAcknowledgedDeleteIsKeptByAbsenceAfterAnOlderPurgedWinner) {
+  Oracle& o = *oracle_;
+  for (NodeId n = 0; n < 3; ++n) o.OnApplied(n, Dead(5, 0, 100), 1);
+  o.OnApplied(0, Dead(5, 0, 200), 2);
+  o.OnApplied(1, Dead(5, 0, 200), 2);
+  o.OnWriteAcked(5, 0, VersionOf(Dead(5, 0, 200).cells().begin()->second));
+  for (NodeId n = 0; n < 3; ++n) replicas_.Set(n, Dead(5, 0, 100));
+  o.OnReplicaLost(0, {KvKey(5)}, 3);  // the unsynced newer delete goes
+  o.OnReplicaLost(1, {KvKey(5)}, 3);
+  replicas_.data.clear();
+  for (NodeId n = 0; n < 3; ++n) o.OnCompaction(n, Purge(5, Dead(5, 0, 100)), 4);
+  Finish(10, {});
+  EXPECT_EQ(Metric("oracle.winners_lost"), 1u);  // the older delete became the winner again
+  EXPECT_EQ(Metric("data_loss.cells"), 0u);
+  EXPECT_EQ(Metric("zombies.cells"), 0u);
+}
+
 TEST_F(OracleTest, ZombieWhenPurgedDeletesMeetOldData) {
   Oracle& o = *oracle_;
   for (NodeId n = 0; n < 3; ++n) o.OnApplied(n, Live(4, 0, 1, 100), 1);
