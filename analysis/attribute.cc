@@ -44,6 +44,7 @@ bool HasNode(const sim::FaultConfig& f) {
     case Kind::kCorruptSSTable:
       return true;
     case Kind::kRepair:
+    case Kind::kVerify:
       return f.has_node;
     default:
       return false;

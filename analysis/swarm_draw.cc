@@ -40,7 +40,10 @@ struct Outage {
 class Drawer {
  public:
   Drawer(const toml::table& base, const sim::Scenario& sc, uint64_t seed)
-      : sc_(sc), rng_(sim::StreamSeed(seed, "swarm", 0)), out_{base, {}} {
+      : sc_(sc),
+        rng_(sim::StreamSeed(seed, "swarm", 0)),
+        disk_rng_(sim::StreamSeed(seed, "swarm_disk", 0)),
+        out_{base, {}} {
     for (const sim::KvPhaseConfig& p : sc.workload.kv.phases) end_ += p.duration;
     if (end_ <= 0) end_ = 10 * kSecond;
     end_ = end_ / kMillisecond * kMillisecond;
@@ -64,11 +67,13 @@ class Drawer {
   void DrawNetworkFaults();
   void DrawNodeFaults();
   void DrawDropMutations();
+  void DrawDiskFaults();
   void AddFault(toml::table fault) { faults_.push_back(std::move(fault)); }
   void AddLivenessPhase();
 
   const sim::Scenario& sc_;
   sim::Rng rng_;
+  sim::Rng disk_rng_;  // the disk kind's draws
   SwarmDraw out_;
   Nanos end_ = 0;  // L: the chaos phase is [0, L)
   std::vector<std::string> on_;
@@ -81,6 +86,8 @@ void Drawer::DrawKinds() {
   for (const char* k : kKinds) {
     if (rng_.Bounded(2) == 1) on_.emplace_back(k);
   }
+  // Disk faults came later: their own stream, so every other draw of a seed stays as it was.
+  if (disk_rng_.Bounded(2) == 1) on_.emplace_back("disk");
   Param(absl::StrCat("kinds on: ", on_.empty() ? "none" : absl::StrJoin(on_, " ")));
 }
 
@@ -205,6 +212,21 @@ void Drawer::DrawDropMutations() {
   }
 }
 
+// corrupt_sstable faults: 1..3, each on a node at a time, from the disk stream.
+void Drawer::DrawDiskFaults() {
+  if (!On("disk")) return;
+  const uint64_t count = 1 + disk_rng_.Bounded(3);
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint32_t node = static_cast<uint32_t>(disk_rng_.Bounded(sc_.cluster.nodes));
+    const Nanos at =
+        static_cast<Nanos>(disk_rng_.Bounded(static_cast<uint64_t>(end_ / kMillisecond))) *
+        kMillisecond;
+    AddFault(toml::table{
+        {"action", "corrupt_sstable"}, {"at", Ms(at)}, {"node", static_cast<int64_t>(node)}});
+    Param(absl::StrCat("fault: corrupt_sstable node ", node, " at ", Ms(at)));
+  }
+}
+
 void Drawer::AddLivenessPhase() {
   AddFault(toml::table{
       {"name", absl::StrCat(kPinnedPrefix, "heal")}, {"action", "heal"}, {"at", Ms(end_)}});
@@ -219,6 +241,13 @@ void Drawer::AddLivenessPhase() {
                          {"at", Ms(end_)},
                          {"node", static_cast<int64_t>(node)}});
   }
+  // A verify finds every corrupt SSTable before the repair, so that one repair converges
+  // (check.h, liveness).
+  if (On("disk")) {
+    AddFault(toml::table{{"name", absl::StrCat(kPinnedPrefix, "verify")},
+                         {"action", "verify"},
+                         {"at", Ms(end_ + kSecond / 2)}});
+  }
   AddFault(toml::table{{"name", absl::StrCat(kPinnedPrefix, "repair")},
                        {"action", "repair"},
                        {"at", Ms(end_ + kSecond)}});
@@ -231,8 +260,9 @@ void Drawer::AddLivenessPhase() {
   checks.insert_or_assign("stale_reads", true);
   checks.insert_or_assign("ledger", true);
   checks.insert_or_assign("liveness_within", Ms(bound));
-  Param(absl::StrCat("liveness phase at ", Ms(end_), ": heal, restart ", down.size(),
-                     " nodes, repair at ", Ms(end_ + kSecond), ", converge within ", Ms(bound)));
+  Param(absl::StrCat("liveness phase at ", Ms(end_), ": heal, restart ", down.size(), " nodes, ",
+                     On("disk") ? absl::StrCat("verify at ", Ms(end_ + kSecond / 2), ", ") : "",
+                     "repair at ", Ms(end_ + kSecond), ", converge within ", Ms(bound)));
 }
 
 SwarmDraw Drawer::Draw() {
@@ -241,6 +271,7 @@ SwarmDraw Drawer::Draw() {
   DrawNetworkFaults();
   DrawNodeFaults();
   DrawDropMutations();
+  DrawDiskFaults();
   // The loader keeps the file order; sorted by time (stable: ties keep draw order), the
   // schedule reads as it happens.
   std::stable_sort(faults_.begin(), faults_.end(), [](const toml::table& a, const toml::table& b) {

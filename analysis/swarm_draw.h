@@ -10,17 +10,22 @@
 //     (a partition of 1..N/2 nodes, the same one way, or a cut link) of 0.5-3 s; 1-4 node
 //     failures (crash or power_loss, a node at a time, never one already down), each back after
 //     0.2-3.2 s by restart or (replace on, probability 1/3) replace; 1-2 drop_mutations windows
-//     of 0.5-2.5 s dropping 1-50 % of a node's incoming mutations;
+//     of 0.5-2.5 s dropping 1-50 % of a node's incoming mutations; with the disk kind (on with
+//     probability 1/2, drawn from its own stream "swarm_disk" so that adding it changed no
+//     other draw of any seed) 1-3 corrupt_sstable faults, a node and a time each;
 //   - all inside the chaos phase [0, L), L the end of the workload, then the liveness phase at
-//     L: a heal of every network fault, a restart of every node still down, a full repair at
-//     L + 1 s (faults named liveness-heal, liveness-restart-N, liveness-repair: kPinnedPrefix,
-//     which dsim shrink keeps); the run lasts until L + bound + 2 s, bound = LivenessBound.
+//     L: a heal of every network fault, a restart of every node still down, with the disk kind
+//     a verify of every node at L + 0.5 s (it finds every corrupt SSTable before the repair
+//     does), a full repair at L + 1 s (faults named liveness-heal, liveness-restart-N,
+//     liveness-verify, liveness-repair: kPinnedPrefix, which dsim shrink keeps); the run lasts
+//     until L + bound + 2 s, bound = LivenessBound.
 // The drawn scenario enables every checker ([checks]: lost_writes, zombies, stale_reads, and
 // liveness_within = bound), so `dsim run` of its text reproduces the seed's verdict alone.
 //
 // Contract: a pure function of (base, seed): same inputs, same table and the same parameter
-// lines, byte for byte (randomness from the "swarm" stream of the seed, sim/core/random.h; no
-// hashing order, no wall clock). Times are whole milliseconds. The base's own seed is replaced.
+// lines, byte for byte (randomness from the "swarm" and "swarm_disk" streams of the seed,
+// sim/core/random.h; no hashing order, no wall clock). Times are whole milliseconds. The base's own
+// seed is replaced.
 //
 //   SwarmDraw d = DrawSwarm(base_table, base_scenario, /*seed=*/7);
 //   for (const std::string& p : d.params) std::printf("  %s\n", p.c_str());

@@ -245,6 +245,17 @@ class Store {
   // The SSTables quarantined since the last call, in order (see the header comment).
   std::vector<QuarantinedSSTable> TakeQuarantined();
 
+  // Cassandra's nodetool verify: reads every live SSTable whole and checks its content digest
+  // (every data, index and metadata byte) and every data block's checksum; a table that fails
+  // is quarantined like one a read finds. After it, no live SSTable holds a flipped byte.
+  // REQUIRES: up().
+  struct VerifyReport {
+    uint64_t sstables_checked = 0;
+    uint64_t bytes_read = 0;
+    uint64_t sstables_quarantined = 0;
+  };
+  VerifyReport Verify();
+
   const StoreOptions& options() const { return options_; }
   const StoreStats& stats() const { return stats_; }
   const Memtable& memtable() const { return memtable_; }

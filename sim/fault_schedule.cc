@@ -82,6 +82,7 @@ absl::Status FaultSchedule::Check(size_t index) const {
       if (f.node >= n) return bad_node(f.node);
       break;
     case FaultConfig::Kind::kRepair:
+    case FaultConfig::Kind::kVerify:
       if (f.has_node && f.node >= n) return bad_node(f.node);
       break;
     case FaultConfig::Kind::kMark:
@@ -122,6 +123,7 @@ void FaultSchedule::Apply(size_t index) {
   const FaultConfig& f = faults_[index];
   const Nanos now = scheduler_->now();
   ++applied_;
+  // A verify is a fault event: the SSTables it sets aside take data away from their replica.
   const bool activity = f.kind != FaultConfig::Kind::kRepair && f.kind != FaultConfig::Kind::kMark;
   if (node_handler_ != nullptr && activity) node_handler_->OnFaultActivity(now);
   std::optional<Network::FaultHandle> handle;
@@ -179,6 +181,7 @@ void FaultSchedule::Apply(size_t index) {
     case FaultConfig::Kind::kRepair:
     case FaultConfig::Kind::kMark:
     case FaultConfig::Kind::kCorruptSSTable:
+    case FaultConfig::Kind::kVerify:
       if (node_handler_ == nullptr) break;
       node_handler_->ApplyNodeFault(index, f);
       if (f.kind == FaultConfig::Kind::kDropMutations && f.duration) {
@@ -244,6 +247,7 @@ void FaultSchedule::RecordApplied(size_t index, Nanos now) {
       r.node = f.node;
       break;
     case FaultConfig::Kind::kRepair:
+    case FaultConfig::Kind::kVerify:
       if (f.has_node) r.node = f.node;
       break;
     case FaultConfig::Kind::kHeal:

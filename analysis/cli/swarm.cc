@@ -39,9 +39,10 @@ const ArgSpec& SwarmSpec() {
       "FILE",
       "Runs seeds A..B of FILE's workload, each with a configuration and fault schedule drawn\n"
       "from the seed: fault kinds switched on or off per seed (loss, duplication, partitions,\n"
-      "clock skew, crash, power_loss, replace, drop_mutations, a short gc_grace), their rates and\n"
-      "times, the commit-log sync mode; a chaos phase over the workload, then a liveness phase\n"
-      "(heal everything, restart downed nodes, a full repair). FILE's [cluster], [storage],\n"
+      "clock skew, crash, power_loss, replace, drop_mutations, a short gc_grace, disk faults:\n"
+      "corrupt_sstable), their rates and times, the commit-log sync mode; a chaos phase over\n"
+      "the workload, then a liveness phase (heal everything, restart downed nodes, with disk\n"
+      "faults a verify of every node, a full repair). FILE's [cluster], [storage],\n"
       "[repair] and [workload] are kept, its [[faults]] dropped. Every run is judged by the\n"
       "checkers lost_writes, zombies, liveness and stale_reads (a check fails only where the\n"
       "drawn configuration promises it holds) and by the independent ledger (every crash as the\n"

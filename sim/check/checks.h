@@ -21,8 +21,9 @@
 //                liveness_within is set and the run ends whole: every node up (its last crash
 //                or power loss followed by a restart or replace), every network fault and
 //                drop_mutations window undone, a full repair after the last of them (dsim
-//                swarm's liveness phase), no corrupt_sstable fault (a corrupt SSTable found
-//                during the repair is set aside whole, with rows of ranges already repaired),
+//                swarm's liveness phase), every corrupt_sstable fault followed by a verify of
+//                its node while up, before that repair (a corrupt SSTable found during the
+//                repair is set aside whole, with rows of ranges already repaired),
 //                and lost_writes promised (convergence is measured
 //                against the winners; after a loss the replicas may agree on less). Exit 8.
 //   stale_reads  reads.stale > 0. Promised when a read's replicas always include one that holds

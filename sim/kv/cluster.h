@@ -152,6 +152,9 @@ class Cluster : public EventHandler, public ReplicaReader {
   // A corrupt_sstable fault: one bit of one data block of one of node id's SSTables flips
   // (drawn from the stream ("disk_faults", fault_index)); a node with no SSTable ignores it.
   void CorruptSSTable(NodeId id, size_t fault_index);
+  // A verify action on node id: every SSTable read and checked now (engine Store::Verify),
+  // a corrupt one quarantined, its keys reported; a down node is skipped (counted).
+  void Verify(NodeId id);
 
   // Node faults. Crash of a down node and Restart of an up node are no-ops (counted); Replace
   // of an up node crashes it first (its disk is wiped anyway).
@@ -206,6 +209,9 @@ class Cluster : public EventHandler, public ReplicaReader {
   uint64_t corruptions_wiped_ = 0;     // gone undetected with a replaced node's disk
   uint64_t quarantined_partitions_ = 0;
   uint64_t fetched_files_rejected_ = 0;  // IngestSSTableFile: the bytes failed a checksum
+  uint64_t verified_sstables_ = 0;       // verify actions: SSTables checked
+  uint64_t verified_bytes_ = 0;          // and their bytes read
+  uint64_t verify_skipped_down_ = 0;     // nodes a verify found down
   uint64_t purge_scans_ = 0;
 };
 

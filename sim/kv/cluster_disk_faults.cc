@@ -1,6 +1,7 @@
 // Cluster: disk faults. A corrupt_sstable fault flips one bit of one data block of one of a
 // node's SSTables, at rest; the store's checksums find it when something reads the block
-// (a client read, a repair's validation or stream, a compaction) and quarantine the table
+// (a client read, a repair's validation or stream, a compaction, a verify action) and
+// quarantine the table
 // (engine/store.h, "Corruption"), and a repair brings the data back from the other replicas.
 // The oracle hears of both: at the flip, the block's keys can no longer be served by the
 // replica; at the quarantine, the whole table's are gone. Its reads (OracleView) leave a corrupt
@@ -40,6 +41,18 @@ void Cluster::CorruptSSTable(NodeId id, size_t fault_index) {
   const std::vector<std::string> keys = KeysInSpan(id, lo, e.last_token);
   oracle_->OnReplicaLost(id, keys, scheduler_->now());
   if (ledger_ != nullptr) ledger_->OnCorrupted(id, keys);
+}
+
+void Cluster::Verify(NodeId id) {
+  Node& n = node(id);
+  if (!n.up()) {
+    ++verify_skipped_down_;
+    return;
+  }
+  const engine::Store::VerifyReport report = n.store().Verify();
+  verified_sstables_ += report.sstables_checked;
+  verified_bytes_ += report.bytes_read;
+  NoteQuarantines(id);
 }
 
 void Cluster::NoteQuarantines(NodeId id) {
@@ -87,6 +100,9 @@ void Cluster::ExportCorruption(MetricSet* metrics) const {
   metrics->Set("storage.corruption.wiped_undetected", corruptions_wiped_, "sstables");
   metrics->Set("storage.corruption.quarantined_partitions", quarantined_partitions_, "partitions");
   metrics->Set("storage.corruption.fetched_files_rejected", fetched_files_rejected_, "files");
+  metrics->Set("storage.verify.sstables_checked", verified_sstables_, "sstables");
+  metrics->Set("storage.verify.bytes_read", verified_bytes_, "bytes");
+  metrics->Set("storage.verify.skipped_down", verify_skipped_down_, "nodes");
 }
 
 }  // namespace dsim::sim

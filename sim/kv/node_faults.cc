@@ -45,6 +45,13 @@ void NodeFaults::ApplyNodeFault(size_t index, const FaultConfig& f) {
     case FaultConfig::Kind::kCorruptSSTable:
       cluster_->CorruptSSTable(f.node, index);
       break;
+    case FaultConfig::Kind::kVerify:
+      if (f.has_node) {
+        cluster_->Verify(f.node);
+      } else {
+        for (NodeId id = 0; id < scenario_.cluster.nodes; ++id) cluster_->Verify(id);
+      }
+      break;
     case FaultConfig::Kind::kDropMutations: {
       Node::DropWindow w;
       w.fault = index;

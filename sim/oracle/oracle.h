@@ -32,8 +32,8 @@
 // scan.
 //
 // Convergence: the reference instant R is the last `mark` if there was one, otherwise the last
-// fault event (a fault applied or undone, a heal, a crash/restart/replace, the end of a
-// drop_mutations window; repairs are not faults). At R (after everything that happened at R)
+// fault event (a fault applied or undone, a heal, a crash/restart/replace, a verify, the end of
+// a drop_mutations window; repairs are not faults). At R (after everything that happened at R)
 // every divergent cell owes its winner; so does every cell whose write was issued at or before
 // R but first reached a replica after it (the write's version, if larger). A cell's obligation
 // is met while every replica holds its target or a version that supersedes it. convergence.time

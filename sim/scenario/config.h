@@ -271,6 +271,8 @@ struct FaultConfig {
     kCorrupt,         // flips a byte in a fraction of the messages of some categories (network)
     kPowerLoss,       // the node loses power: memtable and every unsynced byte lost
     kCorruptSSTable,  // a bit flips in a data block of one of the node's SSTables, at rest
+    kVerify,          // nodetool verify: every SSTable of `node` (or of every node) read and
+                      // checked; a corrupt one is quarantined
   };
   Kind kind = Kind::kPartition;
   std::string name;               // optional id, for `heal` and reports
@@ -295,8 +297,8 @@ struct FaultConfig {
   // kHeal
   std::string target;
 
-  // kClockJump, kDriftChange, kCrash, kPowerLoss, kRestart, kReplace, kDropMutations; kRepair when
-  // has_node (repair only that node's ranges)
+  // kClockJump, kDriftChange, kCrash, kPowerLoss, kRestart, kReplace, kDropMutations,
+  // kCorruptSSTable; kRepair and kVerify when has_node (only that node's ranges, or SSTables)
   NodeId node = 0;
   bool has_node = false;
 

@@ -101,7 +101,7 @@ void CheckFaultsNeedStorage(Section& top, const Scenario& sc) {
     if (k == FaultConfig::Kind::kCrash || k == FaultConfig::Kind::kPowerLoss ||
         k == FaultConfig::Kind::kRestart || k == FaultConfig::Kind::kReplace ||
         k == FaultConfig::Kind::kDropMutations || k == FaultConfig::Kind::kRepair ||
-        k == FaultConfig::Kind::kCorruptSSTable) {
+        k == FaultConfig::Kind::kCorruptSSTable || k == FaultConfig::Kind::kVerify) {
       ErrorAtPath(top, {absl::StrCat("faults[", i, "].action"), "workload.kind"},
                   absl::StrCat("\"", AV(FaultKindName(k)),
                                "\" needs a storage workload (workload.kind = \"kv\")"));

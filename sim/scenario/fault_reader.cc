@@ -39,6 +39,7 @@ const std::initializer_list<std::pair<std::string_view, Kind>> kFaultKinds = {
     {"mark", Kind::kMark},
     {"corrupt", Kind::kCorrupt},
     {"corrupt_sstable", Kind::kCorruptSSTable},
+    {"verify", Kind::kVerify},
 };
 
 // The descriptions of keys that several actions take.
@@ -51,7 +52,8 @@ constexpr char kOneWayDoc[] =
 constexpr char kNodeDoc[] =
     "clock_jump, drift_change, crash, power_loss, restart, replace, drop_mutations, "
     "corrupt_sstable: the node (required); "
-    "repair: repair only this node's ranges (optional)";
+    "repair: repair only this node's ranges (optional); verify: verify only this node's "
+    "SSTables (optional)";
 
 bool IsNetworkFault(Kind k) {
   return k == Kind::kPartition || k == Kind::kCutLink || k == Kind::kDegradeLink ||
@@ -338,7 +340,7 @@ constexpr Action kActions[] = {
     {Kind::kClockJump, ReadClockJump},      {Kind::kDriftChange, ReadDriftChange},
     {Kind::kRepair, ReadRepairFault},       {Kind::kMark, ReadMark},
     {Kind::kCorrupt, ReadCorrupt},          {Kind::kPowerLoss, ReadNodeFault},
-    {Kind::kCorruptSSTable, ReadNodeFault},
+    {Kind::kCorruptSSTable, ReadNodeFault}, {Kind::kVerify, ReadRepairFault},
 };
 
 void ReadFault(Section& f, const Scenario& sc, FaultConfig* c) {
@@ -346,7 +348,7 @@ void ReadFault(Section& f, const Scenario& sc, FaultConfig* c) {
       "action",
       "missing: every fault needs an action (partition, cut_link, degrade_link, heal, "
       "clock_jump, drift_change, crash, power_loss, restart, replace, drop_mutations, repair, "
-      "mark, corrupt, corrupt_sstable)");
+      "mark, corrupt, corrupt_sstable, verify)");
   f.Enum("action", &c->kind, kFaultKinds, "what happens (required)");
   f.Require("at", "missing: when the fault happens");
   f.Duration("at", &c->at, 0, kYear, "when it happens, in simulated time (required)");

@@ -6,6 +6,7 @@
 // independent ledger agrees with the oracle throughout.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,10 +79,57 @@ TEST(DiskFaultsTest, PromisesCountCorruptSSTables) {
   live.checks.liveness_within = 5 * kSecond;
   const check::Promise l = check::PromiseOf(check::CheckClass::kLiveness, live);
   EXPECT_FALSE(l.holds);
-  EXPECT_NE(l.why.find("corrupt SSTable"), std::string::npos) << l.why;
+  EXPECT_NE(l.why.find("no verify"), std::string::npos) << l.why;
   live.faults.erase(live.faults.begin());  // the flip
   EXPECT_TRUE(check::PromiseOf(check::CheckClass::kLiveness, live).holds)
       << check::PromiseOf(check::CheckClass::kLiveness, live).why;
+}
+
+// `s` with a verify (every node, or `node`) at `at`.
+Scenario WithVerify(Scenario s, Nanos at, std::optional<NodeId> node = std::nullopt) {
+  FaultConfig v = testing::FaultAt(FaultConfig::Kind::kVerify, at, node.value_or(0));
+  v.has_node = node.has_value();
+  s.faults.push_back(v);
+  return s;
+}
+
+// A verify between the flips and the repair finds every corrupt SSTable, so the one repair
+// after it converges: liveness is promised, and it holds.
+TEST(DiskFaultsTest, AVerifyBeforeTheRepairMakesOneRepairConverge) {
+  Scenario s = WithVerify(WithFlips({2, 2, 2}), 5 * kSecond);
+  s.checks.liveness_within = 5 * kSecond;
+  const check::Promise l = check::PromiseOf(check::CheckClass::kLiveness, s);
+  ASSERT_TRUE(l.holds) << l.why;
+  const RunOutput out = RunOk(s);
+  EXPECT_GT(U(out, "storage.verify.sstables_checked"), 0u);
+  EXPECT_EQ(U(out, "storage.verify.skipped_down"), 0u);
+  EXPECT_EQ(U(out, "storage.corruption.detected"), U(out, "storage.corruption.injected"));
+  EXPECT_EQ(U(out, "storage.corruption.undetected"), 0u);
+  EXPECT_EQ(U(out, "data_loss.cells"), 0u);
+  EXPECT_EQ(U(out, "convergence.divergent_cells_end"), 0u);
+  ASSERT_FALSE(testing::IsNull(out, "convergence.time"));
+  EXPECT_LE(testing::D(out, "convergence.time"), 5.0);
+  EXPECT_EQ(U(out, "ledger.disagreements"), 0u);
+}
+
+// The promise needs the verify after the last flip, of the flipped node, while it is up.
+// (Writes at ALL: two nodes hit are fewer than W = 3, so nothing else withholds it.)
+TEST(DiskFaultsTest, LivenessNeedsAVerifyOfEachFlippedNodeWhileUp) {
+  auto promised = [](Scenario s) {
+    s.checks.liveness_within = 5 * kSecond;
+    return check::PromiseOf(check::CheckClass::kLiveness, s).holds;
+  };
+  Scenario flips = WithFlips({2, 4});
+  flips.cluster.write_consistency = ConsistencyLevel::kAll;
+  EXPECT_TRUE(promised(WithVerify(WithVerify(flips, 5 * kSecond, 2), 5 * kSecond, 4)));
+  EXPECT_FALSE(promised(WithVerify(flips, 5 * kSecond, 2)));       // node 4 not verified
+  EXPECT_FALSE(promised(WithVerify(flips, 2100 * kMillisecond)));  // before node 4's flip
+  Scenario down = flips;
+  down.faults.push_back(testing::FaultAt(FaultConfig::Kind::kCrash, 4 * kSecond, 4));
+  down.faults.push_back(testing::FaultAt(FaultConfig::Kind::kRestart, 5200 * kMillisecond, 4));
+  EXPECT_FALSE(promised(WithVerify(down, 5 * kSecond)));  // node 4 was down at the verify
+  const RunOutput out = RunOk(WithVerify(down, 5 * kSecond));
+  EXPECT_EQ(U(out, "storage.verify.skipped_down"), 1u);
 }
 
 }  // namespace
